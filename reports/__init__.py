@@ -1,0 +1,1 @@
+"""Post-incident reviews, their metrics, and PDF rendering (WeasyPrint)."""

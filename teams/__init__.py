@@ -1,0 +1,1 @@
+"""People and organisation: users, departments, and (later) roles on incidents."""
