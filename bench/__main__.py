@@ -1,0 +1,15 @@
+import importlib
+import sys
+
+BENCHMARKS = {"incident_list": "bench.incident_list"}
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in BENCHMARKS:
+        print("usage: python -m bench {" + "|".join(BENCHMARKS) + "} [options]")
+        sys.exit(2)
+    importlib.import_module(BENCHMARKS[sys.argv[1]]).main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    main()
