@@ -1,10 +1,18 @@
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from crisis.celery import app as celery_app
 from crisis.permissions import ADD_INCIDENT
 from tests.teams.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """PBKDF2 costs ~0.25 s per user on these machines; tests need no key stretching."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +22,19 @@ def eager_celery():
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def celery_not_eager(eager_celery):
+    """Tasks go through the real broker; a test using this starts its own worker."""
+    celery_app.conf.task_always_eager = False
+
+
+def count_queries(action) -> int:
+    """How many SQL queries ``action`` runs (a request through the test client, say)."""
+    with CaptureQueriesContext(connection) as captured:
+        action()
+    return len(captured.captured_queries)
 
 
 def grant(user, *codenames: str):

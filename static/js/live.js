@@ -33,6 +33,10 @@
     }
     connect();
     window.addEventListener("pagehide", () => { closedByPage = true; socket && socket.close(); });
+    // A page restored from the back/forward cache must listen again.
+    window.addEventListener("pageshow", (event) => {
+      if (event.persisted) { closedByPage = false; connect(); }
+    });
     return { send: (frame) => socket && socket.readyState === 1 && socket.send(JSON.stringify(frame)) };
   }
 

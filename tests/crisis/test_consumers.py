@@ -1,0 +1,109 @@
+import json
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from crisis.asgi import application
+from crisis.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
+from crisis.services import incident_create
+from tests.crisis.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie(user) -> bytes:
+    client = Client()
+    client.force_login(user)
+    return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+
+async def communicator(path: str, user=None) -> WebsocketCommunicator:
+    """A socket through the real ASGI stack: origin check, session auth, routing."""
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    if user is not None:
+        headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
+    return WebsocketCommunicator(application, path, headers=headers)
+
+
+async def test_anonymous_socket_is_refused():
+    socket = await communicator("/ws/incidents/")
+    connected, code = await socket.connect()
+    assert not connected
+    assert code == CLOSE_NOT_ALLOWED
+
+
+async def test_foreign_origin_is_refused(outsider):
+    socket = WebsocketCommunicator(application, "/ws/incidents/",
+                                   headers=[(b"origin", b"http://evil.example")])
+    connected, _ = await socket.connect()
+    assert not connected
+
+
+async def test_signed_in_socket_receives_new_incidents(lead, outsider):
+    socket = await communicator("/ws/incidents/", outsider)
+    connected, _ = await socket.connect()
+    assert connected
+
+    incident = await sync_to_async(incident_create)(actor=lead, title="Leaked memo")
+
+    frame = await socket.receive_json_from(timeout=3)
+    assert frame["type"] == "incident.created"
+    assert frame["incident"] == incident.pk
+    assert frame["data"]["title"] == "Leaked memo"
+    assert isinstance(frame["seq"], int)
+    await socket.disconnect()
+
+
+async def test_incident_socket_gets_that_incidents_events_only(lead, outsider):
+    watched = await sync_to_async(IncidentFactory)()
+    socket = await communicator(f"/ws/incidents/{watched.pk}/", outsider)
+    connected, _ = await socket.connect()
+    assert connected
+
+    await sync_to_async(incident_create)(actor=lead, title="Another incident")
+
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_unknown_incident_socket_is_refused(outsider):
+    socket = await communicator("/ws/incidents/987654/", outsider)
+    connected, code = await socket.connect()
+    assert not connected
+    assert code == CLOSE_NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    ("frame", "field"),
+    [
+        ("not json at all", "frame"),
+        ("[1, 2, 3]", "frame"),
+        (json.dumps({"type": "subscribe", "incident": 1}), "type"),
+        (json.dumps({"no": "type"}), "type"),
+        (json.dumps({"type": "ping", "pad": "x" * MAX_FRAME_BYTES}), "frame"),
+    ],
+)
+async def test_malformed_frames_get_an_error_frame_and_the_socket_stays_up(outsider, frame, field):
+    socket = await communicator("/ws/incidents/", outsider)
+    assert (await socket.connect())[0]
+
+    await socket.send_to(text_data=frame)
+    error = await socket.receive_json_from(timeout=3)
+    assert error["type"] == "error"
+    assert error["error"]["field"] == field
+
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from(timeout=3) == {"type": "pong"}
+    await socket.disconnect()
+
+
+async def test_binary_frames_are_refused_with_an_error_frame(outsider):
+    socket = await communicator("/ws/incidents/", outsider)
+    assert (await socket.connect())[0]
+    await socket.send_to(bytes_data=b"\x00\x01")
+    error = await socket.receive_json_from(timeout=3)
+    assert error == {"type": "error", "error": {"field": "frame",
+                     "message": "Binary frames are not accepted; send JSON text."}}
+    await socket.disconnect()

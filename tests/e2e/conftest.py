@@ -1,0 +1,189 @@
+"""Browser journeys: real headless Chromium against a live daphne serving the ASGI app.
+
+``asgi_live_server`` does for flat pytest functions what channels'
+``ChannelsLiveServerTestCase`` does for a TestCase: it forks a ``DaphneProcess`` that
+serves ``get_default_application()`` (static files from the finders) against the test
+database. Data a test writes must be committed to be seen by that process, hence
+``transactional_db``.
+"""
+
+import os
+import re
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+
+import pytest
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connections
+from django.urls import get_resolver
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+
+from tests.teams.factories import PASSWORD
+
+HERE = Path(__file__).resolve().parent
+LIVE_HOST = "localhost"
+SERVER_START_TIMEOUT = 15  # seconds; daphne is usually listening in well under one
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/e2e is an ``e2e`` test (``-m "not e2e"`` skips them all)."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.e2e)
+
+
+# --- The live ASGI server -----------------------------------------------------------------
+# Everything handed to DaphneProcess is module level (picklable), as channels requires.
+
+
+def make_application():
+    """Runs in the server process: the project's ASGI application plus static files."""
+    from channels.routing import get_default_application
+
+    # AllowedHostsOriginValidator copies settings.ALLOWED_HOSTS when crisis.asgi is imported,
+    # which may have happened in the parent before the live host was added. Import it afresh
+    # here so the websocket origin check sees the same ALLOWED_HOSTS as the HTTP side.
+    sys.modules.pop("crisis.asgi", None)
+    return ASGIStaticFilesHandler(get_default_application())
+
+
+def prepare_server_process(database_names: dict[str, str]):
+    """Runs in the forked server process before it serves.
+
+    - Point at the parent's test databases. Channels' own ``set_database_connection``
+      re-derives the name from NAME, which the parent's test setup has already rewritten
+      in place (PostgreSQL would get ``test_test_crisisdesk``), so the parent passes the
+      names it actually uses.
+    - Drop state the fork copied from the parent that is tied to the parent's threads and
+      loops: asgiref's thread-sensitive executor (its worker thread did not survive the fork,
+      so after any async test in the run every ``database_sync_to_async`` call, and with it
+      every websocket handshake, would hang) and the cached channel layers.
+    - Switch Django's async-safety check back on: only the parent needs it off (Playwright's
+      event loop), and the server must fail on ORM calls from async code as production does.
+    """
+    from asgiref.sync import SyncToAsync
+    from channels.layers import channel_layers
+    from django.conf import settings
+
+    for alias, name in database_names.items():
+        settings.DATABASES[alias]["NAME"] = name
+    SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+    channel_layers.backends = {}
+    os.environ.pop(ASYNC_UNSAFE, None)
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db, settings):
+    """Base URL (``http://localhost:<port>``) of a daphne serving the app on the test DB."""
+    for connection in connections.all():
+        if connection.vendor == "sqlite" and connection.is_in_memory_db():
+            raise ImproperlyConfigured("The live server needs a file or server test database.")
+    # Before the fork, so the server process inherits it (as modify_settings does in channels).
+    if LIVE_HOST not in settings.ALLOWED_HOSTS:
+        settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, LIVE_HOST]
+
+    # Import the URLconf (views, DRF, WeasyPrint...) here, once per run: every forked server
+    # inherits it instead of paying for it on its first request.
+    get_resolver().url_patterns  # noqa: B018
+    names = {alias: connections[alias].settings_dict["NAME"] for alias in connections}
+    setup = partial(prepare_server_process, names)
+    server = DaphneProcess(LIVE_HOST, make_application, setup=setup)
+    server.daemon = True  # never outlive the test run, whatever happens
+    server.start()
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not server.ready.wait(timeout=0.1):
+            if not server.is_alive() or time.monotonic() > deadline:
+                detail = server.errors.get(timeout=1)[1] if not server.errors.empty() else ""
+                raise RuntimeError(f"daphne did not start listening\n{detail}")
+        yield f"http://{LIVE_HOST}:{server.port.value}"
+    finally:
+        server.terminate()
+        server.join(timeout=10)
+
+
+# --- Playwright ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """One headless Chromium for the e2e package.
+
+    Package, not session, scope: Playwright's sync API keeps an asyncio loop marked as
+    running in the main thread until it stops, which would break async tests collected
+    after this package. While it runs, Django's async-safety check would refuse every ORM
+    call the test makes, so DJANGO_ALLOW_ASYNC_UNSAFE is set for exactly that span.
+    """
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
+
+
+@pytest.fixture
+def new_context(browser: Browser, asgi_live_server):
+    """Factory of fresh browser contexts (own cookies) on the live server; closed after."""
+    contexts: list[BrowserContext] = []
+
+    def make() -> BrowserContext:
+        context = browser.new_context(base_url=asgi_live_server, viewport=VIEWPORT)
+        context.set_default_timeout(5_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def new_page(new_context):
+    """Factory of pages, each in its own context (so each is its own signed-in user)."""
+    return lambda: new_context().new_page()
+
+
+def at_path(path: str, query: str = "") -> re.Pattern[str]:
+    """A URL pattern for ``expect(page).to_have_url``: exactly this path (and query).
+
+    Anchored at the host, so the login page's ``?next=/incidents/`` does not pass for
+    ``/incidents/``.
+    """
+    suffix = re.escape(path) + (re.escape("?" + query) if query else "")
+    return re.compile(rf"^https?://[^/]+{suffix}$")
+
+
+def sign_in(
+    page: Page, username: str, password: str = PASSWORD, *, next_path: str = "/incidents/"
+) -> None:
+    """Sign in through the real login form and wait until ``next_path`` has loaded."""
+    page.goto(f"/accounts/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main form button[type=submit]")
+    expect(page).to_have_url(at_path(next_path))

@@ -1,0 +1,93 @@
+"""The incident list is live: an incident opened by the lead appears on everyone's list."""
+
+import re
+from pathlib import Path
+
+from playwright.sync_api import Page, expect
+
+from crisis.models import Incident
+from crisis.permissions import can_create_incident
+from tests.e2e.conftest import at_path, sign_in
+from tests.teams.factories import PASSWORD, UserFactory
+
+SHOTS = Path("/tmp/shots")  # outside the repository on purpose
+TITLE = "Battery swelling videos spread"
+SUMMARY = "Three clips of swollen X2 batteries are trending; one has 400k views."
+
+
+def screenshot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"e2e-{name}.png", full_page=True)
+
+
+def watch_incident_list(page: Page, username: str) -> None:
+    """Sign in and wait until the list's websocket is open, so no frame can be missed."""
+    sign_in(page, username)
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+
+
+def test_an_opened_incident_appears_on_another_users_list_without_reload(new_page, lead):
+    comms = UserFactory(username="comms")
+    assert not can_create_incident(comms)
+
+    # B, the comms officer, already has the (empty) list open.
+    watcher = new_page()
+    watch_incident_list(watcher, comms.username)
+    expect(watcher.get_by_role("link", name="New incident")).to_have_count(0)
+    expect(watcher.locator("#incident-rows .cd-empty-row")).to_have_count(1)
+    watcher.evaluate("window.__noReload = 1")
+
+    # A, the crisis lead, opens an incident through the form.
+    author = new_page()
+    sign_in(author, lead.username, next_path="/incidents/new/")
+    author.fill("#id_title", TITLE)
+    author.fill("#id_summary", SUMMARY)
+    # The radio itself sits under its styled label, so pick it the way a person does.
+    high = author.get_by_role("radio", name=re.compile(r"^High"))
+    author.locator("label", has=high).click()
+    expect(high).to_be_checked()
+    author.get_by_role("button", name="Open incident").click()
+
+    expect(author).to_have_url(re.compile(r"^https?://[^/]+/incidents/\d+/$"))
+    incident = Incident.objects.get(title=TITLE)
+    expect(author).to_have_url(at_path(f"/incidents/{incident.pk}/"))
+    assert incident.created_by == lead
+    assert incident.severity == "high"
+    expect(author.locator("#incident-title")).to_have_text(TITLE)
+    expect(author.get_by_role("alert")).to_contain_text(f"{incident.reference} is open")
+
+    # B sees it arrive at the top of the list, highlighted, with no reload.
+    row = watcher.locator(f"#incident-{incident.pk}")
+    expect(row).to_be_visible(timeout=5_000)
+    expect(watcher.locator("#incident-rows > tr").first).to_have_id(f"incident-{incident.pk}")
+    expect(row).to_have_class(re.compile(r"\bcd-fresh\b"))
+    expect(row).to_contain_text("INC-")
+    expect(row).to_contain_text(incident.reference)
+    expect(row.get_by_role("link", name=TITLE)).to_have_attribute(
+        "href", f"/incidents/{incident.pk}/"
+    )
+    expect(watcher.locator("#incident-rows .cd-empty-row")).to_have_count(0)
+    assert watcher.evaluate("window.__noReload") == 1
+    screenshot(watcher, "live-row")
+
+
+def test_anonymous_visitor_is_sent_to_sign_in_and_back(new_page, outsider):
+    page = new_page()
+    page.goto("/incidents/")
+    expect(page).to_have_url(at_path("/accounts/login/", "next=/incidents/"))
+    expect(page.locator("#id_username")).to_be_visible()
+    expect(page.locator("#incident-rows")).to_have_count(0)
+
+    page.fill("#id_username", outsider.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("main form button[type=submit]")
+    expect(page).to_have_url(at_path("/incidents/"))
+    expect(page.locator("#incident-rows")).to_be_attached()
+
+
+def test_live_status_banner_is_hidden_while_connected(new_page, outsider):
+    page = new_page()
+    watch_incident_list(page, outsider.username)
+    assert page.evaluate("document.documentElement.dataset.live") == "open"
+    expect(page.locator("#live-status")).to_be_hidden()
+    screenshot(page, "connected")

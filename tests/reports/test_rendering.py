@@ -1,0 +1,79 @@
+import shutil
+import subprocess
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from reports.rendering import render_incident_summary_pdf
+from tests.crisis.factories import IncidentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "summary.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def pdf_fonts(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "fonts.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdffonts", str(path)], check=True, capture_output=True,
+                          text=True).stdout
+
+
+@pytest.fixture(autouse=True)
+def poppler():
+    if not shutil.which("pdftotext"):
+        pytest.fail("poppler-utils is missing: scripts/test installs it (apt-get).")
+
+
+def test_summary_pdf_is_one_page_with_the_incident_facts(tmp_path):
+    incident = IncidentFactory(title="X2 power bank overheating", severity="critical",
+                               summary="Videos show swelling units.")
+
+    pdf = render_incident_summary_pdf(incident=incident)
+
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf, tmp_path)
+    assert text.count("\f") == 1  # one page
+    assert incident.reference in text
+    assert "X2 power bank overheating" in text
+    assert "Critical" in text
+    assert "Videos show swelling units." in text
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "font"),
+    [
+        ("zh-hant", "客服熱線等候時間過長引發網路抱怨", "Noto-Sans-CJK-TC"),
+        ("zh-hans", "客服热线等候时间过长引发网络抱怨", "Noto-Sans-CJK-SC"),
+    ],
+)
+def test_chinese_text_renders_with_real_cjk_fonts(tmp_path, language, title, font):
+    incident = IncidentFactory(title=title, summary=title)
+
+    with translation.override(language):
+        pdf = render_incident_summary_pdf(incident=incident)
+
+    assert title in pdf_text(pdf, tmp_path)
+    fonts = pdf_fonts(pdf, tmp_path)
+    assert font in fonts, fonts
+
+
+def test_pdf_download_from_the_incident_page(client, outsider):
+    incident = IncidentFactory()
+    client.force_login(outsider)
+
+    detail = client.get(reverse("crisis:incident-detail", args=[incident.pk])).content.decode()
+    url = reverse("crisis:incident-summary-pdf", args=[incident.pk])
+    assert url in detail
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert f'filename="{incident.reference}-summary.pdf"' in response["Content-Disposition"]
+    assert response.content.startswith(b"%PDF")

@@ -1,0 +1,91 @@
+"""Project-wide guarantees: migrations, schema, admin, settings, demo data."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x7#Qm2!vTz9$Lp4@Wn8^Rk3&Hs6*Jd1(Fg5)Yb0-Uc7+Ea2=Oi9~Nt4%Ml8",
+    "ALLOWED_HOSTS": "crisis.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://crisis.example.com",
+}
+
+
+def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.django_db
+def test_migrations_are_committed():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_openapi_schema_builds_without_warnings(tmp_path):
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--fail-on-warn", "--file", str(out), verbosity=0)
+    assert "/api/incidents/" in out.read_text()
+
+
+def test_every_project_model_is_in_the_admin_with_filters_and_search():
+    for app_label in ("teams", "crisis", "comms", "reports"):
+        for model in apps.get_app_config(app_label).get_models():
+            model_admin = admin.site._registry.get(model)
+            assert model_admin is not None, f"{model.__name__} is not in the admin"
+            assert model_admin.list_filter, f"{model.__name__} admin has no list filters"
+            assert model_admin.search_fields, f"{model.__name__} admin has no search"
+
+
+def test_production_settings_pass_check_deploy_without_warnings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    env = {**PRODUCTION_ENV}
+    del env["SECRET_KEY"]
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_malformed_boolean_setting_is_refused_clearly():
+    result = manage("check", env={"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG must be 1/0" in result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_data_creates_every_persona_once():
+    from crisis.models import Incident
+    from teams.models import User
+
+    out = StringIO()
+    call_command("seed_demo", "--force", stdout=out)  # tests run with DEBUG=False
+    call_command("seed_demo", "--force", stdout=out)
+
+    usernames = set(User.objects.values_list("username", flat=True))
+    assert usernames == {"lead", "comms", "legal", "exec", "analyst", "support", "outsider",
+                         "admin"}
+    assert Incident.objects.count() == 3
+    assert User.objects.get(username="lead").check_password("crisisdesk-demo")
+    assert User.objects.get(username="lead").has_perm("crisis.add_incident")
+    assert not User.objects.get(username="outsider").has_perm("crisis.add_incident")
+    assert "lead      / crisisdesk-demo" in out.getvalue()
+
+
+def test_demo_data_is_refused_in_production():
+    result = manage("seed_demo", env=PRODUCTION_ENV)
+    assert result.returncode != 0
+    assert "Refusing to create demo users" in result.stderr
