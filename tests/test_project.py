@@ -52,6 +52,19 @@ def test_production_settings_pass_check_deploy_without_warnings():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
+                    reason="static files do not depend on the database: checked once, in the "
+                           "embedded run (compressing them all takes about a minute)")
+def test_production_static_files_collect_with_the_manifest(tmp_path):
+    result = manage("collectstatic", "--noinput", "-v0",
+                    env={**PRODUCTION_ENV, "CRISISDESK_VAR_DIR": str(tmp_path)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    for used in ("vendor/tabler/css/tabler.min.css", "vendor/htmx/htmx.min.js",
+                 "css/tokens.css", "js/live.js"):
+        assert used in manifest
+
+
 def test_production_refuses_to_start_without_a_secret_key():
     env = {**PRODUCTION_ENV}
     del env["SECRET_KEY"]
@@ -89,3 +102,17 @@ def test_demo_data_is_refused_in_production():
     result = manage("seed_demo", env=PRODUCTION_ENV)
     assert result.returncode != 0
     assert "Refusing to create demo users" in result.stderr
+
+
+@pytest.mark.django_db
+def test_every_admin_changelist_and_search_renders(client):
+    from tests.crisis.factories import IncidentFactory
+    from tests.teams.factories import UserFactory
+
+    IncidentFactory()
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    for model, model_admin in admin.site._registry.items():
+        url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+        assert client.get(url).status_code == 200, url
+        if model_admin.search_fields:
+            assert client.get(url, {"q": "x"}).status_code == 200, url
