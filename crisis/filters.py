@@ -1,28 +1,47 @@
+"""One FilterSet per model, shared by the API and the pages."""
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
-from .choices import IncidentStatus, Severity
-from .models import Incident
+from .choices import IncidentStatus, Severity, TaskStatus, TimelineKind, WarningLevel
+from .models import Incident, IncidentType, Task, TimelineEntry
+from .selectors import overdue_q
+
+
+@extend_schema_field({"type": "string", "description": "Incident type code, e.g. "
+                                                      "product_quality; repeat for several."})
+class IncidentTypeCodeFilter(django_filters.ModelMultipleChoiceFilter):
+    pass
+
+
+DRILL_CHOICES = (("exclude", _("Real incidents only")), ("only", _("Drills only")),
+                 ("include", _("Real incidents and drills")))
 
 
 class IncidentFilter(django_filters.FilterSet):
-    """One filter for the incident list page and the API."""
-
     q = django_filters.CharFilter(method="search", label=_("Search"))
     status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices,
                                                  label=_("Status"))
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    warning_level = django_filters.MultipleChoiceFilter(choices=WarningLevel.choices,
+                                                        label=_("Warning level"))
+    type = IncidentTypeCodeFilter(
+        field_name="type__code", to_field_name="code", queryset=IncidentType.objects.all(),
+        label=_("Type"))
+    mine = django_filters.BooleanFilter(method="filter_mine", label=_("Mine"))
+    drill = django_filters.ChoiceFilter(choices=DRILL_CHOICES, method="filter_drill",
+                                        label=_("Drills"), empty_label=None)
     created_after = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", label=_("Created after")
-    )
+        field_name="created_at", lookup_expr="gte", label=_("Created after"))
     created_before = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="lt", label=_("Created before")
-    )
+        field_name="created_at", lookup_expr="lt", label=_("Created before"))
 
     class Meta:
         model = Incident
-        fields = ["q", "status", "severity", "created_after", "created_before"]
+        fields = ["q", "status", "severity", "warning_level", "type", "mine", "drill",
+                  "created_after", "created_before"]
 
     def search(self, queryset, name, value):
         value = value.strip()
@@ -33,3 +52,43 @@ class IncidentFilter(django_filters.FilterSet):
         if reference.isdigit():
             query |= Q(pk=int(reference))
         return queryset.filter(query)
+
+    def filter_mine(self, queryset, name, value):
+        """Incidents I opened or hold a task on (roles join this with the teams issue)."""
+        if not value:
+            return queryset
+        user = self.request.user
+        return queryset.filter(Q(created_by=user) | Q(tasks__owner=user)).distinct()
+
+    def filter_drill(self, queryset, name, value):
+        if value == "exclude":
+            return queryset.filter(is_drill=False)
+        if value == "only":
+            return queryset.filter(is_drill=True)
+        return queryset
+
+
+class TimelineEntryFilter(django_filters.FilterSet):
+    kind = django_filters.MultipleChoiceFilter(choices=TimelineKind.choices, label=_("Kind"))
+    actor = django_filters.NumberFilter(field_name="actor_id", label=_("Person"))
+    pinned = django_filters.BooleanFilter(label=_("Pinned"))
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["kind", "actor", "pinned"]
+
+
+class TaskFilter(django_filters.FilterSet):
+    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
+    owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner"))
+    status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+
+    class Meta:
+        model = Task
+        fields = ["incident", "owner", "status", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())

@@ -1,11 +1,40 @@
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import IncidentStatus, Severity
+from teams.choices import DepartmentKind
+
+from .choices import (
+    Confidentiality,
+    IncidentStatus,
+    Origin,
+    Severity,
+    TaskStatus,
+    TimelineKind,
+    WarningLevel,
+)
+
+
+class IncidentType(models.Model):
+    """What kind of crisis it is; admins keep the list (defaults ship in a migration)."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("incident type")
+        verbose_name_plural = _("incident types")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Incident(models.Model):
@@ -15,11 +44,49 @@ class Incident(models.Model):
         blank=True,
         help_text=_("What is known so far: what happened, where, who is affected."),
     )
-    status = models.CharField(
-        _("status"), max_length=16, choices=IncidentStatus, default=IncidentStatus.TRIAGE
+    # Classification
+    type = models.ForeignKey(
+        IncidentType, on_delete=models.PROTECT, related_name="incidents", verbose_name=_("type")
+    )
+    origin = models.CharField(
+        _("origin"), max_length=16, choices=Origin, default=Origin.EXTERNAL
     )
     severity = models.CharField(
         _("severity"), max_length=16, choices=Severity, default=Severity.MEDIUM
+    )
+    confidentiality = models.CharField(
+        _("confidentiality"), max_length=16, choices=Confidentiality,
+        default=Confidentiality.INTERNAL,
+    )
+    stakeholder_kinds = models.JSONField(_("affected stakeholders"), default=list, blank=True)
+    affected_products = models.JSONField(_("affected products"), default=list, blank=True)
+    affected_regions = models.JSONField(_("affected regions"), default=list, blank=True)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    is_drill = models.BooleanField(
+        _("drill"), default=False,
+        help_text=_("Drills run exactly like real incidents, are labelled everywhere and are "
+                    "left out of real statistics."),
+    )
+    # Warning level: the early-warning rules set the automatic one, people the manual one;
+    # the higher wins unless the lead overrides with a reason. `warning_level` is the result.
+    warning_level = models.CharField(
+        _("warning level"), max_length=8, choices=WarningLevel, blank=True
+    )
+    warning_level_auto = models.CharField(max_length=8, choices=WarningLevel, blank=True)
+    warning_level_manual = models.CharField(max_length=8, choices=WarningLevel, blank=True)
+    warning_level_overridden = models.BooleanField(default=False)
+    # Lifecycle
+    status = models.CharField(
+        _("status"), max_length=16, choices=IncidentStatus, default=IncidentStatus.TRIAGE
+    )
+    detected_at = models.DateTimeField(_("detected"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    contained_at = models.DateTimeField(_("contained"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged_duplicates",
+        verbose_name=_("merged into"),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -34,7 +101,11 @@ class Incident(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
-        indexes = [models.Index(fields=["status", "severity"])]
+        indexes = [
+            models.Index(fields=["status", "severity"]),
+            models.Index(fields=["warning_level"]),
+            models.Index(fields=["is_drill", "status"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"
@@ -45,6 +116,171 @@ class Incident(models.Model):
     @property
     def reference(self) -> str:
         return f"INC-{self.pk:05d}" if self.pk else "INC-new"
+
+
+class TimelineEntry(models.Model):
+    """Append-only: written by the services (or a person's note) and never edited.
+
+    A correction is a new entry that points at the one it corrects. Only the pin may change.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(_("kind"), max_length=24, choices=TimelineKind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("by"),
+    )
+    body = models.TextField(_("text"), blank=True)
+    data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    pinned = models.BooleanField(_("pinned"), default=False)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("timeline entry")
+        verbose_name_plural = _("timeline entries")
+        indexes = [
+            models.Index(fields=["incident", "-created_at"]),
+            models.Index(fields=["incident", "kind"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+
+class Playbook(models.Model):
+    """The checklist for one incident type (or for every type, when type is empty)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    incident_type = models.OneToOneField(
+        IncidentType, on_delete=models.CASCADE, null=True, blank=True, related_name="playbook",
+        verbose_name=_("incident type"),
+        help_text=_("Empty: the general playbook, applied to every incident."),
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("playbook")
+        verbose_name_plural = _("playbooks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskTemplate(models.Model):
+    playbook = models.ForeignKey(Playbook, on_delete=models.CASCADE, related_name="templates")
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    title = models.CharField(_("title"), max_length=200)
+    guidance = models.TextField(_("guidance"), blank=True)
+    min_severity = models.CharField(
+        _("from severity"), max_length=16, choices=Severity, default=Severity.LOW,
+        help_text=_("The task is added once the incident is at least this severe."),
+    )
+    due_after_minutes = models.PositiveIntegerField(
+        _("due after (minutes)"), default=240,
+        help_text=_("Counted from when the task is added to the incident."),
+    )
+    responsible_role = models.CharField(_("responsible role"), max_length=80, blank=True)
+    responsible_department = models.CharField(
+        _("responsible department"), max_length=32, choices=DepartmentKind, blank=True
+    )
+    checklist = models.JSONField(_("checklist items"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["playbook", "position", "pk"]
+        verbose_name = _("task template")
+        verbose_name_plural = _("task templates")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Task(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="tasks")
+    template = models.ForeignKey(
+        TaskTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="tasks"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="tasks", verbose_name=_("owner"),
+    )
+    owner_role = models.CharField(_("owning role"), max_length=80, blank=True)
+    owner_department = models.CharField(
+        _("owning department"), max_length=32, choices=DepartmentKind, blank=True
+    )
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=TaskStatus, default=TaskStatus.OPEN
+    )
+    status_reason = models.TextField(_("reason"), blank=True)
+    completed_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["position", "due_at", "pk"]
+        verbose_name = _("task")
+        verbose_name_plural = _("tasks")
+        constraints = [
+            # A playbook's task is instantiated once per incident, however often it is
+            # reclassified.
+            models.UniqueConstraint(
+                fields=["incident", "template"], condition=Q(template__isnull=False),
+                name="task_once_per_template",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["incident", "status"]),
+            models.Index(fields=["owner", "status"]),
+            models.Index(fields=["status", "due_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        return (self.due_at is not None and not TaskStatus(self.status).is_finished
+                and self.due_at < timezone.now())
+
+
+class ChecklistItem(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="checklist_items")
+    position = models.PositiveSmallIntegerField(default=100)
+    text = models.CharField(_("text"), max_length=240)
+    done = models.BooleanField(_("done"), default=False)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class TaskComment(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+")
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("task comment")
+        verbose_name_plural = _("task comments")
+
+    def __str__(self) -> str:
+        return self.body[:60]
 
 
 class LiveEvent(models.Model):

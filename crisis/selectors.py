@@ -1,20 +1,37 @@
-"""Permission-aware reads: every incident a user sees comes through here."""
+"""Permission-aware reads: every incident, entry and task a user sees comes through here."""
 
-from django.db.models import QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
+from django.utils import timezone
 
-from .models import Incident
+from .choices import UNFINISHED_TASK_STATUSES, IncidentStatus, Severity, TimelineKind, WarningLevel
+from .models import Incident, Task, TimelineEntry
+
+
+def _rank(field: str, choices) -> Case:
+    return Case(*(When(**{field: c.value}, then=Value(c.rank)) for c in choices),
+                default=Value(0), output_field=IntegerField())
 
 
 def incident_list(*, user) -> QuerySet[Incident]:
-    """The incidents ``user`` may view, joined for list display.
+    """The incidents ``user`` may view, joined for list display, most urgent first:
+    open before closed, then warning level, then severity, then newest.
 
     Every signed-in active user may view every incident for now: all are *internal*.
     The crisis teams issue narrows this for restricted and confidential incidents.
     """
     if not (user.is_authenticated and user.is_active):
         return Incident.objects.none()
-    return Incident.objects.select_related("created_by")
+    return (
+        Incident.objects.select_related("created_by", "type")
+        .alias(
+            closed=Case(When(status=IncidentStatus.CLOSED, then=Value(1)), default=Value(0),
+                        output_field=IntegerField()),
+            level_rank=_rank("warning_level", WarningLevel),
+            severity_rank=_rank("severity", Severity),
+        )
+        .order_by("closed", "-level_rank", "-severity_rank", "-created_at", "-pk")
+    )
 
 
 def incident_get(*, user, pk) -> Incident:
@@ -27,3 +44,58 @@ def incident_get(*, user, pk) -> Incident:
 
 def incident_visible(*, user, incident_id: int) -> bool:
     return incident_list(user=user).filter(pk=incident_id).exists()
+
+
+def timeline_for(*, user, incident: Incident) -> QuerySet[TimelineEntry]:
+    """The incident's timeline, newest first (the caller already may view the incident)."""
+    return (
+        TimelineEntry.objects.filter(incident=incident)
+        .select_related("actor", "corrects__actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def timeline_entry_get(*, user, pk) -> TimelineEntry:
+    entry = TimelineEntry.objects.select_related("incident").filter(pk=pk).first()
+    if entry is None or not incident_visible(user=user, incident_id=entry.incident_id):
+        raise Http404("No timeline entry matches the given query.")
+    return entry
+
+
+def task_list(*, user) -> QuerySet[Task]:
+    """Tasks of the incidents ``user`` may view."""
+    visible = incident_list(user=user).values("pk")
+    return (
+        Task.objects.filter(incident__in=visible)
+        .select_related("incident", "owner")
+        .prefetch_related("checklist_items")
+        .order_by("position", "due_at", "pk")
+    )
+
+
+def task_get(*, user, pk) -> Task:
+    try:
+        return task_list(user=user).get(pk=pk)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404("No task matches the given query.") from None
+
+
+def overdue_q() -> Q:
+    return Q(status__in=UNFINISHED_TASK_STATUSES, due_at__lt=timezone.now())
+
+
+def incident_clocks(*, incident: Incident) -> dict:
+    """What the header's clocks show: since detection, since the last public statement,
+    and the next task due. Statements are timeline entries of kind ``statement`` with
+    ``data.published`` (written by the statements issue), so crisis never imports comms."""
+    last_statement = (
+        TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.STATEMENT,
+                                     data__published=True)
+        .order_by("-created_at").values_list("created_at", flat=True).first()
+    )
+    next_task = (
+        incident.tasks.filter(status__in=UNFINISHED_TASK_STATUSES, due_at__isnull=False)
+        .order_by("due_at", "pk").first()
+    )
+    return {"detected_at": incident.detected_at, "last_statement_at": last_statement,
+            "next_task": next_task}

@@ -1,34 +1,576 @@
-"""Writes to the incident core. Views, API, consumers and tasks all come through here."""
+"""Writes to the incident core. Views, API, consumers and tasks all come through here.
 
-from django.core.exceptions import PermissionDenied
+Every state change: (1) checks permission, (2) validates against the locked row,
+(3) writes inside a transaction, (4) appends its timeline entry, and (5) on commit
+broadcasts a live event and enqueues side effects.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teams.tasks import notify_incident_created
+from teams import selectors as team_selectors
+from teams.choices import NotificationKind
+from teams.services import notify
 
 from . import live
-from .choices import Severity
-from .models import Incident
-from .permissions import can_create_incident
+from .choices import (
+    AUTHORED_KINDS,
+    STATUS_TIMESTAMPS,
+    TRANSITIONS,
+    UNFINISHED_TASK_STATUSES,
+    Confidentiality,
+    IncidentStatus,
+    Origin,
+    Severity,
+    StakeholderKind,
+    TaskStatus,
+    TimelineKind,
+    WarningLevel,
+)
+from .errors import ConflictError
+from .models import (
+    ChecklistItem,
+    Incident,
+    IncidentType,
+    Task,
+    TaskComment,
+    TaskTemplate,
+    TimelineEntry,
+)
+from .permissions import (
+    can_contribute,
+    can_create_incident,
+    can_manage_incident,
+    can_work_on_task,
+)
 
+MAX_LIST_ITEMS = 30
+MAX_LIST_ITEM_LENGTH = 80
+MAX_TEXT_LENGTH = 10_000
+CLASSIFICATION_FIELDS = ("title", "summary", "type", "origin", "confidentiality",
+                         "stakeholder_kinds", "affected_products", "affected_regions", "tags",
+                         "is_drill")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _require_reason(reason: str, field: str = "reason") -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({field: [_("Give a reason: it goes into the timeline.")]})
+    if len(reason) > MAX_TEXT_LENGTH:
+        raise ValidationError({field: [_("Keep it under %(n)d characters.")
+                                       % {"n": MAX_TEXT_LENGTH}]})
+    return reason
+
+
+def _clean_list(values: Iterable[str] | None, field: str, choices=None) -> list[str]:
+    """Trimmed, de-duplicated strings, each short and (with ``choices``) a known value."""
+    if values is None:
+        return []
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        raise ValidationError({field: [_("Expected a list of values.")]})
+    cleaned: list[str] = []
+    for value in values:
+        if not isinstance(value, str):
+            raise ValidationError({field: [_("Every value must be text.")]})
+        value = value.strip()
+        if not value or value in cleaned:
+            continue
+        if len(value) > MAX_LIST_ITEM_LENGTH:
+            raise ValidationError({field: [_("“%(value)s…” is longer than %(n)d characters.")
+                                           % {"value": value[:20], "n": MAX_LIST_ITEM_LENGTH}]})
+        if choices is not None and value not in choices.values:
+            raise ValidationError({field: [_("“%(value)s” is not one of: %(allowed)s.")
+                                           % {"value": value,
+                                              "allowed": ", ".join(choices.values)}]})
+        cleaned.append(value)
+    if len(cleaned) > MAX_LIST_ITEMS:
+        raise ValidationError({field: [_("At most %(n)d values.") % {"n": MAX_LIST_ITEMS}]})
+    return cleaned
+
+
+def _choice(value: str, choices, field: str):
+    try:
+        return choices(value)
+    except ValueError:
+        raise ValidationError({field: [_("“%(value)s” is not one of: %(allowed)s.")
+                                       % {"value": value,
+                                          "allowed": ", ".join(choices.values)}]}) from None
+
+
+def _lock(incident: Incident) -> Incident:
+    return Incident.objects.select_for_update().select_related("type").get(pk=incident.pk)
+
+
+def incident_frame(incident: Incident) -> dict:
+    return {"id": incident.pk, "reference": incident.reference, "title": incident.title,
+            "status": incident.status, "severity": incident.severity,
+            "warning_level": incident.warning_level, "is_drill": incident.is_drill}
+
+
+def _record(*, incident: Incident, kind: str, actor, body: str = "", data: dict | None = None,
+            corrects: TimelineEntry | None = None) -> TimelineEntry:
+    entry = TimelineEntry.objects.create(incident=incident, kind=kind, actor=actor, body=body,
+                                         data=data or {}, corrects=corrects)
+    live.emit(incident=incident, type="timeline.entry",
+              data={"id": entry.pk, "kind": kind, "pinned": entry.pinned})
+    return entry
+
+
+def _incident_changed(incident: Incident) -> None:
+    live.emit(incident=incident, type="incident.updated", data=incident_frame(incident),
+              to_list=True)
+
+
+def effective_warning_level(*, auto: str, manual: str, overridden: bool) -> str:
+    """The higher of the automatic and manual levels, unless the manual one overrides."""
+    if overridden:
+        return manual
+    levels = [WarningLevel(level) for level in (auto, manual) if level]
+    return max(levels, key=lambda level: level.rank).value if levels else ""
+
+
+# --- incidents -----------------------------------------------------------------------------
 
 def incident_create(
-    *, actor, title: str, summary: str = "", severity: str = Severity.MEDIUM
+    *, actor, title: str, summary: str = "", severity: str = Severity.MEDIUM,
+    type: IncidentType | None = None, origin: str = Origin.EXTERNAL,
+    confidentiality: str = Confidentiality.INTERNAL, warning_level: str = "",
+    stakeholder_kinds: Iterable[str] = (), affected_products: Iterable[str] = (),
+    affected_regions: Iterable[str] = (), tags: Iterable[str] = (), is_drill: bool = False,
+    detected_at: datetime | None = None,
 ) -> Incident:
-    """Open an incident in triage, tell every open incident list, and notify the core team."""
-    if not can_create_incident(actor):
-        raise PermissionDenied(_("You may not open incidents."))
-    incident = Incident(title=title.strip(), summary=summary.strip(), severity=severity,
-                        created_by=actor)
+    """Open an incident in triage with its playbook's tasks; tell lists and the core team."""
+    _require(can_create_incident(actor), _("You may not open incidents."))
+    now = timezone.now()
+    if detected_at is not None and detected_at > now + timedelta(minutes=5):
+        raise ValidationError({"detected_at": [_("Detection cannot be in the future.")]})
+    type = type or IncidentType.objects.filter(code="other").first()
+    if type is None:
+        raise ValidationError({"type": [_("Choose the type of incident.")]})
+    incident = Incident(
+        title=(title or "").strip(), summary=(summary or "").strip(), severity=severity,
+        type=type, origin=origin,
+        confidentiality=confidentiality, is_drill=is_drill,
+        warning_level=warning_level, warning_level_manual=warning_level,
+        stakeholder_kinds=_clean_list(stakeholder_kinds, "stakeholder_kinds", StakeholderKind),
+        affected_products=_clean_list(affected_products, "affected_products"),
+        affected_regions=_clean_list(affected_regions, "affected_regions"),
+        tags=_clean_list(tags, "tags"), detected_at=detected_at or now, created_by=actor,
+        created_at=now,
+    )
     incident.full_clean()
     with transaction.atomic():
         incident.save()
-        live.emit(
-            incident=incident,
-            type="incident.created",
-            data={"id": incident.pk, "reference": incident.reference, "title": incident.title,
-                  "severity": incident.severity, "status": incident.status},
-            to_list=True,
+        _record(incident=incident, kind=TimelineKind.CREATED, actor=actor,
+                data={"severity": incident.severity, "type": incident.type.name})
+        playbook_apply(incident=incident, actor=actor)
+        live.emit(incident=incident, type="incident.created", data=incident_frame(incident),
+                  to_list=True)
+        notify(
+            recipients=team_selectors.incident_created_recipients(incident=incident),
+            kind=NotificationKind.INCIDENT_CREATED,
+            title=f"{incident.reference}: {incident.title}",
+            dedupe_key=f"incident_created:{incident.pk}", incident=incident,
         )
-        transaction.on_commit(lambda: notify_incident_created.delay(incident.pk))
     return incident
+
+
+def incident_transition(*, actor, incident: Incident, to_status: str, reason: str = "") -> Incident:
+    """Move along the lifecycle (triage → active → contained → recovering → closed)."""
+    _require(can_manage_incident(actor, incident), _("You may not change this incident."))
+    target = _choice(to_status, IncidentStatus, "to_status")
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        incident = _lock(incident)
+        current = IncidentStatus(incident.status)
+        if incident.merged_into_id:
+            raise ConflictError(_("%(ref)s was merged into another incident; work there.")
+                                % {"ref": incident.reference}, current=current.value,
+                                allowed=[])
+        if target not in TRANSITIONS[current]:
+            allowed = TRANSITIONS[current]
+            raise ConflictError(
+                _("%(ref)s is %(current)s; it can move to %(allowed)s, not to %(target)s.")
+                % {"ref": incident.reference, "current": current.label,
+                   "allowed": ", ".join(str(s.label) for s in allowed) or _("nowhere (reopen it)"),
+                   "target": target.label},
+                current=current.value, allowed=[s.value for s in allowed],
+            )
+        if _is_step_back(current, target):
+            reason = _require_reason(reason)
+        if target is IncidentStatus.CLOSED:
+            unfinished = incident.tasks.filter(status__in=UNFINISHED_TASK_STATUSES).count()
+            if unfinished:
+                raise ConflictError(
+                    _("%(n)d checklist task(s) are still open: finish them, or waive them "
+                      "with a reason, before closing.") % {"n": unfinished},
+                    current=current.value, allowed=[s.value for s in TRANSITIONS[current]],
+                    open_tasks=unfinished,
+                )
+        now = timezone.now()
+        incident.status = target
+        fields = ["status", "updated_at"]
+        stamp = STATUS_TIMESTAMPS.get(target)
+        if stamp and getattr(incident, stamp) is None:
+            setattr(incident, stamp, now)
+            fields.append(stamp)
+        incident.save(update_fields=fields)
+        _record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
+                data={"from": current.value, "to": target.value})
+        _incident_changed(incident)
+    return incident
+
+
+def incident_reopen(*, actor, incident: Incident, reason: str) -> Incident:
+    _require(can_manage_incident(actor, incident), _("You may not change this incident."))
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        incident = _lock(incident)
+        if incident.status != IncidentStatus.CLOSED or incident.merged_into_id:
+            raise ConflictError(
+                _("Only a closed incident that was not merged can be reopened; %(ref)s is "
+                  "%(current)s.") % {"ref": incident.reference,
+                                     "current": incident.get_status_display()},
+                current=incident.status, allowed=[],
+            )
+        incident.status = IncidentStatus.ACTIVE
+        incident.closed_at = None
+        incident.save(update_fields=["status", "closed_at", "updated_at"])
+        _record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
+                data={"from": IncidentStatus.CLOSED, "to": IncidentStatus.ACTIVE,
+                      "reopened": True})
+        _incident_changed(incident)
+    return incident
+
+
+def incident_merge(*, actor, duplicate: Incident, survivor: Incident, reason: str) -> Incident:
+    """Close ``duplicate`` into ``survivor``, moving its timeline and tasks over."""
+    _require(can_manage_incident(actor, duplicate) and can_manage_incident(actor, survivor),
+             _("You may not change these incidents."))
+    reason = _require_reason(reason)
+    if duplicate.pk == survivor.pk:
+        raise ValidationError({"into": [_("An incident cannot be merged into itself.")]})
+    with transaction.atomic():
+        locked = {i.pk: i for i in Incident.objects.select_for_update()
+                  .filter(pk__in=[duplicate.pk, survivor.pk]).order_by("pk")}
+        duplicate, survivor = locked[duplicate.pk], locked[survivor.pk]
+        for incident in (duplicate, survivor):
+            if incident.status == IncidentStatus.CLOSED or incident.merged_into_id:
+                raise ConflictError(_("%(ref)s is closed; only open incidents can be merged.")
+                                    % {"ref": incident.reference}, current=incident.status,
+                                    allowed=[])
+        survivor_templates = survivor.tasks.exclude(template=None).values("template")
+        duplicate.tasks.filter(template__in=survivor_templates).update(template=None)
+        moved_tasks = duplicate.tasks.update(incident=survivor)
+        moved_entries = duplicate.timeline.update(incident=survivor)
+        now = timezone.now()
+        duplicate.status, duplicate.closed_at, duplicate.merged_into = (
+            IncidentStatus.CLOSED, now, survivor)
+        duplicate.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
+        _record(incident=duplicate, kind=TimelineKind.MERGE, actor=actor, body=reason,
+                data={"into": survivor.pk, "into_reference": survivor.reference})
+        _record(incident=survivor, kind=TimelineKind.MERGE, actor=actor, body=reason,
+                data={"from": duplicate.pk, "from_reference": duplicate.reference,
+                      "tasks": moved_tasks, "entries": moved_entries})
+        _incident_changed(duplicate)
+        _incident_changed(survivor)
+    return survivor
+
+
+def incident_escalate(
+    *, actor, incident: Incident, reason: str, severity: str | None = None,
+    warning_level: str | None = None, override: bool = False,
+) -> Incident:
+    """Raise or lower severity and/or the manual warning level, always with a reason."""
+    _require(can_manage_incident(actor, incident), _("You may not change this incident."))
+    reason = _require_reason(reason)
+    new_severity = _choice(severity, Severity, "severity") if severity else None
+    new_manual = _choice(warning_level, WarningLevel, "warning_level").value \
+        if warning_level else None
+    if new_severity is None and new_manual is None:
+        raise ValidationError({"severity": [_("Choose a new severity or warning level.")]})
+    with transaction.atomic():
+        incident = _lock(incident)
+        if incident.status == IncidentStatus.CLOSED:
+            raise ConflictError(_("%(ref)s is closed; reopen it first.")
+                                % {"ref": incident.reference}, current=incident.status,
+                                allowed=[])
+        changes = {}
+        if new_severity is not None and new_severity != incident.severity:
+            changes["severity"] = [incident.severity, new_severity.value]
+            incident.severity = new_severity
+        if new_manual is not None:
+            incident.warning_level_manual = new_manual
+            incident.warning_level_overridden = bool(override)
+            level = effective_warning_level(auto=incident.warning_level_auto, manual=new_manual,
+                                            overridden=bool(override))
+            if level != incident.warning_level:
+                changes["warning_level"] = [incident.warning_level, level]
+                incident.warning_level = level
+        if not changes:
+            raise ValidationError({"severity": [_("That is already the incident's severity "
+                                                  "and warning level.")]})
+        incident.save(update_fields=["severity", "warning_level", "warning_level_manual",
+                                     "warning_level_overridden", "updated_at"])
+        up = _went_up(changes)
+        entry = _record(incident=incident, kind=TimelineKind.ESCALATION, actor=actor,
+                        body=reason, data={**changes, "direction": "up" if up else "down",
+                                           "override": bool(override)})
+        if "severity" in changes:
+            playbook_apply(incident=incident, actor=actor)
+        if up and (incident.severity == Severity.CRITICAL
+                   or incident.warning_level == WarningLevel.RED):
+            notify(recipients=team_selectors.escalation_recipients(incident=incident),
+                   kind=NotificationKind.INCIDENT_ESCALATED,
+                   title=_("%(ref)s escalated: %(title)s") % {"ref": incident.reference,
+                                                             "title": incident.title},
+                   dedupe_key=f"escalated:{entry.pk}", incident=incident)
+        _incident_changed(incident)
+    return incident
+
+
+def _is_step_back(current: IncidentStatus, target: IncidentStatus) -> bool:
+    order = list(IncidentStatus)
+    return order.index(target) < order.index(current)
+
+
+def _went_up(changes: dict) -> bool:
+    def rank(choices, value):
+        return choices(value).rank if value else 0
+
+    ups = []
+    if "severity" in changes:
+        old, new = changes["severity"]
+        ups.append(rank(Severity, new) > rank(Severity, old))
+    if "warning_level" in changes:
+        old, new = changes["warning_level"]
+        ups.append(rank(WarningLevel, new) > rank(WarningLevel, old))
+    return any(ups)
+
+
+def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
+    """Change what the incident is (type, origin, audiences, tags, drill...), not how bad."""
+    _require(can_manage_incident(actor, incident), _("You may not change this incident."))
+    unknown = set(changes) - set(CLASSIFICATION_FIELDS)
+    if unknown:
+        raise ValidationError({field: [_("This field cannot be changed here.")]
+                               for field in sorted(unknown)})
+    for field, choices in (("stakeholder_kinds", StakeholderKind), ("affected_products", None),
+                           ("affected_regions", None), ("tags", None)):
+        if field in changes:
+            changes[field] = _clean_list(changes[field], field, choices)
+    for field in ("title", "summary"):
+        if field in changes:
+            changes[field] = (changes[field] or "").strip()
+    with transaction.atomic():
+        incident = _lock(incident)
+        if incident.merged_into_id:
+            raise ConflictError(_("%(ref)s was merged into another incident; work there.")
+                                % {"ref": incident.reference}, current=incident.status,
+                                allowed=[])
+        diff = {}
+        for field, value in changes.items():
+            old = getattr(incident, field)
+            if old != value:
+                diff[field] = [str(old) if field == "type" else old,
+                               str(value) if field == "type" else value]
+                setattr(incident, field, value)
+        if not diff:
+            return incident
+        incident.full_clean()
+        incident.save(update_fields=[*diff, "updated_at"])
+        _record(incident=incident, kind=TimelineKind.CLASSIFICATION, actor=actor, data=diff)
+        if "type" in diff:
+            playbook_apply(incident=incident, actor=actor)
+        _incident_changed(incident)
+    return incident
+
+
+# --- timeline ------------------------------------------------------------------------------
+
+def timeline_add(*, actor, incident: Incident, kind: str, body: str,
+                 corrects: TimelineEntry | None = None) -> TimelineEntry:
+    """A person's note, decision or key moment; or a correction of an earlier entry."""
+    _require(can_contribute(actor, incident), _("You may not write in this incident."))
+    kind = _choice(kind, TimelineKind, "kind")
+    if kind not in AUTHORED_KINDS:
+        raise ValidationError({"kind": [_("Write a note, a decision or a key moment.")]})
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": [_("This field is required.")]})
+    if len(body) > MAX_TEXT_LENGTH:
+        raise ValidationError({"body": [_("Keep it under %(n)d characters.")
+                                        % {"n": MAX_TEXT_LENGTH}]})
+    if corrects is not None and corrects.incident_id != incident.pk:
+        raise ValidationError({"corrects": [_("Corrections refer to an entry of the same "
+                                              "incident.")]})
+    with transaction.atomic():
+        return _record(incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
+                       actor=actor, body=body, corrects=corrects,
+                       data={"as": kind.value} if corrects else {})
+
+
+def timeline_entry_pin(*, actor, entry: TimelineEntry, pinned: bool) -> TimelineEntry:
+    _require(can_contribute(actor, entry.incident), _("You may not write in this incident."))
+    with transaction.atomic():
+        TimelineEntry.objects.filter(pk=entry.pk).update(pinned=pinned)
+        entry.pinned = pinned
+        live.emit(incident=entry.incident, type="timeline.pinned",
+                  data={"id": entry.pk, "pinned": pinned})
+    return entry
+
+
+# --- playbooks and tasks -------------------------------------------------------------------
+
+def playbook_apply(*, incident: Incident, actor) -> list[Task]:
+    """Add the playbook tasks that match the incident's type and severity and are not
+    there yet. Safe to call again: each template becomes a task once per incident."""
+    rank = Severity(incident.severity).rank
+    templates = [
+        template for template in TaskTemplate.objects
+        .filter(Q(playbook__incident_type=incident.type_id)
+                | Q(playbook__incident_type__isnull=True))
+        .exclude(tasks__incident=incident)
+        .select_related("playbook").order_by("playbook__incident_type", "position", "pk")
+        if Severity(template.min_severity).rank <= rank
+    ]
+    if not templates:
+        return []
+    now = timezone.now()
+    tasks = []
+    for template in templates:
+        task = Task.objects.create(
+            incident=incident, template=template, position=template.position,
+            title=template.title, description=template.guidance,
+            owner_role=template.responsible_role,
+            owner_department=template.responsible_department,
+            due_at=now + timedelta(minutes=template.due_after_minutes),
+        )
+        ChecklistItem.objects.bulk_create(
+            ChecklistItem(task=task, position=i, text=text)
+            for i, text in enumerate(template.checklist)
+        )
+        tasks.append(task)
+    _record(incident=incident, kind=TimelineKind.TASK, actor=actor,
+            body=_("%(n)d task(s) added from the playbook.") % {"n": len(tasks)},
+            data={"added": [task.pk for task in tasks],
+                  "titles": [task.title for task in tasks]})
+    live.emit(incident=incident, type="tasks.changed", data={"added": [t.pk for t in tasks]})
+    return tasks
+
+
+def task_create(*, actor, incident: Incident, title: str, description: str = "", owner=None,
+                due_at: datetime | None = None) -> Task:
+    _require(can_contribute(actor, incident), _("You may not write in this incident."))
+    if incident.status == IncidentStatus.CLOSED:
+        raise ConflictError(_("%(ref)s is closed; reopen it first.")
+                            % {"ref": incident.reference}, current=incident.status, allowed=[])
+    task = Task(incident=incident, title=(title or "").strip(),
+                description=(description or "").strip(), owner=owner, due_at=due_at)
+    task.full_clean(exclude=["incident"])
+    with transaction.atomic():
+        task.save()
+        _record(incident=incident, kind=TimelineKind.TASK, actor=actor,
+                body=_("Task added: %(title)s") % {"title": task.title},
+                data={"task": task.pk, "added": [task.pk]})
+        live.emit(incident=incident, type="tasks.changed", data={"added": [task.pk]})
+        if owner is not None and owner != actor:
+            _notify_task_owner(task, NotificationKind.TASK_ASSIGNED)
+    return task
+
+
+def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task:
+    _require(can_work_on_task(actor, task), _("You may not work on this task."))
+    target = _choice(status, TaskStatus, "status")
+    reason = _require_reason(reason) if target.needs_reason else (reason or "").strip()
+    with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("incident").get(pk=task.pk)
+        if task.incident.status == IncidentStatus.CLOSED:
+            raise ConflictError(_("The incident is closed; reopen it first."),
+                                current=task.incident.status, allowed=[])
+        current = TaskStatus(task.status)
+        if current is target and task.status_reason == reason:
+            return task
+        task.status, task.status_reason = target, reason
+        task.completed_at = timezone.now() if target.is_finished else None
+        task.save(update_fields=["status", "status_reason", "completed_at"])
+        _record(incident=task.incident, kind=TimelineKind.TASK, actor=actor, body=reason,
+                data={"task": task.pk, "title": task.title, "from": current.value,
+                      "to": target.value})
+        live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
+    return task
+
+
+def task_assign(*, actor, task: Task, owner) -> Task:
+    _require(can_contribute(actor, task.incident), _("You may not work on this task."))
+    with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("incident").get(pk=task.pk)
+        if task.owner_id == (owner.pk if owner else None):
+            return task
+        task.owner = owner
+        task.overdue_notified_at = None
+        task.save(update_fields=["owner", "overdue_notified_at"])
+        _record(incident=task.incident, kind=TimelineKind.TASK, actor=actor,
+                data={"task": task.pk, "title": task.title,
+                      "owner": str(owner) if owner else None})
+        live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
+        if owner is not None and owner != actor:
+            _notify_task_owner(task, NotificationKind.TASK_ASSIGNED)
+    return task
+
+
+def checklist_item_set(*, actor, item: ChecklistItem, done: bool) -> ChecklistItem:
+    _require(can_work_on_task(actor, item.task), _("You may not work on this task."))
+    with transaction.atomic():
+        ChecklistItem.objects.filter(pk=item.pk).update(done=done)
+        item.done = done
+        live.emit(incident=item.task.incident, type="tasks.changed",
+                  data={"updated": [item.task_id]})
+    return item
+
+
+def task_comment_add(*, actor, task: Task, body: str) -> TaskComment:
+    _require(can_work_on_task(actor, task), _("You may not work on this task."))
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": [_("This field is required.")]})
+    if len(body) > MAX_TEXT_LENGTH:
+        raise ValidationError({"body": [_("Keep it under %(n)d characters.")
+                                        % {"n": MAX_TEXT_LENGTH}]})
+    with transaction.atomic():
+        comment = TaskComment.objects.create(task=task, author=actor, body=body)
+        live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
+    return comment
+
+
+def task_mark_overdue_notified(*, task: Task) -> bool:
+    """Claim the one overdue notice of a task; False when it was already sent."""
+    with transaction.atomic():
+        claimed = Task.objects.filter(pk=task.pk, overdue_notified_at__isnull=True) \
+            .update(overdue_notified_at=timezone.now())
+        if claimed:
+            _notify_task_owner(task, NotificationKind.TASK_OVERDUE)
+    return bool(claimed)
+
+
+def _notify_task_owner(task: Task, kind: str) -> None:
+    titles = {
+        NotificationKind.TASK_ASSIGNED: _("Task for you on %(ref)s: %(title)s"),
+        NotificationKind.TASK_OVERDUE: _("Overdue on %(ref)s: %(title)s"),
+    }
+    notify(recipients=[task.owner], kind=kind,
+           title=titles[kind] % {"ref": task.incident.reference, "title": task.title},
+           dedupe_key=f"{kind}:{task.pk}:{task.owner_id}", incident=task.incident)

@@ -153,6 +153,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "crisisdesk")
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE = {
+    "notify-overdue-tasks": {"task": "crisis.tasks.notify_overdue_tasks", "schedule": 60.0},
+}
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "teams.User"
@@ -214,6 +217,13 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SeverityEnum": "crisis.choices.Severity",
         "IncidentStatusEnum": "crisis.choices.IncidentStatus",
+        "WarningLevelEnum": "crisis.choices.WarningLevel",
+        "OriginEnum": "crisis.choices.Origin",
+        "ConfidentialityEnum": "crisis.choices.Confidentiality",
+        "StakeholderKindEnum": "crisis.choices.StakeholderKind",
+        "TimelineKindEnum": "crisis.choices.TimelineKind",
+        "TaskStatusEnum": "crisis.choices.TaskStatus",
+        "DepartmentKindEnum": "teams.choices.DepartmentKind",
     },
 }
 

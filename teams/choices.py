@@ -26,3 +26,6 @@ STANDING_CRISIS_CORE = (
 
 class NotificationKind(models.TextChoices):
     INCIDENT_CREATED = "incident_created", _("New incident")
+    INCIDENT_ESCALATED = "incident_escalated", _("Incident escalated")
+    TASK_ASSIGNED = "task_assigned", _("Task assigned to you")
+    TASK_OVERDUE = "task_overdue", _("Task overdue")

@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from .choices import STANDING_CRISIS_CORE
+from .choices import STANDING_CRISIS_CORE, DepartmentKind
 from .models import User
 
 
@@ -9,6 +9,15 @@ def incident_created_recipients(*, incident) -> QuerySet[User]:
     return (
         User.objects.filter(is_active=True, departments__kind__in=STANDING_CRISIS_CORE)
         .exclude(pk=incident.created_by_id)
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def escalation_recipients(*, incident) -> QuerySet[User]:
+    """Who hears when an incident turns critical or red: the executives."""
+    return (
+        User.objects.filter(is_active=True, departments__kind=DepartmentKind.EXECUTIVE)
         .distinct()
         .order_by("pk")
     )

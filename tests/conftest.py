@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -13,6 +16,19 @@ from tests.teams.factories import UserFactory
 def fast_password_hashing(settings):
     """PBKDF2 costs ~0.25 s per user on these machines; tests need no key stretching."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Transactional tests empty every table afterwards, including the incident types and
+    playbooks that a data migration ships; put them back for the tests that need a live
+    server or real threads."""
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        request.getfixturevalue("transactional_db")
+        create_defaults = importlib.import_module(
+            "crisis.migrations.0003_default_types_and_playbooks").create_defaults
+        create_defaults(apps, None)
 
 
 @pytest.fixture(autouse=True)

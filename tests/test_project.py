@@ -91,7 +91,7 @@ def test_demo_data_creates_every_persona_once():
     usernames = set(User.objects.values_list("username", flat=True))
     assert usernames == {"lead", "comms", "legal", "exec", "analyst", "support", "outsider",
                          "admin"}
-    assert Incident.objects.count() == 3
+    assert Incident.objects.count() == 4
     assert User.objects.get(username="lead").check_password("crisisdesk-demo")
     assert User.objects.get(username="lead").has_perm("crisis.add_incident")
     assert not User.objects.get(username="outsider").has_perm("crisis.add_incident")

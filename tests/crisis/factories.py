@@ -1,8 +1,19 @@
 import factory
 
 from crisis.choices import IncidentStatus, Severity
-from crisis.models import Incident
+from crisis.models import Incident, IncidentType
 from tests.teams.factories import UserFactory
+
+
+class IncidentTypeFactory(factory.django.DjangoModelFactory):
+    """The default types ship in a migration; this fetches one by code."""
+
+    class Meta:
+        model = IncidentType
+        django_get_or_create = ("code",)
+
+    code = "other"
+    name = factory.LazyAttribute(lambda t: t.code.replace("_", " ").capitalize())
 
 
 class IncidentFactory(factory.django.DjangoModelFactory):
@@ -15,4 +26,5 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     summary = "What is known so far."
     status = IncidentStatus.TRIAGE
     severity = Severity.MEDIUM
+    type = factory.SubFactory(IncidentTypeFactory)
     created_by = factory.SubFactory(UserFactory)

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from crisis.models import Incident
+from crisis.models import Incident, IncidentType
 from tests.conftest import count_queries
 from tests.crisis.factories import IncidentFactory
 
@@ -92,7 +92,8 @@ def test_lead_opens_an_incident_through_the_form(client, lead):
     assert client.get(reverse("crisis:incident-create")).status_code == 200
     response = client.post(
         reverse("crisis:incident-create"),
-        {"title": "Recall rumour", "summary": "Forum post", "severity": "high"},
+        {"title": "Recall rumour", "summary": "Forum post", "severity": "high",
+         "type": IncidentType.objects.get(code="product_quality").pk, "origin": "external"},
         follow=True,
     )
     incident = Incident.objects.get()
@@ -112,7 +113,8 @@ def test_lead_opens_an_incident_through_the_form(client, lead):
 )
 def test_form_errors_name_the_field_and_keep_what_was_typed(client, lead, data, field, message):
     client.force_login(lead)
-    data = {**data, "summary": "Everything I typed so far"}
+    data = {"type": IncidentType.objects.get(code="other").pk, "origin": "external", **data,
+            "summary": "Everything I typed so far"}
     response = client.post(reverse("crisis:incident-create"), data)
     assert response.status_code == 400
     content = response.content.decode()

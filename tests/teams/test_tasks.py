@@ -6,10 +6,9 @@ from django.core import mail
 
 from crisis.celery import app as celery_app
 from crisis.services import incident_create
-from teams.choices import DepartmentKind
+from teams.choices import DepartmentKind, NotificationKind
 from teams.models import Notification
-from teams.tasks import notify_incident_created
-from tests.crisis.factories import IncidentFactory
+from teams.tasks import deliver_notification_emails
 from tests.teams.factories import DepartmentFactory, UserFactory
 
 
@@ -25,31 +24,43 @@ def crisis_core(db):
     return comms, legal
 
 
-def test_notifies_the_crisis_core_and_emails_those_with_an_address(crisis_core):
+def test_new_incident_notifies_the_crisis_core_and_emails_those_with_an_address(
+    crisis_core, lead, django_capture_on_commit_callbacks
+):
     comms, _legal = crisis_core
-    incident = IncidentFactory(title="Recall rumour")
-
-    assert notify_incident_created(incident.pk) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = incident_create(actor=lead, title="Recall rumour")
 
     assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
         "comms", "legal"}
+    assert set(Notification.objects.values_list("kind", flat=True)) == {
+        NotificationKind.INCIDENT_CREATED}
     assert [m.to for m in mail.outbox] == [[comms.email]]
-    assert "Recall rumour" in mail.outbox[0].body
+    assert "Recall rumour" in mail.outbox[0].subject
     assert f"/incidents/{incident.pk}/" in mail.outbox[0].body
 
 
-def test_running_again_sends_nothing_twice(crisis_core):
-    incident = IncidentFactory()
-    notify_incident_created(incident.pk)
+def test_delivering_again_sends_nothing_twice(crisis_core, lead,
+                                              django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        incident_create(actor=lead, title="Recall rumour")
+    ids = list(Notification.objects.values_list("pk", flat=True))
 
-    assert notify_incident_created(incident.pk) == 0
+    assert deliver_notification_emails(ids) == 0
 
     assert len(mail.outbox) == 1
-    assert Notification.objects.count() == 2
 
 
-def test_a_vanished_incident_is_final_not_an_error(db):
-    assert notify_incident_created(987654) == 0
+def test_notifications_are_stored_even_if_email_never_goes(crisis_core, lead,
+                                                            django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        incident_create(actor=lead, title="Nothing lost")
+    assert Notification.objects.filter(emailed_at__isnull=True).count() == 2
+    assert mail.outbox == []
+
+
+def test_unknown_notifications_are_final_not_an_error(db):
+    assert deliver_notification_emails([987654]) == 0
 
 
 @pytest.mark.worker
@@ -63,4 +74,4 @@ def test_a_real_worker_sends_the_notification_after_commit(crisis_core, lead, ce
         while not mail.outbox and time.monotonic() < deadline:
             time.sleep(0.05)
     assert [m.to for m in mail.outbox] == [[crisis_core[0].email]]
-    assert Notification.objects.filter(kind="incident_created").count() == 2
+    assert Notification.objects.filter(emailed_at__isnull=False).count() == 1

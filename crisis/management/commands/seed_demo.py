@@ -8,8 +8,8 @@ from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from crisis.models import Incident
-from crisis.permissions import ADD_INCIDENT
+from crisis.models import Incident, IncidentType
+from crisis.permissions import ADD_INCIDENT, CONTRIBUTE, MANAGE_INCIDENT
 from crisis.services import incident_create
 from teams.choices import DepartmentKind
 from teams.models import Department, User
@@ -28,28 +28,37 @@ DEPARTMENTS = [
     ("Government Affairs", DepartmentKind.GOVERNMENT_AFFAIRS),
 ]
 
-# username, first, last, persona, department, may open incidents, timezone
+OPEN = (ADD_INCIDENT, CONTRIBUTE)
+LEAD = (ADD_INCIDENT, MANAGE_INCIDENT, CONTRIBUTE)
+WORK = (CONTRIBUTE,)
+
+# username, first, last, persona, department, rights, timezone
 PERSONAS = [
-    ("lead", "Mei-Ling", "Chen", "crisis lead", "Operations", True, "Asia/Taipei"),
-    ("comms", "Daniel", "Okafor", "communications officer", "Corporate Communications", True,
+    ("lead", "Mei-Ling", "Chen", "crisis lead", "Operations", LEAD, "Asia/Taipei"),
+    ("comms", "Daniel", "Okafor", "communications officer", "Corporate Communications", OPEN,
      "Europe/London"),
-    ("legal", "Sofia", "Rossi", "legal reviewer", "Legal & Compliance", False, "Europe/Rome"),
-    ("exec", "Hiroshi", "Tanaka", "executive", "Executive Office", False, "Asia/Tokyo"),
-    ("analyst", "Priya", "Nair", "monitoring analyst", "Marketing", True, "Asia/Singapore"),
-    ("support", "Wei", "Zhang", "customer service liaison", "Customer Service", False,
+    ("legal", "Sofia", "Rossi", "legal reviewer", "Legal & Compliance", WORK, "Europe/Rome"),
+    ("exec", "Hiroshi", "Tanaka", "executive", "Executive Office", WORK, "Asia/Tokyo"),
+    ("analyst", "Priya", "Nair", "monitoring analyst", "Marketing", OPEN, "Asia/Singapore"),
+    ("support", "Wei", "Zhang", "customer service liaison", "Customer Service", WORK,
      "Asia/Shanghai"),
-    ("outsider", "Alex", "Morgan", "outsider (no incident role)", "People & Culture", False,
+    ("outsider", "Alex", "Morgan", "outsider (no incident role)", "People & Culture", (),
      "UTC"),
 ]
 
 INCIDENTS = [
     ("lead", "Overheating reports on the X2 power bank spread on social media",
      "Several videos show X2 units swelling while charging. Volume on Weibo and X is "
-     "rising; two news outlets asked for comment.", "critical"),
+     "rising; two news outlets asked for comment.", "critical", "product_quality", False),
     ("analyst", "客服熱線等候時間過長引發網路抱怨",
-     "過去兩小時內，社群平台上關於客服等候超過 40 分鐘的貼文大幅增加。", "medium"),
+     "過去兩小時內，社群平台上關於客服等候超過 40 分鐘的貼文大幅增加。", "medium",
+     "service_failure", False),
     ("comms", "Rumour that the Shenzhen plant is closing",
-     "A forum post claims the plant closes next month; HR confirms it is false.", "low"),
+     "A forum post claims the plant closes next month; HR confirms it is false.", "low",
+     "misinformation", False),
+    ("lead", "Drill: customer database exposed by a misconfigured backup",
+     "Quarterly exercise. A researcher reports an open storage bucket with customer "
+     "records.", "high", "data_breach", True),
 ]
 
 
@@ -73,13 +82,13 @@ class Command(BaseCommand):
             name: Department.objects.get_or_create(name=name, defaults={"kind": kind})[0]
             for name, kind in DEPARTMENTS
         }
-        add_incident = Permission.objects.get(
-            content_type__app_label=ADD_INCIDENT.split(".")[0],
-            codename=ADD_INCIDENT.split(".")[1],
-        )
+        def permission(codename: str) -> Permission:
+            app_label, name = codename.split(".")
+            return Permission.objects.get(content_type__app_label=app_label, codename=name)
+
         created_any = False
         users = {}
-        for username, first, last, _persona, department, may_open, tz in PERSONAS:
+        for username, first, last, _persona, department, rights, tz in PERSONAS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"first_name": first, "last_name": last, "timezone": tz,
@@ -90,8 +99,7 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
                 departments[department].members.add(user)
-                if may_open:
-                    user.user_permissions.add(add_incident)
+                user.user_permissions.add(*(permission(r) for r in rights))
             users[username] = user
         admin, created = User.objects.get_or_create(
             username="admin",
@@ -103,9 +111,10 @@ class Command(BaseCommand):
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
         if not Incident.objects.exists():
-            for username, title, summary, severity in INCIDENTS:
+            for username, title, summary, severity, type_code, drill in INCIDENTS:
                 incident_create(actor=User.objects.get(pk=users[username].pk), title=title,
-                                summary=summary, severity=severity)
+                                summary=summary, severity=severity, is_drill=drill,
+                                type=IncidentType.objects.get(code=type_code))
         return created_any
 
     def print_logins(self, created: bool) -> None:
