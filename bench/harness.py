@@ -4,7 +4,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def use_bench_database() -> str:
@@ -14,7 +14,17 @@ def use_bench_database() -> str:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crisis.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # The in-process test client calls itself "testserver".
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
     return url
+
+
+def disable_api_throttling() -> None:
+    """Thousands of requests a minute from one user would answer 429 (1,200/minute);
+    the throttle's cache round trip is left out of the figures."""
+    from rest_framework.views import APIView
+
+    APIView.throttle_classes = ()
 
 
 @dataclass
@@ -22,20 +32,36 @@ class Sample:
     name: str
     timings_ms: list[float]
     queries: int
+    status: int | None = None
+    sql: list[str] = field(default_factory=list, repr=False)
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.timings_ms)
         index = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered)) - 1))
         return ordered[index]
 
-    def row(self) -> str:
-        return (f"{self.name:<44} n={len(self.timings_ms):<5} "
-                f"p50={self.percentile(50):7.2f} ms  p95={self.percentile(95):7.2f} ms  "
-                f"mean={statistics.fmean(self.timings_ms):7.2f} ms  queries={self.queries}")
+    @property
+    def mean(self) -> float:
+        return statistics.fmean(self.timings_ms)
+
+    def row(self, target_ms: float | None = None) -> str:
+        ratio = f"{self.percentile(95) / target_ms:6.2f}" if target_ms else f"{'':>6}"
+        return (f"{self.name:<52} {self.status or '':>3} {len(self.timings_ms):>4} "
+                f"{self.percentile(50):8.2f} {self.percentile(95):8.2f} {self.mean:8.2f} "
+                f"{self.queries:>4} {ratio}")
 
 
-def measure(name: str, action: Callable[[], object], *, repeat: int, warmup: int = 3) -> Sample:
-    """Time ``action`` ``repeat`` times after a warm-up, and count its queries once."""
+TABLE_HEADER = (f"{'request':<52} {'st':>3} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} "
+                f"{'mean ms':>8} {'sql':>4} {'p95/target':>6}")
+
+
+def measure(name: str, action: Callable[[], object], *, repeat: int, warmup: int = 3,
+            budget_s: float | None = None, min_repeat: int = 20) -> Sample:
+    """Time ``action`` ``repeat`` times after a warm-up, and count its queries once.
+
+    With ``budget_s``, stop early (after at least ``min_repeat`` runs) once the timed runs
+    have taken that long, so one slow page does not hold the whole benchmark up.
+    """
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
@@ -43,10 +69,39 @@ def measure(name: str, action: Callable[[], object], *, repeat: int, warmup: int
         action()
     reset_queries()  # the log is a bounded deque: a full one would count nothing
     with CaptureQueriesContext(connection) as captured:
-        action()
+        response = action()
     timings = []
-    for _ in range(repeat):
+    spent = 0.0
+    for i in range(repeat):
         started = time.perf_counter()
         action()
-        timings.append((time.perf_counter() - started) * 1000)
-    return Sample(name=name, timings_ms=timings, queries=len(captured.captured_queries))
+        elapsed = time.perf_counter() - started
+        timings.append(elapsed * 1000)
+        spent += elapsed
+        if budget_s is not None and i + 1 >= min_repeat and spent > budget_s:
+            break
+    return Sample(name=name, timings_ms=timings, queries=len(captured.captured_queries),
+                  status=getattr(response, "status_code", None),
+                  sql=[q["sql"] for q in captured.captured_queries])
+
+
+def explain(sample: Sample, *, min_ms: float = 1.0) -> list[str]:
+    """EXPLAIN ANALYZE each of the sample's queries (PostgreSQL); lines for those slower
+    than ``min_ms``: execution time, then the plan's top nodes."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return ["(EXPLAIN ANALYZE needs PostgreSQL)"]
+    lines = []
+    with connection.cursor() as cursor:
+        for sql in sample.sql:
+            if not sql.lstrip().upper().startswith("SELECT"):
+                continue
+            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+            plan = [row[0] for row in cursor.fetchall()]
+            total = next((float(p.split(":")[1].split()[0]) for p in plan
+                          if p.startswith("Execution Time")), 0.0)
+            if total >= min_ms:
+                lines.append(f"  {total:7.2f} ms  {sql[:150]}")
+                lines.extend(f"             {p}" for p in plan[:8])
+    return lines

@@ -1,71 +1,155 @@
-"""Incident list latency: API and page, per page size, with query counts.
+"""Incident list and incident room latency: API and pages, with query counts.
 
-Seeds N incidents into the benchmark database (once; reused when the count matches) and
-measures in-process requests through the whole middleware stack (no network), so the
-figures are server time. The query count must not depend on the page size.
+Seeds a realistic desk into the benchmark database (once; reused when the counts match):
+10,000 incidents, 200,000 timeline entries and 50,000 tasks by default, one incident (the
+"room") holding 2,000 of the entries. Measures in-process requests through the whole
+middleware stack (no network), so the figures are server time. Query counts must not
+depend on the page size, nor on how long an incident's timeline is.
+
+Endpoints that are not there yet (404) are skipped with a note, so the benchmark keeps
+working while the room page and the timeline and task APIs are being built.
 """
 
 import argparse
+import logging
 
-from bench.harness import measure, use_bench_database
+from bench.harness import (
+    TABLE_HEADER,
+    Sample,
+    disable_api_throttling,
+    explain,
+    measure,
+    use_bench_database,
+)
+
+TARGET_MS = 50.0  # p95 of the API list
+FILTER = {"severity": "critical", "status": "active"}
+SEARCH = {"q": "recall"}
 
 
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench incident_list")
     parser.add_argument("--incidents", type=int, default=10_000)
+    parser.add_argument("--timeline", type=int, default=200_000)
+    parser.add_argument("--tasks", type=int, default=50_000)
+    parser.add_argument("--room-entries", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--budget", type=float, default=15.0,
+                        help="seconds per request kind before stopping early (min 20 runs)")
+    parser.add_argument("--explain", action="store_true",
+                        help="EXPLAIN ANALYZE the queries that take 1 ms or more (PostgreSQL)")
     args = parser.parse_args(argv)
 
     url = use_bench_database()
     import django
 
     django.setup()
+    disable_api_throttling()
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count, Exists, OuterRef
     from django.test import Client
-    from django.test.utils import setup_test_environment
 
-    from crisis.choices import IncidentStatus, Severity
-    from crisis.models import Incident
+    from bench.seed import ROOM_TITLE, Plan, seed
+    from crisis.models import Incident, Task, TimelineEntry
+
+    call_command("migrate", verbosity=0)
+    plan = Plan(incidents=args.incidents, timeline=args.timeline, tasks=args.tasks,
+                room_entries=args.room_entries)
+    seconds, fresh = seed(plan)
+    print(f"database: {connection.vendor} {url.split('@')[-1]}   incidents: {plan.incidents}   "
+          f"timeline: {plan.timeline}   tasks: {plan.tasks}   room: {plan.room_entries} entries")
+    print(f"seed: {'seeded' if fresh else 'reused existing data'} in {seconds:.1f} s")
+
     from teams.models import User
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    user, _ = User.objects.get_or_create(username="bench", defaults={"first_name": "Bench"})
-    if Incident.objects.count() != args.incidents:
-        Incident.objects.all().delete()
-        severities, statuses = list(Severity), list(IncidentStatus)
-        Incident.objects.bulk_create(
-            (Incident(title=f"Bench incident {i}", summary="Seeded for the benchmark.",
-                      severity=severities[i % 4], status=statuses[i % 5], created_by=user)
-             for i in range(args.incidents)),
-            batch_size=2000,
-        )
+    reader = User.objects.get(username="bench")
+    room = Incident.objects.get(title=ROOM_TITLE)
+    # A quiet incident like the room (open, with tasks and pinned entries, so the same
+    # prefetches run) but with a short timeline.
+    pinned = TimelineEntry.objects.filter(incident=OuterRef("pk"), pinned=True)
+    tasks = Task.objects.filter(incident=OuterRef("pk"))
+    quiet = (Incident.objects.exclude(pk=room.pk).filter(status="active", is_drill=False)
+             .filter(Exists(pinned), Exists(tasks)).annotate(entries=Count("timeline"))
+             .filter(entries__range=(10, 30)).order_by("pk").first()) or room
+    quiet_entries, room_entries = quiet.timeline.count(), room.timeline.count()
+    deep_page = max(1, plan.incidents * 3 // 4 // 50)
     client = Client()
-    client.force_login(user)
+    client.force_login(reader)
+    logging.getLogger("django.request").setLevel(logging.CRITICAL)  # errors become notes
 
-    print(f"database: {url.split('@')[-1]}   incidents: {args.incidents}   "
-          f"repeat: {args.repeat}")
-    samples = []
-    for page_size in (10, 50):
-        samples.append(measure(
-            f"GET /api/incidents/?page_size={page_size}",
-            lambda size=page_size: client.get("/api/incidents/", {"page_size": size}),
-            repeat=args.repeat))
-    samples.append(measure(
-        "GET /api/incidents/?severity=critical&page_size=50",
-        lambda: client.get("/api/incidents/", {"severity": "critical", "page_size": 50}),
-        repeat=args.repeat))
-    samples.append(measure("GET /incidents/ (page of 50)", lambda: client.get("/incidents/"),
-                           repeat=args.repeat))
-    samples.append(measure(
-        "GET /incidents/?severity=critical (filtered)",
-        lambda: client.get("/incidents/", {"severity": "critical"}), repeat=args.repeat))
-    for sample in samples:
-        print(sample.row())
-    small, large = samples[0], samples[1]
-    print(f"query count page 10 vs 50: {small.queries} vs {large.queries} "
-          f"({'independent of page size' if small.queries == large.queries else 'GROWS'})")
-    print(f"p95 ratio page 50 / page 10: {large.percentile(95) / small.percentile(95):.2f}")
+    requests = [
+        # (label, path, params, target applies, optional)
+        ("API list page_size=10", "/api/incidents/", {"page_size": 10}, True, False),
+        ("API list page_size=50", "/api/incidents/", {"page_size": 50}, True, False),
+        ("API list severity=critical&status=active", "/api/incidents/",
+         {**FILTER, "page_size": 50}, True, False),
+        ("API list status=closed (broad filter)", "/api/incidents/",
+         {"status": "closed", "page_size": 50}, True, False),
+        ("API list q=recall", "/api/incidents/", {**SEARCH, "page_size": 50}, True, False),
+        (f"API list page={deep_page} (deep offset)", "/api/incidents/",
+         {"page_size": 50, "page": deep_page}, True, False),
+        ("page /incidents/", "/incidents/", {}, False, False),
+        ("page /incidents/ filtered", "/incidents/", FILTER, False, False),
+        ("page /incidents/?q=recall", "/incidents/", SEARCH, False, False),
+        (f"room page, {quiet_entries} entries", f"/incidents/{quiet.pk}/", {}, False, False),
+        (f"room page, {room_entries} entries", f"/incidents/{room.pk}/", {}, False,
+         False),
+        ("API incident detail", f"/api/incidents/{room.pk}/", {}, False, False),
+        (f"API timeline, {quiet_entries} entries", f"/api/incidents/{quiet.pk}/timeline/", {},
+         False, True),
+        (f"API timeline, {room_entries} entries", f"/api/incidents/{room.pk}/timeline/", {},
+         False, True),
+        ("API tasks ?incident=room", "/api/tasks/", {"incident": room.pk}, False, True),
+    ]
+    print(f"repeat: up to {args.repeat} per request (stops after {args.budget:g} s)   "
+          f"p95 target {TARGET_MS:g} ms (API list)\n")
+    print(TABLE_HEADER)
+    samples: dict[str, Sample] = {}
+    notes = []
+    for label, path, params, targeted, optional in requests:
+        try:
+            probe = client.get(path, params)
+        except Exception as error:
+            notes.append(f"{path} raised {type(error).__name__}: {error}  (not measured)")
+            continue
+        if probe.status_code == 404 and optional:
+            notes.append(f"skipped {path}: 404 (not built yet)")
+            continue
+        if probe.status_code != 200:
+            notes.append(f"{path} answered {probe.status_code}: measured as it is")
+        sample = measure(label, lambda p=path, q=params: client.get(p, q),
+                         repeat=args.repeat, budget_s=args.budget)
+        samples[label] = sample
+        print(sample.row(TARGET_MS if targeted else None), flush=True)
+        if args.explain:
+            for line in explain(sample):
+                print(line)
+
+    print()
+    for note in notes:
+        print(f"note: {note}")
+    _compare(samples, "API list page_size=10", "API list page_size=50", "page size 10 vs 50")
+    _compare(samples, f"room page, {quiet_entries} entries",
+             f"room page, {room_entries} entries",
+             f"room page {quiet_entries} vs {room_entries} entries")
+    _compare(samples, f"API timeline, {quiet_entries} entries",
+             f"API timeline, {room_entries} entries",
+             f"API timeline {quiet_entries} vs {room_entries} entries")
+    api = [s for label, s in samples.items() if label.startswith("API list")]
+    worst = max(api, key=lambda s: s.percentile(95))
+    verdict = "meets" if worst.percentile(95) <= TARGET_MS else "MISSES"
+    print(f"API list worst p95: {worst.percentile(95):.1f} ms ({worst.name}) = "
+          f"{worst.percentile(95) / TARGET_MS:.2f} x target: {verdict} the {TARGET_MS:g} ms target")
+
+
+def _compare(samples: dict[str, Sample], small: str, large: str, what: str) -> None:
+    if small not in samples or large not in samples:
+        return
+    a, b = samples[small], samples[large]
+    verdict = "independent" if a.queries == b.queries else "GROWS"
+    print(f"queries, {what}: {a.queries} vs {b.queries} ({verdict});  "
+          f"p95 ratio {b.percentile(95) / a.percentile(95):.2f}")
 
 
 if __name__ == "__main__":

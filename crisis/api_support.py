@@ -1,10 +1,16 @@
 """API conventions shared by every app: pagination and error shapes."""
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
+
+from .errors import ConflictError
 
 
 class Pagination(PageNumberPagination):
@@ -14,12 +20,25 @@ class Pagination(PageNumberPagination):
 
 
 def exception_handler(exc, context):
-    """Let a service's Django ValidationError answer 400 naming the field, never 500."""
+    """Map the services' errors onto HTTP, never a 500.
+
+    - Django ``ValidationError`` → 400 naming the field;
+    - Django ``PermissionDenied`` → 403;
+    - ``ConflictError`` (valid request, wrong state) → 409
+      ``{"detail": message, "current": ..., "allowed": [...], ...}``.
+    """
+    if isinstance(exc, ConflictError):
+        set_rollback()
+        return Response({"detail": exc.message, **exc.detail}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            detail = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
+            detail = {
+                api_settings.NON_FIELD_ERRORS_KEY if field == NON_FIELD_ERRORS else field:
+                    [str(m) for m in msgs]
+                for field, msgs in exc.message_dict.items()
+            }
         else:
-            detail = {"non_field_errors": exc.messages}
+            detail = {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)

@@ -97,7 +97,7 @@ class StakeholderKind(models.TextChoices):
 
 
 class TimelineKind(models.TextChoices):
-    CREATED = "created", _("Opened")
+    CREATED = "created", _("Incident opened")
     STATUS = "status", _("Status change")
     CLASSIFICATION = "classification", _("Classification")
     ESCALATION = "escalation", _("Escalation")

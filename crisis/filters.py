@@ -22,11 +22,14 @@ DRILL_CHOICES = (("exclude", _("Real incidents only")), ("only", _("Drills only"
 
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
+    # Plain columns, no joins: no duplicates to remove, and DISTINCT would defeat the
+    # urgency index.
     status = django_filters.MultipleChoiceFilter(choices=IncidentStatus.choices,
-                                                 label=_("Status"))
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
+                                                 label=_("Status"), distinct=False)
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"),
+                                                   distinct=False)
     warning_level = django_filters.MultipleChoiceFilter(choices=WarningLevel.choices,
-                                                        label=_("Warning level"))
+                                                        label=_("Warning level"), distinct=False)
     type = IncidentTypeCodeFilter(
         field_name="type__code", to_field_name="code", queryset=IncidentType.objects.all(),
         label=_("Type"))

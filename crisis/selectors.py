@@ -1,16 +1,19 @@
 """Permission-aware reads: every incident, entry and task a user sees comes through here."""
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .choices import UNFINISHED_TASK_STATUSES, IncidentStatus, Severity, TimelineKind, WarningLevel
-from .models import Incident, Task, TimelineEntry
-
-
-def _rank(field: str, choices) -> Case:
-    return Case(*(When(**{field: c.value}, then=Value(c.rank)) for c in choices),
-                default=Value(0), output_field=IntegerField())
+from .choices import UNFINISHED_TASK_STATUSES, TimelineKind
+from .models import (
+    ChecklistItem,
+    Incident,
+    IncidentType,
+    Task,
+    TaskComment,
+    TimelineEntry,
+    urgency_order,
+)
 
 
 def incident_list(*, user) -> QuerySet[Incident]:
@@ -22,16 +25,7 @@ def incident_list(*, user) -> QuerySet[Incident]:
     """
     if not (user.is_authenticated and user.is_active):
         return Incident.objects.none()
-    return (
-        Incident.objects.select_related("created_by", "type")
-        .alias(
-            closed=Case(When(status=IncidentStatus.CLOSED, then=Value(1)), default=Value(0),
-                        output_field=IntegerField()),
-            level_rank=_rank("warning_level", WarningLevel),
-            severity_rank=_rank("severity", Severity),
-        )
-        .order_by("closed", "-level_rank", "-severity_rank", "-created_at", "-pk")
-    )
+    return Incident.objects.select_related("created_by", "type").order_by(*urgency_order())
 
 
 def incident_get(*, user, pk) -> Incident:
@@ -56,7 +50,8 @@ def timeline_for(*, user, incident: Incident) -> QuerySet[TimelineEntry]:
 
 
 def timeline_entry_get(*, user, pk) -> TimelineEntry:
-    entry = TimelineEntry.objects.select_related("incident").filter(pk=pk).first()
+    entry = (TimelineEntry.objects.select_related("incident", "actor", "corrects__actor")
+             .filter(pk=pk).first())
     if entry is None or not incident_visible(user=user, incident_id=entry.incident_id):
         raise Http404("No timeline entry matches the given query.")
     return entry
@@ -78,6 +73,29 @@ def task_get(*, user, pk) -> Task:
         return task_list(user=user).get(pk=pk)
     except (Task.DoesNotExist, ValueError, TypeError):
         raise Http404("No task matches the given query.") from None
+
+
+def checklist_item_get(*, user, task: Task, pk) -> "ChecklistItem":
+    """An item of a task the caller got through ``task_get``; 404 when it is not there."""
+    try:
+        return task.checklist_items.get(pk=pk)
+    except (ChecklistItem.DoesNotExist, ValueError, TypeError):
+        raise Http404("No checklist item matches the given query.") from None
+
+
+def with_comments(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Tasks with their comments and authors, for pages that show the discussion."""
+    return tasks.prefetch_related(
+        Prefetch("comments", queryset=TaskComment.objects.select_related("author")))
+
+
+def task_comments_for(*, user, task: Task) -> QuerySet:
+    """Comments of a task the caller got through ``task_get`` (so may view)."""
+    return task.comments.select_related("author").order_by("created_at", "pk")
+
+
+def incident_type_list() -> QuerySet[IncidentType]:
+    return IncidentType.objects.filter(is_active=True).order_by("position", "name")
 
 
 def overdue_q() -> Q:

@@ -1,8 +1,100 @@
+"""API shapes: one input serializer per write (validates types and values only; the
+service owns the rules) and output serializers that read only what the selectors joined."""
+
+from collections.abc import Mapping
+
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.fields import empty
 
-from .choices import StakeholderKind
-from .models import Incident, IncidentType
+from . import selectors
+from .choices import (
+    AUTHORED_KINDS,
+    Confidentiality,
+    IncidentStatus,
+    Origin,
+    Severity,
+    StakeholderKind,
+    TaskStatus,
+    WarningLevel,
+)
+from .models import ChecklistItem, Incident, IncidentType, Task, TaskComment, TimelineEntry
+from .services import MAX_LIST_ITEM_LENGTH, MAX_LIST_ITEMS, MAX_TEXT_LENGTH
+
+# --- building blocks -----------------------------------------------------------------------
+
+
+class StrictInputMixin:
+    """Refuse keys the serializer does not know, naming them, instead of ignoring them."""
+
+    ignored_keys = frozenset({"csrfmiddlewaretoken"})  # sent by HTML forms
+
+    def to_internal_value(self, data):
+        unknown = {}
+        if isinstance(data, Mapping):
+            extra = set(data) - set(self.fields) - self.ignored_keys
+            unknown = {key: [_("Unknown field.")] for key in sorted(extra)}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise serializers.ValidationError({**unknown, **exc.detail}) from None
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
+
+
+class StrictCharField(serializers.CharField):
+    """Text only: a number or a list where text belongs is an error, not coerced."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class RequiredBooleanField(serializers.BooleanField):
+    """A boolean that must be sent: a missing form field is an error, not ``False``."""
+
+    default_empty_html = empty
+
+
+def _text_list_field():
+    return serializers.ListField(
+        child=StrictCharField(max_length=MAX_LIST_ITEM_LENGTH), required=False,
+        max_length=MAX_LIST_ITEMS)
+
+
+def _stakeholder_kinds_field():
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=StakeholderKind.choices), required=False,
+        max_length=MAX_LIST_ITEMS)
+
+
+def _reason_field(*, required: bool):
+    if required:
+        return StrictCharField(max_length=MAX_TEXT_LENGTH)
+    return StrictCharField(max_length=MAX_TEXT_LENGTH, required=False, allow_blank=True)
+
+
+def _visible_incident(context, value: int) -> Incident:
+    """The incident ``value`` if the requesting user may view it; else the same error as
+    for one that does not exist."""
+    try:
+        return selectors.incident_get(user=context["request"].user, pk=value)
+    except Http404:
+        raise serializers.ValidationError(_("No incident with this id.")) from None
+
+
+def _active_users():
+    return get_user_model().objects.filter(is_active=True)
+
+
+# --- output --------------------------------------------------------------------------------
 
 
 class UserSummarySerializer(serializers.Serializer):
@@ -11,15 +103,21 @@ class UserSummarySerializer(serializers.Serializer):
     name = serializers.CharField(source="__str__", read_only=True)
 
 
-class IncidentTypeSerializer(serializers.ModelSerializer):
+class IncidentTypeSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = IncidentType
         fields = ["code", "name"]
 
 
+class IncidentTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = IncidentType
+        fields = ["code", "name", "description"]
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
-    type = IncidentTypeSerializer(read_only=True)
+    type = IncidentTypeSummarySerializer(read_only=True)
     created_by = UserSummarySerializer(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:incident-detail")
 
@@ -34,19 +132,63 @@ class IncidentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class IncidentCreateSerializer(serializers.ModelSerializer):
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    actor = UserSummarySerializer(read_only=True, allow_null=True)
+    data = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = TimelineEntry
+        fields = ["id", "incident", "kind", "actor", "body", "data", "corrects", "pinned",
+                  "created_at"]
+        read_only_fields = fields
+
+
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "position", "text", "done"]
+        read_only_fields = fields
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:task-detail")
+    incident_reference = serializers.CharField(source="incident.reference", read_only=True)
+    owner = UserSummarySerializer(read_only=True, allow_null=True)
+    is_overdue = serializers.BooleanField(read_only=True)
+    checklist_items = ChecklistItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Task
+        fields = ["id", "url", "incident", "incident_reference", "position", "title",
+                  "description", "status", "status_reason", "owner", "owner_role",
+                  "owner_department", "due_at", "is_overdue", "completed_at", "created_at",
+                  "checklist_items"]
+        read_only_fields = fields
+
+
+class TaskCommentSerializer(serializers.ModelSerializer):
+    author = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = TaskComment
+        fields = ["id", "task", "author", "body", "created_at"]
+        read_only_fields = fields
+
+
+# --- input: incidents ----------------------------------------------------------------------
+
+
+class IncidentCreateSerializer(StrictInputMixin, serializers.ModelSerializer):
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping,
+                                models.CharField: StrictCharField,
+                                models.TextField: StrictCharField}
     type = serializers.SlugRelatedField(slug_field="code",
                                         queryset=IncidentType.objects.filter(is_active=True),
                                         required=False)
-    stakeholder_kinds = serializers.ListField(
-        child=serializers.ChoiceField(choices=StakeholderKind.choices), required=False,
-        max_length=30)
-    affected_products = serializers.ListField(child=serializers.CharField(max_length=80),
-                                              required=False, max_length=30)
-    affected_regions = serializers.ListField(child=serializers.CharField(max_length=80),
-                                             required=False, max_length=30)
-    tags = serializers.ListField(child=serializers.CharField(max_length=80), required=False,
-                                 max_length=30)
+    stakeholder_kinds = _stakeholder_kinds_field()
+    affected_products = _text_list_field()
+    affected_regions = _text_list_field()
+    tags = _text_list_field()
 
     class Meta:
         model = Incident
@@ -59,3 +201,136 @@ class IncidentCreateSerializer(serializers.ModelSerializer):
         if not value.strip():
             raise serializers.ValidationError(_("This field is required."))
         return value
+
+
+class IncidentTransitionSerializer(StrictInputMixin, serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=IncidentStatus.choices)
+    reason = _reason_field(required=False)
+
+
+class IncidentReopenSerializer(StrictInputMixin, serializers.Serializer):
+    reason = _reason_field(required=True)
+
+
+class IncidentMergeSerializer(StrictInputMixin, serializers.Serializer):
+    into = serializers.IntegerField(
+        min_value=1, help_text="Id of the incident that absorbs this one; you must be able "
+                               "to view it.")
+    reason = _reason_field(required=True)
+
+    def validate_into(self, value: int) -> Incident:
+        return _visible_incident(self.context, value)
+
+
+class IncidentEscalateSerializer(StrictInputMixin, serializers.Serializer):
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    warning_level = serializers.ChoiceField(choices=WarningLevel.choices, required=False)
+    override = serializers.BooleanField(
+        default=False, help_text="Let the manual warning level win even when the automatic "
+                                 "one is higher.")
+    reason = _reason_field(required=True)
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if attrs.get("override") and not attrs.get("warning_level"):
+            raise serializers.ValidationError(
+                {"override": [_("An override needs the warning level it sets.")]})
+        return attrs
+
+
+class IncidentClassifySerializer(StrictInputMixin, serializers.Serializer):
+    """Any subset of the classification; use it with ``partial=True``."""
+
+    title = StrictCharField(max_length=200)
+    summary = StrictCharField(allow_blank=True, max_length=MAX_TEXT_LENGTH)
+    type = serializers.SlugRelatedField(slug_field="code",
+                                        queryset=IncidentType.objects.filter(is_active=True))
+    origin = serializers.ChoiceField(choices=Origin.choices)
+    confidentiality = serializers.ChoiceField(choices=Confidentiality.choices)
+    stakeholder_kinds = _stakeholder_kinds_field()
+    affected_products = _text_list_field()
+    affected_regions = _text_list_field()
+    tags = _text_list_field()
+    is_drill = serializers.BooleanField()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if not attrs:
+            raise serializers.ValidationError(
+                _("Send at least one of: %(fields)s.") % {"fields": ", ".join(self.fields)})
+        return attrs
+
+
+# --- input: timeline -----------------------------------------------------------------------
+
+
+class TimelineEntryCreateSerializer(StrictInputMixin, serializers.Serializer):
+    """Needs ``incident`` and ``request`` in its context."""
+
+    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in AUTHORED_KINDS])
+    body = StrictCharField(max_length=MAX_TEXT_LENGTH)
+    corrects = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1,
+        help_text="Id of an earlier entry of the same incident that this one corrects.")
+
+    def validate_corrects(self, value: int | None) -> TimelineEntry | None:
+        if value is None:
+            return None
+        entry = selectors.timeline_for(user=self.context["request"].user,
+                                       incident=self.context["incident"]).filter(pk=value).first()
+        if entry is None:
+            raise serializers.ValidationError(_("No entry with this id in this incident."))
+        return entry
+
+
+class TimelineEntryPinSerializer(StrictInputMixin, serializers.Serializer):
+    pinned = RequiredBooleanField()
+
+
+# --- input: tasks --------------------------------------------------------------------------
+
+
+class TaskCreateSerializer(StrictInputMixin, serializers.Serializer):
+    incident = serializers.IntegerField(min_value=1)
+    title = StrictCharField(max_length=200)
+    description = StrictCharField(required=False, allow_blank=True,
+                                        max_length=MAX_TEXT_LENGTH)
+    owner = serializers.PrimaryKeyRelatedField(queryset=_active_users(), required=False,
+                                               allow_null=True)
+    due_at = serializers.DateTimeField(required=False, allow_null=True)
+
+    def validate_incident(self, value: int) -> Incident:
+        return _visible_incident(self.context, value)
+
+
+class TaskStatusSerializer(StrictInputMixin, serializers.Serializer):
+    status = serializers.ChoiceField(choices=TaskStatus.choices)
+    reason = _reason_field(required=False)
+
+
+class TaskAssignSerializer(StrictInputMixin, serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=_active_users(), allow_null=True, help_text="User id, or null to unassign.")
+
+
+class ChecklistItemSetSerializer(StrictInputMixin, serializers.Serializer):
+    done = RequiredBooleanField()
+
+
+class TaskCommentCreateSerializer(StrictInputMixin, serializers.Serializer):
+    body = StrictCharField(max_length=MAX_TEXT_LENGTH)
+
+
+
+# --- errors (documentation only) -----------------------------------------------------------
+
+
+class ConflictErrorSerializer(serializers.Serializer):
+    """A 409: the request was valid but the current state does not allow it."""
+
+    detail = serializers.CharField()
+    current = serializers.CharField(help_text="The state the object is in now.")
+    allowed = serializers.ListField(child=serializers.CharField(),
+                                    help_text="Where it may go from here (may be empty).")
+    open_tasks = serializers.IntegerField(required=False,
+                                          help_text="Closing only: unfinished tasks.")

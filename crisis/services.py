@@ -114,6 +114,18 @@ def _lock(incident: Incident) -> Incident:
     return Incident.objects.select_for_update().select_related("type").get(pk=incident.pk)
 
 
+def _refuse_if_merged(incident: Incident) -> None:
+    if incident.merged_into_id:
+        raise ConflictError(_("%(ref)s was merged into another incident; work there.")
+                            % {"ref": incident.reference}, current=incident.status, allowed=[])
+
+
+def _refuse_if_closed(incident: Incident) -> None:
+    if incident.status == IncidentStatus.CLOSED:
+        raise ConflictError(_("%(ref)s is closed; reopen it first.")
+                            % {"ref": incident.reference}, current=incident.status, allowed=[])
+
+
 def incident_frame(incident: Incident) -> dict:
     return {"id": incident.pk, "reference": incident.reference, "title": incident.title,
             "status": incident.status, "severity": incident.severity,
@@ -196,10 +208,7 @@ def incident_transition(*, actor, incident: Incident, to_status: str, reason: st
     with transaction.atomic():
         incident = _lock(incident)
         current = IncidentStatus(incident.status)
-        if incident.merged_into_id:
-            raise ConflictError(_("%(ref)s was merged into another incident; work there.")
-                                % {"ref": incident.reference}, current=current.value,
-                                allowed=[])
+        _refuse_if_merged(incident)
         if target not in TRANSITIONS[current]:
             allowed = TRANSITIONS[current]
             raise ConflictError(
@@ -302,12 +311,11 @@ def incident_escalate(
         if warning_level else None
     if new_severity is None and new_manual is None:
         raise ValidationError({"severity": [_("Choose a new severity or warning level.")]})
+    if override and new_manual is None:
+        raise ValidationError({"override": [_("Overriding needs the warning level to set.")]})
     with transaction.atomic():
         incident = _lock(incident)
-        if incident.status == IncidentStatus.CLOSED:
-            raise ConflictError(_("%(ref)s is closed; reopen it first.")
-                                % {"ref": incident.reference}, current=incident.status,
-                                allowed=[])
+        _refuse_if_closed(incident)
         changes = {}
         if new_severity is not None and new_severity != incident.severity:
             changes["severity"] = [incident.severity, new_severity.value]
@@ -377,10 +385,7 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
             changes[field] = (changes[field] or "").strip()
     with transaction.atomic():
         incident = _lock(incident)
-        if incident.merged_into_id:
-            raise ConflictError(_("%(ref)s was merged into another incident; work there.")
-                                % {"ref": incident.reference}, current=incident.status,
-                                allowed=[])
+        _refuse_if_merged(incident)
         diff = {}
         for field, value in changes.items():
             old = getattr(incident, field)
@@ -417,6 +422,7 @@ def timeline_add(*, actor, incident: Incident, kind: str, body: str,
     if corrects is not None and corrects.incident_id != incident.pk:
         raise ValidationError({"corrects": [_("Corrections refer to an entry of the same "
                                               "incident.")]})
+    _refuse_if_merged(incident)
     with transaction.atomic():
         return _record(incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
                        actor=actor, body=body, corrects=corrects,
@@ -425,6 +431,7 @@ def timeline_add(*, actor, incident: Incident, kind: str, body: str,
 
 def timeline_entry_pin(*, actor, entry: TimelineEntry, pinned: bool) -> TimelineEntry:
     _require(can_contribute(actor, entry.incident), _("You may not write in this incident."))
+    _refuse_if_merged(entry.incident)
     with transaction.atomic():
         TimelineEntry.objects.filter(pk=entry.pk).update(pinned=pinned)
         entry.pinned = pinned
@@ -475,9 +482,7 @@ def playbook_apply(*, incident: Incident, actor) -> list[Task]:
 def task_create(*, actor, incident: Incident, title: str, description: str = "", owner=None,
                 due_at: datetime | None = None) -> Task:
     _require(can_contribute(actor, incident), _("You may not write in this incident."))
-    if incident.status == IncidentStatus.CLOSED:
-        raise ConflictError(_("%(ref)s is closed; reopen it first.")
-                            % {"ref": incident.reference}, current=incident.status, allowed=[])
+    _refuse_if_closed(incident)
     task = Task(incident=incident, title=(title or "").strip(),
                 description=(description or "").strip(), owner=owner, due_at=due_at)
     task.full_clean(exclude=["incident"])
@@ -498,9 +503,7 @@ def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task
     reason = _require_reason(reason) if target.needs_reason else (reason or "").strip()
     with transaction.atomic():
         task = Task.objects.select_for_update().select_related("incident").get(pk=task.pk)
-        if task.incident.status == IncidentStatus.CLOSED:
-            raise ConflictError(_("The incident is closed; reopen it first."),
-                                current=task.incident.status, allowed=[])
+        _refuse_if_closed(task.incident)
         current = TaskStatus(task.status)
         if current is target and task.status_reason == reason:
             return task
@@ -516,8 +519,12 @@ def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task
 
 def task_assign(*, actor, task: Task, owner) -> Task:
     _require(can_contribute(actor, task.incident), _("You may not work on this task."))
+    if owner is not None and not owner.is_active:
+        raise ValidationError({"owner": [_("%(name)s can no longer sign in; choose someone "
+                                           "active.") % {"name": owner}]})
     with transaction.atomic():
         task = Task.objects.select_for_update().select_related("incident").get(pk=task.pk)
+        _refuse_if_closed(task.incident)
         if task.owner_id == (owner.pk if owner else None):
             return task
         task.owner = owner
@@ -535,10 +542,11 @@ def task_assign(*, actor, task: Task, owner) -> Task:
 def checklist_item_set(*, actor, item: ChecklistItem, done: bool) -> ChecklistItem:
     _require(can_work_on_task(actor, item.task), _("You may not work on this task."))
     with transaction.atomic():
+        task = Task.objects.select_for_update().select_related("incident").get(pk=item.task_id)
+        _refuse_if_closed(task.incident)
         ChecklistItem.objects.filter(pk=item.pk).update(done=done)
         item.done = done
-        live.emit(incident=item.task.incident, type="tasks.changed",
-                  data={"updated": [item.task_id]})
+        live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
     return item
 
 

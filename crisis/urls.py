@@ -8,11 +8,22 @@ from rest_framework.routers import DefaultRouter
 from reports import views as report_views
 
 from . import views
-from .api import IncidentViewSet
+from .api import (
+    IncidentTypeViewSet,
+    IncidentViewSet,
+    TaskCommentViewSet,
+    TaskViewSet,
+    TimelineEntryViewSet,
+)
 from .health import healthz
 
 router = DefaultRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register(r"incidents/(?P<incident_pk>\d+)/timeline", TimelineEntryViewSet,
+                basename="incident-timeline")
+router.register("tasks", TaskViewSet, basename="task")
+router.register(r"tasks/(?P<task_pk>\d+)/comments", TaskCommentViewSet, basename="task-comment")
+router.register("incident-types", IncidentTypeViewSet, basename="incident-type")
 
 incident_patterns = [
     path("", views.incident_list, name="incident-list"),
@@ -20,6 +31,22 @@ incident_patterns = [
     path("<int:pk>/", views.incident_detail, name="incident-detail"),
     path("<int:pk>/row/", views.incident_row, name="incident-row"),
     path("<int:pk>/summary.pdf", report_views.incident_summary_pdf, name="incident-summary-pdf"),
+    path("<int:pk>/move/<str:to_status>/", views.incident_transition,
+         name="incident-transition"),
+    path("<int:pk>/reopen/", views.incident_reopen, name="incident-reopen"),
+    path("<int:pk>/escalate/", views.incident_escalate, name="incident-escalate"),
+    path("<int:pk>/classify/", views.incident_classify, name="incident-classify"),
+    path("<int:pk>/merge/", views.incident_merge, name="incident-merge"),
+    path("<int:pk>/timeline/", views.timeline_add, name="timeline-add"),
+    path("<int:pk>/tasks/", views.task_create, name="task-create"),
+    path("entries/<int:entry_pk>/", views.timeline_entry, name="timeline-entry"),
+    path("entries/<int:entry_pk>/correct/", views.timeline_correct, name="timeline-correct"),
+    path("entries/<int:entry_pk>/pin/", views.timeline_pin, name="timeline-pin"),
+    path("tasks/<int:task_pk>/status/", views.task_status, name="task-status"),
+    path("tasks/<int:task_pk>/assign/", views.task_assign, name="task-assign"),
+    path("tasks/<int:task_pk>/comments/", views.task_comment, name="task-comment"),
+    path("tasks/<int:task_pk>/checklist/<int:item_pk>/", views.checklist_item,
+         name="checklist-item"),
 ]
 
 urlpatterns = [

@@ -1,31 +1,88 @@
+"""Pages of the incident core. Thin: a form checks the input, ONE service does the work.
+
+Every write answers the way the caller asked: htmx gets the panel it swaps (400 with the
+form's errors, 403 / 409 with a message), a plain form POST gets a redirect with a
+message, or the form page again with its errors (400), so everything works without JS.
+"""
+
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import selectors, services
-from .filters import IncidentFilter
-from .forms import IncidentForm
-from .permissions import can_create_incident
+from .choices import TRANSITIONS, UNFINISHED_TASK_STATUSES, IncidentStatus, TaskStatus
+from .errors import ConflictError
+from .filters import IncidentFilter, TimelineEntryFilter
+from .forms import (
+    ChecklistItemForm,
+    ClassifyForm,
+    CorrectionForm,
+    EscalateForm,
+    IncidentForm,
+    MergeForm,
+    PinForm,
+    ReasonForm,
+    TaskAssignForm,
+    TaskCommentForm,
+    TaskCreateForm,
+    TaskStatusForm,
+    TimelineEntryForm,
+    TransitionForm,
+)
+from .permissions import (
+    can_contribute,
+    can_create_incident,
+    can_manage_incident,
+    can_work_on_task,
+)
 
+TIMELINE_PAGE_SIZE = 25
+ROOM_PANELS = ("room-header", "timeline-panel", "checklist-panel")
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _posted(request):
+    """The submitted data of a POST (even an empty one), None for a GET: unbound form."""
+    return request.POST if request.method == "POST" else None
+
+
+def _people():
+    return get_user_model().objects.filter(is_active=True).order_by(
+        "first_name", "last_name", "username")
+
+
+# --- incident list -------------------------------------------------------------------------
 
 @login_required
 @require_GET
 def incident_list(request):
-    incidents = IncidentFilter(request.GET, queryset=selectors.incident_list(user=request.user))
+    incidents = IncidentFilter(request.GET, queryset=selectors.incident_list(user=request.user),
+                               request=request)
     page = Paginator(incidents.qs, 50).get_page(request.GET.get("page"))
     context = {
         "filter": incidents,
         "page": page,
         "can_create": can_create_incident(request.user),
-        "is_filtered": any(v for k, v in request.GET.items() if k != "page"),
+        "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "drill")
+                           ) or request.GET.get("drill", "include") != "include",
     }
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "incident-table":
-        return render(request, "crisis/_incident_table.html", context)
-    return render(request, "crisis/incident_list.html", context)
+    if _is_htmx(request) and request.headers.get("HX-Target") == "incident-table":
+        response = render(request, "crisis/_incident_table.html", context)
+    else:
+        response = render(request, "crisis/incident_list.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
 
 
 @login_required
@@ -33,7 +90,8 @@ def incident_list(request):
 def incident_row(request, pk: int):
     """One table row, fetched by the list page when the live feed announces an incident."""
     incident = selectors.incident_get(user=request.user, pk=pk)
-    return render(request, "crisis/_incident_row.html", {"incident": incident, "fresh": True})
+    return render(request, "crisis/_incident_row.html",
+                  {"incident": incident, "fresh": request.GET.get("fresh", "1") == "1"})
 
 
 @login_required
@@ -41,21 +99,505 @@ def incident_row(request, pk: int):
 def incident_create(request):
     if not can_create_incident(request.user):
         raise PermissionDenied(_("You may not open incidents."))
-    form = IncidentForm(request.POST or None)
+    form = IncidentForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        incident = services.incident_create(actor=request.user, **form.cleaned_data)
-        messages.success(
-            request,
-            _("%(reference)s is open. The crisis core team has been notified.")
-            % {"reference": incident.reference},
-        )
-        return redirect(incident)
+        try:
+            incident = services.incident_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(
+                request,
+                _("%(reference)s is open. The crisis core team has been notified.")
+                % {"reference": incident.reference},
+            )
+            return redirect(incident)
     return render(request, "crisis/incident_form.html", {"form": form},
                   status=400 if form.errors else 200)
+
+
+# --- the incident room ---------------------------------------------------------------------
+
+def _header_context(request, incident) -> dict:
+    manage = can_manage_incident(request.user, incident)
+    next_states = [] if incident.merged_into_id else list(TRANSITIONS[IncidentStatus(
+        incident.status)])
+    return {
+        "incident": incident,
+        "clocks": selectors.incident_clocks(incident=incident),
+        "can_manage": manage,
+        "next_states": next_states if manage else [],
+        "is_closed": incident.status == IncidentStatus.CLOSED,
+    }
+
+
+def _timeline_context(request, incident) -> dict:
+    entries = selectors.timeline_for(user=request.user, incident=incident).prefetch_related(
+        "corrections")
+    entry_filter = TimelineEntryFilter(request.GET, queryset=entries)
+    filtered = entry_filter.qs if entry_filter.is_valid() else entries
+    page = Paginator(filtered, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    is_filtered = any(request.GET.get(k) for k in ("kind", "actor", "pinned"))
+    people_ids = selectors.timeline_for(user=request.user, incident=incident).exclude(
+        actor=None).values("actor_id")
+    return {
+        "incident": incident,
+        "entry_filter": entry_filter,
+        "entries_page": page,
+        "pinned_entries": list(entries.filter(pinned=True)),
+        "timeline_people": _people().filter(pk__in=people_ids),
+        "timeline_filtered": is_filtered,
+        "timeline_live": not is_filtered and page.number == 1,
+        "can_contribute": can_contribute(request.user, incident),
+    }
+
+
+def _checklist_context(request, incident) -> dict:
+    tasks = list(selectors.with_comments(
+        selectors.task_list(user=request.user).filter(incident=incident)))
+    for task in tasks:
+        task.incident = incident  # the same object: no query per task for permission checks
+        task.can_work = can_work_on_task(request.user, task)
+    contribute = can_contribute(request.user, incident)
+    people = list(_people()) if contribute or any(t.can_work for t in tasks) else []
+    return {
+        "incident": incident,
+        "tasks": tasks,
+        "tasks_open": sum(1 for t in tasks if not TaskStatus(t.status).is_finished),
+        "people": people,
+        "task_statuses": TaskStatus.choices,
+        "can_contribute": contribute,
+        "is_closed": incident.status == IncidentStatus.CLOSED,
+        "task_create_form": TaskCreateForm(people=_people(), auto_id="id_newtask_%s"),
+    }
+
+
+def _room_response(request, incident, *, status=200, **extra):
+    context = {**_header_context(request, incident), **_timeline_context(request, incident),
+               **_checklist_context(request, incident),
+               "composer": extra.pop("composer", None) or TimelineEntryForm(),
+               "room": True, **extra}
+    return render(request, "crisis/incident_detail.html", context, status=status)
 
 
 @login_required
 @require_GET
 def incident_detail(request, pk: int):
+    """The incident room. htmx and room.js fetch single panels by their HX-Target."""
     incident = selectors.incident_get(user=request.user, pk=pk)
-    return render(request, "crisis/incident_detail.html", {"incident": incident})
+    target = request.headers.get("HX-Target") if _is_htmx(request) else None
+    if target == "room-header":
+        response = render(request, "crisis/_room_header.html",
+                          _header_context(request, incident))
+    elif target == "timeline-panel":
+        response = render(request, "crisis/_timeline.html", _timeline_context(request, incident))
+    elif target == "checklist-panel":
+        response = render(request, "crisis/_checklist.html",
+                          _checklist_context(request, incident))
+    else:
+        response = _room_response(request, incident)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def _back_to_room(incident, anchor: str = "") -> HttpResponse:
+    return redirect(incident.get_absolute_url() + (f"#{anchor}" if anchor else ""))
+
+
+def _conflict(request, incident, error: ConflictError, anchor: str = ""):
+    messages.error(request, error.message)
+    return _back_to_room(incident, anchor)
+
+
+# --- actions on the incident (their own pages: one thing per page, confirm what happens) ---
+
+def _action_page(request, template, context, form, status=None):
+    return render(request, template, {**context, "form": form},
+                  status=status or (400 if form.errors else 200))
+
+
+TRANSITION_CONSEQUENCES = {
+    IncidentStatus.ACTIVE: gettext_lazy(
+        "The response is running: the acknowledged time is recorded."),
+    IncidentStatus.CONTAINED: gettext_lazy(
+        "The spread is under control: the contained time is recorded."),
+    IncidentStatus.RECOVERING: gettext_lazy(
+        "The incident is resolved and trust is being rebuilt: the resolved time is recorded."),
+    IncidentStatus.CLOSED: gettext_lazy(
+        "Nothing more can be written in the room until someone reopens it. Every task must be "
+        "done or waived."),
+}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_transition(request, pk: int, to_status: str):
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    try:
+        target = IncidentStatus(to_status)
+    except ValueError:
+        raise Http404("No such status.") from None
+    if not can_manage_incident(request.user, incident):
+        raise PermissionDenied(_("You may not change this incident."))
+    current = IncidentStatus(incident.status)
+    step_back = list(IncidentStatus).index(target) < list(IncidentStatus).index(current)
+    form = TransitionForm(_posted(request), reason_required=step_back)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_transition(actor=request.user, incident=incident,
+                                         to_status=target, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except ConflictError as error:
+            return _conflict(request, incident, error)
+        else:
+            messages.success(request, _("%(ref)s is now %(status)s.")
+                             % {"ref": incident.reference, "status": target.label})
+            return _back_to_room(incident)
+    context = {
+        "incident": incident, "target": target, "current": current, "step_back": step_back,
+        "possible": target in TRANSITIONS[current] and not incident.merged_into_id,
+        "consequence": TRANSITION_CONSEQUENCES.get(target, ""),
+        "open_tasks": (incident.tasks.filter(status__in=UNFINISHED_TASK_STATUSES).count()
+                       if target == IncidentStatus.CLOSED else 0),
+    }
+    return _action_page(request, "crisis/incident_transition.html", context, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_reopen(request, pk: int):
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    if not can_manage_incident(request.user, incident):
+        raise PermissionDenied(_("You may not change this incident."))
+    form = ReasonForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_reopen(actor=request.user, incident=incident,
+                                     reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except ConflictError as error:
+            return _conflict(request, incident, error)
+        else:
+            messages.success(request, _("%(ref)s is open again.") % {"ref": incident.reference})
+            return _back_to_room(incident)
+    return _action_page(request, "crisis/incident_reopen.html", {"incident": incident}, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_escalate(request, pk: int):
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    if not can_manage_incident(request.user, incident):
+        raise PermissionDenied(_("You may not change this incident."))
+    form = EscalateForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_escalate(actor=request.user, incident=incident,
+                                       **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except ConflictError as error:
+            return _conflict(request, incident, error)
+        else:
+            messages.success(request, _("%(ref)s: severity and warning level updated.")
+                             % {"ref": incident.reference})
+            return _back_to_room(incident)
+    return _action_page(request, "crisis/incident_escalate.html", {"incident": incident}, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_classify(request, pk: int):
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    if not can_manage_incident(request.user, incident):
+        raise PermissionDenied(_("You may not change this incident."))
+    form = ClassifyForm.for_incident(incident, _posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_classify(actor=request.user, incident=incident,
+                                       **form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        except ConflictError as error:
+            return _conflict(request, incident, error)
+        else:
+            messages.success(request, _("%(ref)s: classification saved.")
+                             % {"ref": incident.reference})
+            return _back_to_room(incident)
+    return _action_page(request, "crisis/incident_classify.html", {"incident": incident}, form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_merge(request, pk: int):
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    if not can_manage_incident(request.user, incident):
+        raise PermissionDenied(_("You may not change this incident."))
+    form = MergeForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        survivor = selectors.incident_list(user=request.user).filter(
+            pk=form.cleaned_data["into"]).first()
+        if survivor is None:
+            form.add_error("into", _("No incident with that reference."))
+        else:
+            try:
+                services.incident_merge(actor=request.user, duplicate=incident,
+                                        survivor=survivor, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_service_errors(error)
+            except ConflictError as error:
+                return _conflict(request, incident, error)
+            else:
+                messages.success(request, _("%(ref)s was merged into %(into)s.")
+                                 % {"ref": incident.reference, "into": survivor.reference})
+                return _back_to_room(survivor)
+    context = {"incident": incident, "entry_count": incident.timeline.count(),
+               "task_count": incident.tasks.count()}
+    return _action_page(request, "crisis/incident_merge.html", context, form)
+
+
+# --- timeline ------------------------------------------------------------------------------
+
+def _entry_queryset(request, incident):
+    return selectors.timeline_for(user=request.user, incident=incident).prefetch_related(
+        "corrections")
+
+
+def _render_entry(request, entry, incident, *, status=200, error=""):
+    return render(request, "crisis/_timeline_entry.html",
+                  {"entry": entry, "incident": incident, "fresh": True, "entry_error": error,
+                   "can_contribute": can_contribute(request.user, incident)}, status=status)
+
+
+@login_required
+@require_GET
+def timeline_entry(request, entry_pk: int):
+    """One entry, fetched by the room when the live stream announces it."""
+    found = selectors.timeline_entry_get(user=request.user, pk=entry_pk)
+    entry = _entry_queryset(request, found.incident).get(pk=found.pk)
+    return _render_entry(request, entry, found.incident)
+
+
+def _render_composer(request, incident, form, *, status=200, error="", posted=False):
+    response = render(request, "crisis/_composer.html",
+                      {"incident": incident, "composer": form, "composer_error": error,
+                       "composer_posted": posted}, status=status)
+    return response
+
+
+@login_required
+@require_POST
+def timeline_add(request, pk: int):
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    form = TimelineEntryForm(request.POST)
+    htmx = _is_htmx(request)
+    if form.is_valid():
+        try:
+            entry = services.timeline_add(actor=request.user, incident=incident,
+                                          **form.cleaned_data)
+        except PermissionDenied as error:
+            if not htmx:
+                raise
+            return _render_composer(request, incident, form, status=403, error=str(error))
+        except ConflictError as error:
+            if not htmx:
+                return _conflict(request, incident, error, "timeline")
+            return _render_composer(request, incident, form, status=409, error=error.message)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if htmx:
+                response = _render_composer(request, incident, TimelineEntryForm(), posted=True)
+                response["HX-Trigger"] = f'{{"cd:entry": {{"id": {entry.pk}}}}}'
+                return response
+            messages.success(request, _("Added to the timeline."))
+            return _back_to_room(incident, f"entry-{entry.pk}")
+    if htmx:
+        return _render_composer(request, incident, form, status=400)
+    if not can_contribute(request.user, incident):
+        raise PermissionDenied(_("You may not write in this incident."))
+    return _room_response(request, incident, status=400, composer=form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def timeline_correct(request, entry_pk: int):
+    entry = selectors.timeline_entry_get(user=request.user, pk=entry_pk)
+    incident = entry.incident
+    if not can_contribute(request.user, incident):
+        raise PermissionDenied(_("You may not write in this incident."))
+    form = CorrectionForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        kind = entry.data.get("as") if entry.kind == "correction" else entry.kind
+        kind = kind if kind in ("note", "decision", "key_moment") else "note"
+        try:
+            correction = services.timeline_add(actor=request.user, incident=incident, kind=kind,
+                                               body=form.cleaned_data["body"], corrects=entry)
+        except ConflictError as error:
+            return _conflict(request, incident, error, f"entry-{entry.pk}")
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            messages.success(request, _("Correction added to the timeline."))
+            return _back_to_room(incident, f"entry-{correction.pk}")
+    full_entry = _entry_queryset(request, incident).get(pk=entry.pk)
+    return _action_page(request, "crisis/timeline_correct.html",
+                        {"incident": incident, "entry": full_entry}, form)
+
+
+@login_required
+@require_POST
+def timeline_pin(request, entry_pk: int):
+    entry = selectors.timeline_entry_get(user=request.user, pk=entry_pk)
+    form = PinForm(request.POST)
+    form.is_valid()
+    htmx = _is_htmx(request)
+    try:
+        services.timeline_entry_pin(actor=request.user, entry=entry,
+                                    pinned=form.cleaned_data.get("pinned", False))
+    except (PermissionDenied, ConflictError) as error:
+        conflict = isinstance(error, ConflictError)
+        if not htmx:
+            if conflict:
+                return _conflict(request, entry.incident, error, f"entry-{entry.pk}")
+            raise
+        full = _entry_queryset(request, entry.incident).get(pk=entry.pk)
+        return _render_entry(request, full, entry.incident, status=409 if conflict else 403,
+                             error=error.message if conflict else str(error))
+    if htmx:
+        full = _entry_queryset(request, entry.incident).get(pk=entry.pk)
+        return _render_entry(request, full, entry.incident)
+    return _back_to_room(entry.incident, f"entry-{entry.pk}")
+
+
+# --- tasks ---------------------------------------------------------------------------------
+
+def _render_task(request, task, *, status=200, error="", forms=None):
+    task.can_work = can_work_on_task(request.user, task)
+    contribute = can_contribute(request.user, task.incident)
+    context = {
+        "task": task, "incident": task.incident, "task_error": error,
+        "task_statuses": TaskStatus.choices, "can_contribute": contribute,
+        "people": list(_people()) if (contribute or task.can_work) else [],
+        "is_closed": task.incident.status == IncidentStatus.CLOSED,
+        "task_open": True, **(forms or {}),
+    }
+    return render(request, "crisis/_task.html", context, status=status)
+
+
+def _fresh_task(request, task):
+    return selectors.with_comments(selectors.task_list(user=request.user)).get(pk=task.pk)
+
+
+def _task_action(request, task, form, call, *, form_name: str, success: str):
+    """Run one task service for a task panel form, answering htmx or a plain POST."""
+    htmx = _is_htmx(request)
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except PermissionDenied as error:
+            if not htmx:
+                raise
+            return _render_task(request, _fresh_task(request, task), status=403,
+                                error=str(error))
+        except ConflictError as error:
+            if not htmx:
+                return _conflict(request, task.incident, error, f"task-{task.pk}")
+            return _render_task(request, _fresh_task(request, task), status=409,
+                                error=error.message)
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            if htmx:
+                return _render_task(request, _fresh_task(request, task))
+            messages.success(request, success)
+            return _back_to_room(task.incident, f"task-{task.pk}")
+    if htmx:
+        return _render_task(request, _fresh_task(request, task), status=400,
+                            forms={form_name: form})
+    if not can_work_on_task(request.user, task):
+        raise PermissionDenied(_("You may not work on this task."))
+    return render(request, "crisis/task_form_page.html",
+                  {"task": task, "incident": task.incident, "form": form,
+                   "form_name": form_name}, status=400)
+
+
+@login_required
+@require_POST
+def task_status(request, task_pk: int):
+    task = selectors.task_get(user=request.user, pk=task_pk)
+    return _task_action(
+        request, task, TaskStatusForm(request.POST),
+        lambda data: services.task_set_status(actor=request.user, task=task, **data),
+        form_name="status_form", success=_("Task updated."))
+
+
+@login_required
+@require_POST
+def task_assign(request, task_pk: int):
+    task = selectors.task_get(user=request.user, pk=task_pk)
+    return _task_action(
+        request, task, TaskAssignForm(request.POST, people=_people()),
+        lambda data: services.task_assign(actor=request.user, task=task, owner=data["owner"]),
+        form_name="assign_form", success=_("Owner changed."))
+
+
+@login_required
+@require_POST
+def task_comment(request, task_pk: int):
+    task = selectors.task_get(user=request.user, pk=task_pk)
+    return _task_action(
+        request, task, TaskCommentForm(request.POST),
+        lambda data: services.task_comment_add(actor=request.user, task=task, **data),
+        form_name="comment_form", success=_("Comment added."))
+
+
+@login_required
+@require_POST
+def checklist_item(request, task_pk: int, item_pk: int):
+    task = selectors.task_get(user=request.user, pk=task_pk)
+    item = selectors.checklist_item_get(user=request.user, task=task, pk=item_pk)
+    return _task_action(
+        request, task, ChecklistItemForm(request.POST),
+        lambda data: services.checklist_item_set(actor=request.user, item=item,
+                                                 done=data["done"]),
+        form_name="checklist_form", success=_("Checklist updated."))
+
+
+@login_required
+@require_POST
+def task_create(request, pk: int):
+    incident = selectors.incident_get(user=request.user, pk=pk)
+    people = _people()
+    form = TaskCreateForm(request.POST, people=people, auto_id="id_newtask_%s")
+    htmx = _is_htmx(request)
+    error, status = "", 400
+    if form.is_valid():
+        try:
+            services.task_create(actor=request.user, incident=incident, **form.cleaned_data)
+        except PermissionDenied as denied:
+            if not htmx:
+                raise
+            error, status = str(denied), 403
+        except ConflictError as conflict:
+            if not htmx:
+                return _conflict(request, incident, conflict, "checklist")
+            error, status = conflict.message, 409
+        except ValidationError as invalid:
+            form.add_service_errors(invalid)
+        else:
+            if htmx:
+                context = _checklist_context(request, incident)
+                return render(request, "crisis/_checklist.html", context)
+            messages.success(request, _("Task added."))
+            return _back_to_room(incident, "checklist")
+    if htmx:
+        context = {**_checklist_context(request, incident), "task_create_form": form,
+                   "task_create_error": error, "task_create_open": True}
+        return render(request, "crisis/_checklist.html", context, status=status)
+    if not can_contribute(request.user, incident):
+        raise PermissionDenied(_("You may not write in this incident."))
+    return render(request, "crisis/task_form_page.html",
+                  {"incident": incident, "form": form, "form_name": "create_form"}, status=400)

@@ -1,140 +1,149 @@
 """Default incident types and playbooks (admins edit them afterwards).
 
 The data lives here, not imported from app code, so this migration means the same
-thing forever.
+thing forever. It is stored in English; the strings are marked so the catalogs carry
+their translations, and pages show shipped text translated (see crisis_ui `shipped`).
 """
 
 from django.db import migrations
+from django.utils.translation import gettext_noop as _  # marked for the catalogs only
 
 TYPES = [
-    ("product_quality", "Product quality / safety",
-     "Defects, contamination, injuries or recalls involving what we sell."),
-    ("service_failure", "Service failure", "Outages, delays or breakdowns customers notice."),
-    ("data_breach", "Data or security breach",
-     "Personal data exposed, systems compromised, ransomware."),
-    ("conduct", "Employee or executive conduct",
-     "Misconduct, harassment, offensive statements by our people."),
-    ("misinformation", "Misinformation / rumour", "False claims about us spreading online."),
-    ("marketing_misstep", "Marketing misstep", "A campaign, post or advert that offends."),
-    ("legal_regulatory", "Legal / regulatory",
-     "Lawsuits, investigations, fines or regulatory action."),
-    ("external_event", "External event / disaster",
-     "Natural disasters, accidents or events around us that affect people or operations."),
-    ("other", "Other", "Anything that fits no other type."),
+    ("product_quality", _("Product quality / safety"),
+     _("Defects, contamination, injuries or recalls involving what we sell.")),
+    ("service_failure", _("Service failure"), _("Outages, delays or breakdowns customers notice.")),
+    ("data_breach", _("Data or security breach"),
+     _("Personal data exposed, systems compromised, ransomware.")),
+    ("conduct", _("Employee or executive conduct"),
+     _("Misconduct, harassment, offensive statements by our people.")),
+    ("misinformation", _("Misinformation / rumour"), _("False claims about us spreading online.")),
+    ("marketing_misstep", _("Marketing misstep"), _("A campaign, post or advert that offends.")),
+    ("legal_regulatory", _("Legal / regulatory"),
+     _("Lawsuits, investigations, fines or regulatory action.")),
+    ("external_event", _("External event / disaster"),
+     _("Natural disasters, accidents or events around us that affect people or operations.")),
+    ("other", _("Other"), _("Anything that fits no other type.")),
 ]
 
 LOW, MEDIUM, HIGH, CRITICAL = "low", "medium", "high", "critical"
 
 # (title, guidance, min severity, due after minutes, responsible role, department, checklist)
 GENERAL = [
-    ("Assemble the crisis team",
-     "Call in the lead, spokesperson, legal and the liaisons the incident needs; agree the "
-     "channel and the next check-in.", LOW, 30, "Incident lead", "", []),
-    ("Verify the facts (5W1H)",
-     "Establish what happened, when, where, who is involved, why and how; separate "
-     "confirmed facts from claims and record sources in the timeline.", LOW, 60,
-     "Incident lead", "",
-     ["What happened", "When", "Where", "Who is affected", "Why", "How we know"]),
-    ("Monitor sentiment and volume",
-     "Watch mentions, sentiment and reach on the affected channels; post a short update "
-     "to the timeline every two hours.", LOW, 120, "Monitoring analyst", "communications",
+    (_("Assemble the crisis team"),
+     _("Call in the lead, spokesperson, legal and the liaisons the incident needs; agree the "
+     "channel and the next check-in."), LOW, 30, _("Incident lead"), "", []),
+    (_("Verify the facts (5W1H)"),
+     _("Establish what happened, when, where, who is involved, why and how; separate "
+     "confirmed facts from claims and record sources in the timeline."), LOW, 60,
+     _("Incident lead"), "",
+     [_("What happened"), _("When"), _("Where"), _("Who is affected"), _("Why"), _("How we know")]),
+    (_("Monitor sentiment and volume"),
+     _("Watch mentions, sentiment and reach on the affected channels; post a short update "
+     "to the timeline every two hours."), LOW, 120, _("Monitoring analyst"), "communications",
      []),
-    ("Brief legal on exposure",
-     "Share the verified facts with legal; agree what may and may not be said publicly.",
-     MEDIUM, 60, "Legal reviewer", "legal", []),
-    ("Brief customer service with a FAQ",
-     "Give the front line approved answers to the questions customers are asking, and an "
-     "escalation path for the ones they cannot answer.", MEDIUM, 120, "Department liaison",
-     "customer_service", ["Likely questions", "Approved answers", "Escalation contact"]),
-    ("Notify employees",
-     "Tell staff what happened and what to say (and not say) if asked, before they read "
-     "it elsewhere.", MEDIUM, 240, "Communications officer", "hr", []),
-    ("Publish a holding statement",
-     "Acknowledge the situation within the hour: what we know, what we are doing, when we "
-     "will update. Legal approves it before it goes out.", HIGH, 60, "Spokesperson",
+    (_("Brief legal on exposure"),
+     _("Share the verified facts with legal; agree what may and may not be said publicly."),
+     MEDIUM, 60, _("Legal reviewer"), "legal", []),
+    (_("Brief customer service with a FAQ"),
+     _("Give the front line approved answers to the questions customers are asking, and an "
+     "escalation path for the ones they cannot answer."), MEDIUM, 120, _("Department liaison"),
+     "customer_service", [_("Likely questions"), _("Approved answers"), _("Escalation contact")]),
+    (_("Notify employees"),
+     _("Tell staff what happened and what to say (and not say) if asked, before they read "
+     "it elsewhere."), MEDIUM, 240, _("Communications officer"), "hr", []),
+    (_("Publish a holding statement"),
+     _("Acknowledge the situation within the hour: what we know, what we are doing, when we "
+     "will update. Legal approves it before it goes out."), HIGH, 60, _("Spokesperson"),
      "communications",
-     ["What we know", "What we are doing", "When we will update next", "Where to get help"]),
-    ("Brief the executive sponsor",
-     "Give the executive sponsor the facts, the exposure and the decisions needed from "
-     "them.", HIGH, 60, "Incident lead", "executive", []),
+     [_("What we know"), _("What we are doing"), _("When we will update next"), _("Where to get help")]),
+    (_("Brief the executive sponsor"),
+     _("Give the executive sponsor the facts, the exposure and the decisions needed from "
+     "them."), HIGH, 60, _("Incident lead"), "executive", []),
+    (_("Convene the executive crisis call"),
+     _("Chief executive, legal, communications and the lead decide together: who speaks for "
+     "the company, what is said, what must not wait."), CRITICAL, 30, _("Executive sponsor"),
+     "executive", [_("Spokesperson confirmed"), _("Decisions recorded in the timeline")]),
+    (_("Set the public update rhythm"),
+     _("Commit publicly to when the next update comes (at least every two hours while "
+     "critical) and keep to it."), CRITICAL, 120, _("Spokesperson"), "communications", []),
 ]
 
 SPECIFIC = {
     "product_quality": [
-        ("Quarantine affected stock and trace batches",
-         "Stop sales of affected lots and identify where they went.", MEDIUM, 240,
-         "Department liaison", "operations", []),
-        ("Assess a recall with legal and quality",
-         "Decide whether a recall or safety notice is required, and its scope.", HIGH, 480,
-         "Legal reviewer", "legal", []),
-        ("Notify the product safety regulator",
-         "Where the law requires it, notify the regulator within the statutory deadline.",
-         HIGH, 1440, "Department liaison", "government_affairs", []),
+        (_("Quarantine affected stock and trace batches"),
+         _("Stop sales of affected lots and identify where they went."), MEDIUM, 240,
+         _("Department liaison"), "operations", []),
+        (_("Assess a recall with legal and quality"),
+         _("Decide whether a recall or safety notice is required, and its scope."), HIGH, 480,
+         _("Legal reviewer"), "legal", []),
+        (_("Notify the product safety regulator"),
+         _("Where the law requires it, notify the regulator within the statutory deadline."),
+         HIGH, 1440, _("Department liaison"), "government_affairs", []),
     ],
     "service_failure": [
-        ("Post a status update and restoration estimate",
-         "Tell customers what is affected and when the next update comes.", LOW, 30,
-         "Communications officer", "communications", []),
-        ("Update customers every 30 minutes until restored",
-         "Even when nothing changed, say so.", MEDIUM, 60, "Communications officer",
+        (_("Post a status update and restoration estimate"),
+         _("Tell customers what is affected and when the next update comes."), LOW, 30,
+         _("Communications officer"), "communications", []),
+        (_("Update customers every 30 minutes until restored"),
+         _("Even when nothing changed, say so."), MEDIUM, 60, _("Communications officer"),
          "communications", []),
-        ("Confirm root cause with technology",
-         "Get a plain-language account of cause and fix for the review.", MEDIUM, 1440,
-         "Department liaison", "technology", []),
+        (_("Confirm root cause with technology"),
+         _("Get a plain-language account of cause and fix for the review."), MEDIUM, 1440,
+         _("Department liaison"), "technology", []),
     ],
     "data_breach": [
-        ("Contain the breach and preserve evidence",
-         "Stop the leak without destroying logs needed later.", LOW, 60,
-         "Department liaison", "technology", []),
-        ("Assess notification duties",
-         "Check regulator and individual notification duties and deadlines (for example "
-         "72 hours under GDPR).", MEDIUM, 240, "Legal reviewer", "legal", []),
-        ("Prepare notices to affected individuals",
-         "What happened, what data, what we are doing, what they should do.", HIGH, 1440,
-         "Communications officer", "communications", []),
+        (_("Contain the breach and preserve evidence"),
+         _("Stop the leak without destroying logs needed later."), LOW, 60,
+         _("Department liaison"), "technology", []),
+        (_("Assess notification duties"),
+         _("Check regulator and individual notification duties and deadlines (for example "
+         "72 hours under GDPR)."), MEDIUM, 240, _("Legal reviewer"), "legal", []),
+        (_("Prepare notices to affected individuals"),
+         _("What happened, what data, what we are doing, what they should do."), HIGH, 1440,
+         _("Communications officer"), "communications", []),
     ],
     "conduct": [
-        ("Secure the facts through HR under legal privilege",
-         "Interview and document through HR, with legal advising.", LOW, 240,
-         "Department liaison", "hr", []),
-        ("Decide interim measures",
-         "Leave, suspension or removal from duties while facts are established.", HIGH, 480,
-         "Executive sponsor", "executive", []),
+        (_("Secure the facts through HR under legal privilege"),
+         _("Interview and document through HR, with legal advising."), LOW, 240,
+         _("Department liaison"), "hr", []),
+        (_("Decide interim measures"),
+         _("Leave, suspension or removal from duties while facts are established."), HIGH, 480,
+         _("Executive sponsor"), "executive", []),
     ],
     "misinformation": [
-        ("Collect evidence of the claim and its spread",
-         "Screenshots, links, first posts, accounts amplifying it.", LOW, 60,
-         "Monitoring analyst", "communications", []),
-        ("Publish a factual correction with sources",
-         "Correct calmly, with evidence, without repeating the false claim in the headline.",
-         MEDIUM, 240, "Spokesperson", "communications", []),
-        ("Ask platforms to label or remove",
-         "Use platform reporting and legal channels where policy allows.", MEDIUM, 480,
-         "Legal reviewer", "legal", []),
+        (_("Collect evidence of the claim and its spread"),
+         _("Screenshots, links, first posts, accounts amplifying it."), LOW, 60,
+         _("Monitoring analyst"), "communications", []),
+        (_("Publish a factual correction with sources"),
+         _("Correct calmly, with evidence, without repeating the false claim in the headline."),
+         MEDIUM, 240, _("Spokesperson"), "communications", []),
+        (_("Ask platforms to label or remove"),
+         _("Use platform reporting and legal channels where policy allows."), MEDIUM, 480,
+         _("Legal reviewer"), "legal", []),
     ],
     "marketing_misstep": [
-        ("Pause the campaign on every channel",
-         "Stop paid and scheduled posts, including partners'.", LOW, 30,
-         "Department liaison", "marketing", []),
-        ("Draft an apology that owns the mistake",
-         "Say what was wrong, that we are sorry, and what changes.", MEDIUM, 240,
-         "Communications officer", "communications", []),
+        (_("Pause the campaign on every channel"),
+         _("Stop paid and scheduled posts, including partners'."), LOW, 30,
+         _("Department liaison"), "marketing", []),
+        (_("Draft an apology that owns the mistake"),
+         _("Say what was wrong, that we are sorry, and what changes."), MEDIUM, 240,
+         _("Communications officer"), "communications", []),
     ],
     "legal_regulatory": [
-        ("Confirm with counsel what may be said",
-         "Pending proceedings limit comment; agree the line.", LOW, 60, "Legal reviewer",
+        (_("Confirm with counsel what may be said"),
+         _("Pending proceedings limit comment; agree the line."), LOW, 60, _("Legal reviewer"),
          "legal", []),
-        ("Brief regulators before they read it in the press",
-         "A call from us first builds trust.", HIGH, 480, "Department liaison",
+        (_("Brief regulators before they read it in the press"),
+         _("A call from us first builds trust."), HIGH, 480, _("Department liaison"),
          "government_affairs", []),
     ],
     "external_event": [
-        ("Account for the safety of employees and customers",
-         "Check in with people in the affected area first.", LOW, 60,
-         "Department liaison", "hr", []),
-        ("Coordinate with the authorities",
-         "Follow official guidance; do not get ahead of it publicly.", MEDIUM, 120,
-         "Department liaison", "government_affairs", []),
+        (_("Account for the safety of employees and customers"),
+         _("Check in with people in the affected area first."), LOW, 60,
+         _("Department liaison"), "hr", []),
+        (_("Coordinate with the authorities"),
+         _("Follow official guidance; do not get ahead of it publicly."), MEDIUM, 120,
+         _("Department liaison"), "government_affairs", []),
     ],
 }
 

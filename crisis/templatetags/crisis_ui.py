@@ -2,12 +2,57 @@
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext as _
 
-from crisis.choices import IncidentStatus, Severity
+from crisis.choices import (
+    Confidentiality,
+    IncidentStatus,
+    Severity,
+    TaskStatus,
+    TimelineKind,
+    WarningLevel,
+)
 
 register = template.Library()
+
+# One icon per level as well as one colour, so the level reads in greyscale too.
+LEVEL_ICONS = {
+    WarningLevel.BLUE: "ti-info-circle",
+    WarningLevel.YELLOW: "ti-alert-circle",
+    WarningLevel.ORANGE: "ti-alert-triangle",
+    WarningLevel.RED: "ti-alert-octagon",
+}
+CONFIDENTIALITY_ICONS = {
+    Confidentiality.INTERNAL: "ti-building",
+    Confidentiality.RESTRICTED: "ti-lock-open-2",
+    Confidentiality.CONFIDENTIAL: "ti-lock",
+}
+TASK_STATUS_ICONS = {
+    TaskStatus.OPEN: "ti-circle",
+    TaskStatus.IN_PROGRESS: "ti-progress",
+    TaskStatus.BLOCKED: "ti-hand-stop",
+    TaskStatus.DONE: "ti-circle-check",
+    TaskStatus.WAIVED: "ti-circle-minus",
+}
+ENTRY_ICONS = {
+    TimelineKind.CREATED: "ti-alert-triangle",
+    TimelineKind.STATUS: "ti-arrows-right",
+    TimelineKind.CLASSIFICATION: "ti-tags",
+    TimelineKind.ESCALATION: "ti-trending-up",
+    TimelineKind.NOTE: "ti-note",
+    TimelineKind.DECISION: "ti-gavel",
+    TimelineKind.KEY_MOMENT: "ti-flag",
+    TimelineKind.CORRECTION: "ti-pencil-check",
+    TimelineKind.TASK: "ti-checklist",
+    TimelineKind.MERGE: "ti-git-merge",
+    TimelineKind.ROLE: "ti-user-star",
+    TimelineKind.STATEMENT: "ti-speakerphone",
+    TimelineKind.ALERT: "ti-bell-ringing",
+}
 
 
 @register.simple_tag
@@ -20,8 +65,9 @@ def severity_badge(value):
     )
     return format_html(
         '<span class="cd-badge cd-sev cd-sev-{}" title="{}">'
-        '<span class="cd-bars" aria-hidden="true">{}</span>{}</span>',
-        severity.value, severity.description, bars, severity.label,
+        '<span class="cd-bars" aria-hidden="true">{}</span>'
+        '<span class="visually-hidden">{} </span>{}</span>',
+        severity.value, severity.description, bars, _("Severity:"), severity.label,
     )
 
 
@@ -33,8 +79,65 @@ def severity_description(value):
 @register.simple_tag
 def status_badge(value):
     status = IncidentStatus(value)
-    return format_html('<span class="cd-badge cd-status cd-status-{}">{}</span>',
-                       status.value, status.label)
+    return format_html('<span class="cd-badge cd-status cd-status-{}">'
+                       '<span class="visually-hidden">{} </span>{}</span>',
+                       status.value, _("Status:"), status.label)
+
+
+@register.simple_tag
+def level_badge(value, quiet=False):
+    """Warning level: colour, icon and word together; an explicit "none" when unset
+    (``quiet`` in dense tables, where most rows have none)."""
+    if not value and quiet:
+        return format_html('<span class="text-secondary small">{}<span class="visually-hidden"> '
+                           '{}</span></span>', _("none"), _("No warning level"))
+    if not value:
+        return format_html('<span class="cd-badge cd-level cd-level-none" title="{}">'
+                           '<i class="ti ti-antenna-bars-off" aria-hidden="true"></i>{}</span>',
+                           _("Warning level"), _("No warning level"))
+    level = WarningLevel(value)
+    return format_html(
+        '<span class="cd-badge cd-level cd-level-{}" title="{}">'
+        '<i class="ti {}" aria-hidden="true"></i>'
+        '<span class="visually-hidden">{} </span>{}</span>',
+        level.value, _("Warning level"), LEVEL_ICONS[level], _("Warning level:"), level.label,
+    )
+
+
+@register.simple_tag
+def confidentiality_badge(value):
+    level = Confidentiality(value)
+    return format_html(
+        '<span class="cd-badge cd-conf cd-conf-{}" title="{}">'
+        '<i class="ti {}" aria-hidden="true"></i>{}</span>',
+        level.value, _("Confidentiality"), CONFIDENTIALITY_ICONS[level], level.label,
+    )
+
+
+@register.simple_tag
+def drill_badge():
+    return format_html(
+        '<span class="cd-badge cd-drill" title="{}"><i class="ti ti-flask" aria-hidden="true">'
+        '</i>{}</span>',
+        _("An exercise: runs like a real incident, left out of real statistics."), _("Drill"),
+    )
+
+
+@register.simple_tag
+def task_status_badge(value):
+    status = TaskStatus(value)
+    return format_html('<span class="cd-badge cd-task cd-task-{}">'
+                       '<i class="ti {}" aria-hidden="true"></i>{}</span>',
+                       status.value, TASK_STATUS_ICONS[status], status.label)
+
+
+@register.simple_tag
+def entry_icon(kind):
+    try:
+        icon = ENTRY_ICONS[TimelineKind(kind)]
+    except ValueError:
+        icon = "ti-point"
+    return format_html('<i class="ti {}" aria-hidden="true"></i>', icon)
 
 
 @register.simple_tag
@@ -47,3 +150,140 @@ def reltime(value):
         '<time datetime="{}" title="{}" data-reltime>{}</time>',
         value.isoformat(), local.strftime("%Y-%m-%d %H:%M %Z"), naturaltime(value),
     )
+
+
+@register.simple_tag
+def elapsed(value):
+    """Time passed since ``value`` ("2 h 05 min"), exact time on hover; room.js ticks it."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    minutes = max(0, int((timezone.now() - value).total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        text = _("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    elif hours:
+        text = _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    else:
+        text = _("%(m)d min") % {"m": minutes}
+    return format_html('<time datetime="{}" title="{}" data-elapsed>{}</time>',
+                       value.isoformat(), local.strftime("%Y-%m-%d %H:%M %Z"), text)
+
+
+# --- timeline entries in words -------------------------------------------------------------
+
+def _label(choices, value) -> str:
+    if not value:
+        return "—"
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _field_value(field: str, value) -> str:
+    from crisis.choices import Origin, StakeholderKind
+
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, list):
+        if field == "stakeholder_kinds":
+            value = [_label(StakeholderKind, v) for v in value]
+        return ", ".join(str(v) for v in value) or "—"
+    if field == "origin":
+        return _label(Origin, value)
+    if field == "confidentiality":
+        return _label(Confidentiality, value)
+    return str(value) if value not in (None, "") else "—"
+
+
+@register.simple_tag
+def entry_headline(entry):
+    """The one readable line a system entry stands for; people's entries show their text."""
+    from crisis.models import Incident
+
+    data = entry.data or {}
+    kind = entry.kind
+    if kind == TimelineKind.CREATED:
+        return _("Incident opened: %(type)s, severity %(severity)s") % {
+            "type": shipped(data.get("type", "—")),
+            "severity": _label(Severity, data.get("severity"))}
+    if kind == TimelineKind.STATUS:
+        values = {"from": _label(IncidentStatus, data.get("from")),
+                  "to": _label(IncidentStatus, data.get("to"))}
+        if data.get("reopened"):
+            return _("Reopened: %(from)s → %(to)s") % values
+        return _("Status: %(from)s → %(to)s") % values
+    if kind == TimelineKind.ESCALATION:
+        parts = []
+        if "severity" in data:
+            old, new = data["severity"]
+            parts.append(_("severity %(old)s → %(new)s") % {"old": _label(Severity, old),
+                                                            "new": _label(Severity, new)})
+        if "warning_level" in data:
+            old, new = data["warning_level"]
+            parts.append(_("warning level %(old)s → %(new)s")
+                         % {"old": _label(WarningLevel, old), "new": _label(WarningLevel, new)})
+        verb = _("Escalated") if data.get("direction") == "up" else _("De-escalated")
+        line = f"{verb}: {'; '.join(parts)}"
+        if data.get("override"):
+            line += " " + _("(manual override)")
+        return line
+    if kind == TimelineKind.CLASSIFICATION:
+        parts = []
+        for field, change in data.items():
+            try:
+                label = Incident._meta.get_field(field).verbose_name
+            except FieldDoesNotExist:  # an old field name still reads as itself
+                label = field
+            old, new = change if isinstance(change, list) and len(change) == 2 else ("", change)
+            parts.append(f"{label} {_field_value(field, old)} → {_field_value(field, new)}")
+        return _("Classification changed: %(changes)s") % {"changes": "; ".join(parts)}
+    if kind == TimelineKind.TASK:
+        if "titles" in data:
+            return entry.body or _("%(n)d task(s) added from the playbook.") % {
+                "n": len(data.get("added", []))}
+        if "to" in data:
+            return _("Task “%(title)s”: %(from)s → %(to)s") % {
+                "title": shipped(data.get("title", "")),
+                "from": _label(TaskStatus, data.get("from")),
+                "to": _label(TaskStatus, data.get("to"))}
+        if "owner" in data:
+            if data["owner"]:
+                return _("Task “%(title)s” assigned to %(owner)s") % {
+                    "title": shipped(data.get("title", "")), "owner": data["owner"]}
+            return _("Task “%(title)s” unassigned") % {"title": shipped(data.get("title", ""))}
+        return entry.body
+    if kind == TimelineKind.MERGE:
+        if "into" in data:
+            return _("Merged into %(ref)s") % {"ref": data.get("into_reference", data["into"])}
+        return _("%(ref)s merged into this incident (%(tasks)s tasks, %(entries)s entries "
+                 "moved)") % {"ref": data.get("from_reference", data.get("from")),
+                              "tasks": data.get("tasks", 0), "entries": data.get("entries", 0)}
+    return ""
+
+
+@register.simple_tag
+def entry_reason(entry):
+    """The free text that goes with a system line (reason, comment), if any."""
+    if entry.kind == TimelineKind.TASK and "titles" in (entry.data or {}):
+        return ""
+    if entry.kind == TimelineKind.TASK and not (entry.data or {}).get("to") \
+            and "owner" not in (entry.data or {}):
+        return ""
+    return entry.body
+
+
+@register.filter
+def stakeholder_labels(values):
+    from crisis.choices import StakeholderKind
+
+    return [_label(StakeholderKind, value) for value in values or []]
+
+
+@register.filter
+def shipped(value):
+    """Text CrisisDesk ships as data (playbook tasks, roles): shown in the reader's
+    language when the catalogs have it, otherwise exactly as stored."""
+    return gettext(value) if isinstance(value, str) and value else value

@@ -25,7 +25,25 @@
         window.CrisisDesk.refreshTimes(rows.firstElementChild);
       });
   }
+  // A change to an incident already listed: redraw its row where it is (the list is not
+  // re-sorted under the reader; the next load shows the new order).
+  function refreshRow(frame) {
+    const row = document.getElementById("incident-" + frame.data.id);
+    if (!row) return;
+    fetch("/incidents/" + frame.data.id + "/row/", { headers: { "HX-Request": "true" } })
+      .then((response) => (response.ok ? response.text() : null))
+      .then((html) => {
+        const current = document.getElementById("incident-" + frame.data.id);
+        if (!html || !current) return;
+        const template = document.createElement("template");
+        template.innerHTML = html.trim();
+        const fresh = template.content.firstElementChild;
+        current.replaceWith(fresh);
+        window.CrisisDesk.refreshTimes(fresh);
+      });
+  }
   window.CrisisDesk.live("/ws/incidents/", (frame) => {
     if (frame.type === "incident.created") insertRow(frame);
+    else if (frame.type === "incident.updated") refreshRow(frame);
   });
 })();

@@ -4,8 +4,11 @@
   "use strict";
   const banner = () => document.getElementById("live-status");
 
-  function live(path, onFrame) {
+  // options.onReconnect runs when the stream opens again after a drop: frames sent while
+  // it was down are lost, so the page refreshes what it shows.
+  function live(path, onFrame, options) {
     let socket = null;
+    let opened = false;
     let delay = 500;
     let closedByPage = false;
     const scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -16,6 +19,8 @@
         delay = 500;
         if (banner()) banner().hidden = true;
         document.documentElement.dataset.live = "open";
+        if (opened && options && options.onReconnect) options.onReconnect();
+        opened = true;
       });
       socket.addEventListener("message", (event) => {
         let frame;

@@ -1,9 +1,12 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from crisis.models import Incident, LiveEvent
+from crisis import selectors, services
+from crisis.models import Incident, IncidentType, LiveEvent, Task, TimelineEntry
+from tests.api.helpers import db_state
 from tests.conftest import count_queries
-from tests.crisis.factories import IncidentFactory
+from tests.crisis.factories import IncidentFactory, IncidentTypeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -16,12 +19,11 @@ def detail_url(pk) -> str:
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", 401), ("outsider", 200), ("lead", 200)],
+    [("anonymous", 401), ("outsider", 200), ("contributor", 200), ("lead", 200)],
 )
-def test_list_and_retrieve_by_role(api_client, request, who, expected):
+def test_list_and_retrieve_by_role(api_client, sign_in, who, expected):
     incident = IncidentFactory()
-    if who != "anonymous":
-        api_client.force_authenticate(request.getfixturevalue(who))
+    sign_in(who)
 
     assert api_client.get(LIST_URL).status_code == expected
     assert api_client.get(detail_url(incident.pk)).status_code == expected
@@ -29,11 +31,10 @@ def test_list_and_retrieve_by_role(api_client, request, who, expected):
 
 @pytest.mark.parametrize(
     ("who", "expected"),
-    [("anonymous", 401), ("outsider", 403), ("lead", 201)],
+    [("anonymous", 401), ("outsider", 403), ("contributor", 403), ("lead", 201)],
 )
-def test_create_by_role_and_refusals_change_nothing(api_client, request, who, expected):
-    if who != "anonymous":
-        api_client.force_authenticate(request.getfixturevalue(who))
+def test_create_by_role_and_refusals_change_nothing(api_client, sign_in, who, expected):
+    sign_in(who)
 
     response = api_client.post(LIST_URL, {"title": "Spike in complaints"}, format="json")
 
@@ -144,3 +145,491 @@ def test_schema_and_docs_are_served(client, outsider):
     docs = client.get(reverse("api-docs"))
     assert docs.status_code == 200
     assert b"swagger-ui" in docs.content
+
+
+def action_url(pk, action) -> str:
+    return f"/api/incidents/{pk}/{action}/"
+
+
+def hide_incidents(monkeypatch, *hidden):
+    """Make ``hidden`` invisible to everyone, as restricted incidents will be."""
+    visible = selectors.incident_list
+
+    def incident_list(*, user):
+        return visible(user=user).exclude(pk__in=[i.pk for i in hidden])
+
+    monkeypatch.setattr(selectors, "incident_list", incident_list)
+
+
+# --- create ------------------------------------------------------------------------------
+
+def test_create_takes_the_classification_and_adds_the_playbook(api_client, lead):
+    api_client.force_authenticate(lead)
+
+    response = api_client.post(LIST_URL, {
+        "title": "Leaked customer list", "type": "data_breach", "origin": "internal",
+        "confidentiality": "restricted", "stakeholder_kinds": ["customers", "regulators"],
+        "affected_products": ["Shop app"], "affected_regions": ["TW", "HK"],
+        "tags": ["gdpr", " gdpr "], "is_drill": True, "warning_level": "orange",
+    }, format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["type"] == {"code": "data_breach", "name": "Data or security breach"}
+    assert body["origin"] == "internal"
+    assert body["confidentiality"] == "restricted"
+    assert body["stakeholder_kinds"] == ["customers", "regulators"]
+    assert body["affected_regions"] == ["TW", "HK"]
+    assert body["tags"] == ["gdpr"]
+    assert body["is_drill"] is True
+    assert body["warning_level"] == "orange"
+    assert Task.objects.filter(incident_id=body["id"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"title": "ok", "type": "no_such_type"}, "type"),
+        ({"title": "ok", "origin": "martian"}, "origin"),
+        ({"title": "ok", "confidentiality": "top-secret"}, "confidentiality"),
+        ({"title": "ok", "stakeholder_kinds": ["aliens"]}, "stakeholder_kinds"),
+        ({"title": "ok", "stakeholder_kinds": "customers"}, "stakeholder_kinds"),
+        ({"title": "ok", "tags": ["x" * 81]}, "tags"),
+        ({"title": "ok", "tags": [f"t{n}" for n in range(31)]}, "tags"),
+        ({"title": "ok", "is_drill": "maybe"}, "is_drill"),
+        ({"title": "ok", "warning_level": "purple"}, "warning_level"),
+        ({"title": "ok", "detected_at": "yesterday"}, "detected_at"),
+        ({"title": "ok", "status": "closed"}, "status"),
+    ],
+)
+def test_create_rejects_bad_classification_naming_the_field(api_client, lead, payload, field):
+    api_client.force_authenticate(lead)
+
+    response = api_client.post(LIST_URL, payload, format="json")
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Incident.objects.exists()
+
+
+def test_create_refuses_detection_in_the_future(api_client, lead):
+    api_client.force_authenticate(lead)
+    future = (timezone.now() + timezone.timedelta(days=1)).isoformat()
+
+    response = api_client.post(LIST_URL, {"title": "ok", "detected_at": future}, format="json")
+
+    assert response.status_code == 400
+    assert "detected_at" in response.json()
+    assert not Incident.objects.exists()
+
+
+# --- the lifecycle and classification actions: who may -----------------------------------
+
+def _lifecycle_request(action: str):
+    """(incident, method, url, payload) of a valid request for ``action``."""
+    if action == "reopen":
+        incident = IncidentFactory(status="closed", closed_at=timezone.now())
+        return incident, "post", action_url(incident.pk, action), {"reason": "It is back"}
+    incident = IncidentFactory()
+    payloads = {
+        "transition": ("post", {"to_status": "active"}),
+        "merge": ("post", {"into": IncidentFactory().pk, "reason": "Same story"}),
+        "escalate": ("post", {"severity": "high", "reason": "National press picked it up"}),
+        "classify": ("patch", {"tags": ["recall"], "origin": "internal"}),
+    }
+    method, payload = payloads[action]
+    return incident, method, action_url(incident.pk, action), payload
+
+
+LIFECYCLE_ACTIONS = ("transition", "reopen", "merge", "escalate", "classify")
+
+
+@pytest.mark.parametrize("action", LIFECYCLE_ACTIONS)
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 401), ("outsider", 403), ("contributor", 403), ("lead", 200)],
+)
+def test_lifecycle_actions_by_role_and_refusals_change_nothing(
+    api_client, sign_in, action, who, expected
+):
+    _, method, url, payload = _lifecycle_request(action)
+    sign_in(who)
+    before = db_state()
+
+    response = getattr(api_client, method)(url, payload, format="json")
+
+    assert response.status_code == expected, response.content
+    if expected == 200:
+        assert db_state() != before
+        assert TimelineEntry.objects.filter(actor__username="lead").exists()
+    else:
+        assert db_state() == before
+
+
+@pytest.mark.parametrize("action", LIFECYCLE_ACTIONS)
+def test_lifecycle_actions_on_an_unknown_or_hidden_incident_are_404(
+    api_client, manager, monkeypatch, action
+):
+    incident, method, url, payload = _lifecycle_request(action)
+    api_client.force_authenticate(manager)
+    hide_incidents(monkeypatch, incident)
+    before = db_state()
+
+    hidden = getattr(api_client, method)(url, payload, format="json")
+    unknown = getattr(api_client, method)(action_url(999999, action), payload, format="json")
+
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.json() == unknown.json()  # never reveal that it exists
+    assert db_state() == before
+
+
+def test_a_hidden_incident_is_404_and_missing_from_the_list(api_client, outsider, monkeypatch):
+    shown, hidden = IncidentFactory(), IncidentFactory()
+    hide_incidents(monkeypatch, hidden)
+    api_client.force_authenticate(outsider)
+
+    assert api_client.get(detail_url(hidden.pk)).status_code == 404
+    assert [row["id"] for row in api_client.get(LIST_URL).json()["results"]] == [shown.pk]
+
+
+@pytest.mark.parametrize("action", LIFECYCLE_ACTIONS)
+def test_lifecycle_actions_reject_malformed_json(api_client, manager, action):
+    _, method, url, _ = _lifecycle_request(action)
+    api_client.force_authenticate(manager)
+    before = db_state()
+
+    response = getattr(api_client, method)(url, "{not json", content_type="application/json")
+
+    assert response.status_code == 400
+    assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    ("action", "payload", "field"),
+    [
+        ("transition", {}, "to_status"),
+        ("transition", {"to_status": ""}, "to_status"),
+        ("transition", {"to_status": "exploded"}, "to_status"),
+        ("transition", {"to_status": ["active"]}, "to_status"),
+        ("transition", {"to_status": "active", "reason": 42.5, "when": "now"}, "when"),
+        ("reopen", {}, "reason"),
+        ("reopen", {"reason": "   "}, "reason"),
+        ("reopen", {"reason": "x" * 10_001}, "reason"),
+        ("merge", {"reason": "dup"}, "into"),
+        ("merge", {"into": "abc", "reason": "dup"}, "into"),
+        ("merge", {"into": 999999, "reason": "dup"}, "into"),
+        ("merge", {"into": "self", "reason": "dup"}, "into"),
+        ("merge", {"into": "other"}, "reason"),
+        ("escalate", {"severity": "high"}, "reason"),
+        ("escalate", {"severity": "apocalyptic", "reason": "r"}, "severity"),
+        ("escalate", {"warning_level": "purple", "reason": "r"}, "warning_level"),
+        ("escalate", {"reason": "nothing to change"}, "severity"),
+        ("escalate", {"severity": "medium", "reason": "same as now"}, "severity"),
+        ("escalate", {"severity": "high", "override": True, "reason": "r"}, "override"),
+        ("escalate", {"warning_level": "red", "override": "perhaps", "reason": "r"},
+         "override"),
+        ("classify", {}, "non_field_errors"),
+        ("classify", {"severity": "high"}, "severity"),
+        ("classify", {"title": ""}, "title"),
+        ("classify", {"title": "   "}, "title"),
+        ("classify", {"title": "x" * 201}, "title"),
+        ("classify", {"type": "no_such_type"}, "type"),
+        ("classify", {"origin": "martian"}, "origin"),
+        ("classify", {"confidentiality": "secret"}, "confidentiality"),
+        ("classify", {"stakeholder_kinds": ["aliens"]}, "stakeholder_kinds"),
+        ("classify", {"affected_products": "not a list"}, "affected_products"),
+        ("classify", {"affected_regions": [["nested"]]}, "affected_regions"),
+        ("classify", {"tags": [1, 2]}, "tags"),
+        ("classify", {"is_drill": "maybe"}, "is_drill"),
+    ],
+)
+def test_lifecycle_actions_reject_bad_input_naming_the_field(
+    api_client, manager, action, payload, field
+):
+    incident = IncidentFactory()
+    other = IncidentFactory()
+    if payload.get("into") == "self":
+        payload = {**payload, "into": incident.pk}
+    elif payload.get("into") == "other":
+        payload = {**payload, "into": other.pk}
+    api_client.force_authenticate(manager)
+    before = db_state()
+    method = "patch" if action == "classify" else "post"
+
+    response = getattr(api_client, method)(action_url(incident.pk, action), payload,
+                                           format="json")
+
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert db_state() == before
+
+
+# --- lifecycle ---------------------------------------------------------------------------
+
+def test_transition_moves_on_stamps_and_records(api_client, manager):
+    incident = IncidentFactory()
+    api_client.force_authenticate(manager)
+
+    response = api_client.post(action_url(incident.pk, "transition"), {"to_status": "active"},
+                               format="json")
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "active"
+    incident.refresh_from_db()
+    assert incident.status == "active"
+    assert incident.acknowledged_at is not None
+    entry = TimelineEntry.objects.get(incident=incident, kind="status")
+    assert entry.data == {"from": "triage", "to": "active"}
+    assert entry.actor == manager
+
+
+def test_closing_from_triage_is_a_409_naming_current_and_allowed(api_client, manager):
+    incident = IncidentFactory()
+    api_client.force_authenticate(manager)
+    before = db_state()
+
+    response = api_client.post(action_url(incident.pk, "transition"), {"to_status": "closed"},
+                               format="json")
+
+    assert response.status_code == 409
+    body = response.json()
+    assert body["current"] == "triage"
+    assert body["allowed"] == ["active"]
+    assert incident.reference in body["detail"]
+    assert db_state() == before
+
+
+def test_reopening_an_open_incident_is_a_409(api_client, manager):
+    incident = IncidentFactory(status="active")
+    api_client.force_authenticate(manager)
+    before = db_state()
+
+    response = api_client.post(action_url(incident.pk, "reopen"), {"reason": "Back again"},
+                               format="json")
+
+    assert response.status_code == 409
+    assert response.json()["current"] == "active"
+    assert response.json()["allowed"] == []
+    assert db_state() == before
+
+
+def test_stepping_back_needs_a_reason(api_client, manager):
+    incident = IncidentFactory(status="recovering")
+    api_client.force_authenticate(manager)
+
+    response = api_client.post(action_url(incident.pk, "transition"), {"to_status": "active"},
+                               format="json")
+
+    assert response.status_code == 400
+    assert "reason" in response.json()
+    incident.refresh_from_db()
+    assert incident.status == "recovering"
+
+
+def _recovering_incident_with_playbook_tasks(manager) -> Incident:
+    incident = services.incident_create(actor=manager, title="Battery fire video")
+    for status in ("active", "contained", "recovering"):
+        incident = services.incident_transition(actor=manager, incident=incident,
+                                                to_status=status)
+    return incident
+
+
+def test_closing_with_open_tasks_is_a_409_and_closes_once_they_are_finished(
+    api_client, manager
+):
+    incident = _recovering_incident_with_playbook_tasks(manager)
+    open_tasks = incident.tasks.count()
+    assert open_tasks
+    api_client.force_authenticate(manager)
+    before = db_state()
+
+    refused = api_client.post(action_url(incident.pk, "transition"), {"to_status": "closed"},
+                              format="json")
+
+    assert refused.status_code == 409
+    assert refused.json()["open_tasks"] == open_tasks
+    assert refused.json()["current"] == "recovering"
+    assert refused.json()["allowed"] == ["closed", "active"]
+    assert db_state() == before
+
+    for task in incident.tasks.all():
+        services.task_set_status(actor=manager, task=task, status="waived", reason="Drill")
+    closed = api_client.post(action_url(incident.pk, "transition"), {"to_status": "closed"},
+                             format="json")
+    assert closed.status_code == 200
+    assert closed.json()["status"] == "closed"
+    assert closed.json()["closed_at"] is not None
+
+    reopened = api_client.post(action_url(incident.pk, "reopen"), {"reason": "New claims"},
+                               format="json")
+    assert reopened.status_code == 200
+    assert reopened.json()["status"] == "active"
+    assert reopened.json()["closed_at"] is None
+
+
+def test_merge_moves_timeline_and_tasks_and_answers_the_survivor(api_client, manager):
+    duplicate = services.incident_create(actor=manager, title="Fire video on TikTok")
+    survivor = services.incident_create(actor=manager, title="Battery fire")
+    services.timeline_add(actor=manager, incident=duplicate, kind="note", body="First seen")
+    moved_entries = set(duplicate.timeline.values_list("pk", flat=True))
+    moved_tasks = set(duplicate.tasks.values_list("pk", flat=True))
+    kept_tasks = set(survivor.tasks.values_list("pk", flat=True))
+    api_client.force_authenticate(manager)
+
+    response = api_client.post(action_url(duplicate.pk, "merge"),
+                               {"into": survivor.pk, "reason": "Same fire"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["id"] == survivor.pk
+    duplicate.refresh_from_db()
+    assert duplicate.status == "closed"
+    assert duplicate.merged_into == survivor
+    assert set(survivor.tasks.values_list("pk", flat=True)) == moved_tasks | kept_tasks
+    assert moved_entries <= set(survivor.timeline.values_list("pk", flat=True))
+    assert list(duplicate.timeline.values_list("kind", flat=True)) == ["merge"]
+    detail = api_client.get(detail_url(duplicate.pk)).json()
+    assert detail["merged_into"] == survivor.pk
+
+
+def test_merge_into_an_incident_the_user_may_not_view_names_into(
+    api_client, manager, monkeypatch
+):
+    duplicate, hidden = IncidentFactory(), IncidentFactory()
+    hide_incidents(monkeypatch, hidden)
+    api_client.force_authenticate(manager)
+    before = db_state()
+
+    response = api_client.post(action_url(duplicate.pk, "merge"),
+                               {"into": hidden.pk, "reason": "dup"}, format="json")
+    unknown = api_client.post(action_url(duplicate.pk, "merge"),
+                              {"into": 999999, "reason": "dup"}, format="json")
+
+    assert response.status_code == unknown.status_code == 400
+    assert response.json() == unknown.json()
+    assert "into" in response.json()
+    assert db_state() == before
+
+
+def test_merging_a_closed_incident_is_a_409(api_client, manager):
+    duplicate = IncidentFactory(status="closed", closed_at=timezone.now())
+    survivor = IncidentFactory()
+    api_client.force_authenticate(manager)
+    before = db_state()
+
+    response = api_client.post(action_url(duplicate.pk, "merge"),
+                               {"into": survivor.pk, "reason": "dup"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json()["current"] == "closed"
+    assert db_state() == before
+
+
+def test_escalate_sets_severity_and_warning_level_with_override(api_client, manager):
+    incident = IncidentFactory(warning_level="red", warning_level_auto="red")
+    api_client.force_authenticate(manager)
+
+    response = api_client.post(action_url(incident.pk, "escalate"), {
+        "severity": "critical", "warning_level": "yellow", "override": True,
+        "reason": "Rumour debunked, but regulators asked",
+    }, format="json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["severity"] == "critical"
+    assert body["warning_level"] == "yellow"
+    assert body["warning_level_overridden"] is True
+    entry = TimelineEntry.objects.get(incident=incident, kind="escalation")
+    assert entry.body == "Rumour debunked, but regulators asked"
+
+
+def test_escalating_a_closed_incident_is_a_409(api_client, manager):
+    incident = IncidentFactory(status="closed", closed_at=timezone.now())
+    api_client.force_authenticate(manager)
+    before = db_state()
+
+    response = api_client.post(action_url(incident.pk, "escalate"),
+                               {"severity": "high", "reason": "r"}, format="json")
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": response.json()["detail"], "current": "closed",
+                               "allowed": []}
+    assert db_state() == before
+
+
+def test_classify_changes_only_what_is_sent_and_applies_the_new_playbook(api_client, manager):
+    incident = IncidentFactory(title="Kept", tags=["old"])
+    api_client.force_authenticate(manager)
+
+    response = api_client.patch(action_url(incident.pk, "classify"), {
+        "type": "product_quality", "stakeholder_kinds": ["customers"], "is_drill": True,
+        "affected_products": ["X2 power bank"],
+    }, format="json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["title"] == "Kept"
+    assert body["tags"] == ["old"]
+    assert body["type"]["code"] == "product_quality"
+    assert body["is_drill"] is True
+    entry = TimelineEntry.objects.get(incident=incident, kind="classification")
+    assert set(entry.data) == {"type", "stakeholder_kinds", "is_drill", "affected_products"}
+    assert incident.tasks.filter(template__playbook__incident_type__code="product_quality") \
+        .exists()
+
+
+def test_classify_is_a_patch_only(api_client, manager):
+    incident = IncidentFactory()
+    api_client.force_authenticate(manager)
+    response = api_client.post(action_url(incident.pk, "classify"), {"tags": ["x"]},
+                               format="json")
+    assert response.status_code == 405
+
+
+def test_classify_takes_form_data_without_resetting_unsent_booleans(api_client, manager):
+    incident = IncidentFactory(is_drill=True)
+    api_client.force_authenticate(manager)
+
+    response = api_client.patch(action_url(incident.pk, "classify"),
+                                "title=Renamed", content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 200, response.content
+    incident.refresh_from_db()
+    assert (incident.title, incident.is_drill) == ("Renamed", True)
+
+
+def test_reclassifying_a_merged_incident_is_a_409(api_client, manager):
+    survivor = IncidentFactory()
+    merged = IncidentFactory(status="closed", merged_into=survivor)
+    api_client.force_authenticate(manager)
+    before = db_state()
+
+    response = api_client.patch(action_url(merged.pk, "classify"), {"tags": ["x"]},
+                                format="json")
+
+    assert response.status_code == 409
+    assert db_state() == before
+
+
+# --- incident types ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [("anonymous", 401), ("outsider", 200), ("contributor", 200), ("lead", 200)],
+)
+def test_incident_types_by_role(api_client, sign_in, who, expected):
+    sign_in(who)
+    assert api_client.get("/api/incident-types/").status_code == expected
+
+
+def test_incident_types_list_the_active_ones(api_client, outsider):
+    IncidentTypeFactory(code="retired_kind", is_active=False)
+    api_client.force_authenticate(outsider)
+
+    body = api_client.get("/api/incident-types/").json()
+
+    codes = [row["code"] for row in body["results"]]
+    assert codes == list(IncidentType.objects.filter(is_active=True).values_list("code",
+                                                                                 flat=True))
+    assert "retired_kind" not in codes
+    assert set(body["results"][0]) == {"code", "name", "description"}
+    assert api_client.post("/api/incident-types/", {"code": "x"}).status_code == 405

@@ -1,7 +1,7 @@
 import factory
 
-from crisis.choices import IncidentStatus, Severity
-from crisis.models import Incident, IncidentType
+from crisis.choices import IncidentStatus, Severity, TaskStatus, TimelineKind
+from crisis.models import ChecklistItem, Incident, IncidentType, Task, TaskComment, TimelineEntry
 from tests.teams.factories import UserFactory
 
 
@@ -28,3 +28,39 @@ class IncidentFactory(factory.django.DjangoModelFactory):
     severity = Severity.MEDIUM
     type = factory.SubFactory(IncidentTypeFactory)
     created_by = factory.SubFactory(UserFactory)
+
+
+class TimelineEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TimelineEntry
+
+    incident = factory.SubFactory(IncidentFactory)
+    kind = TimelineKind.NOTE
+    actor = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Note {n}")
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    incident = factory.SubFactory(IncidentFactory)
+    title = factory.Sequence(lambda n: f"Task {n}")
+    status = TaskStatus.OPEN
+
+
+class ChecklistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ChecklistItem
+
+    task = factory.SubFactory(TaskFactory)
+    text = factory.Sequence(lambda n: f"Step {n}")
+
+
+class TaskCommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaskComment
+
+    task = factory.SubFactory(TaskFactory)
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Comment {n}")

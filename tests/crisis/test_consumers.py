@@ -107,3 +107,27 @@ async def test_binary_frames_are_refused_with_an_error_frame(outsider):
     assert error == {"type": "error", "error": {"field": "frame",
                      "message": "Binary frames are not accepted; send JSON text."}}
     await socket.disconnect()
+
+
+async def test_incident_socket_streams_timeline_and_task_changes_in_order(lead, outsider):
+    from crisis.services import task_set_status, timeline_add
+    from tests.conftest import grant
+
+    manager = await sync_to_async(grant)(lead, "crisis.change_incident",
+                                         "crisis.add_timelineentry")
+    incident = await sync_to_async(incident_create)(actor=manager, title="Room stream")
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+
+    await sync_to_async(timeline_add)(actor=manager, incident=incident, kind="decision",
+                                      body="Hold all posts")
+    task = await sync_to_async(lambda: incident.tasks.first())()
+    await sync_to_async(task_set_status)(actor=manager, task=task, status="done")
+
+    frames = [await socket.receive_json_from(timeout=3) for _ in range(3)]
+    assert [f["type"] for f in frames] == ["timeline.entry", "timeline.entry", "tasks.changed"]
+    assert frames[0]["data"]["kind"] == "decision"
+    assert all(f["incident"] == incident.pk for f in frames)
+    seqs = [f["seq"] for f in frames]
+    assert seqs == sorted(seqs)
+    await socket.disconnect()

@@ -1,9 +1,14 @@
+import json
+
 import pytest
 from django.urls import reverse
 
-from crisis.models import Incident, IncidentType
-from tests.conftest import count_queries
+from crisis import services
+from crisis.models import ChecklistItem, Incident, IncidentType, Task, TaskComment, TimelineEntry
+from crisis.permissions import ADD_INCIDENT, CONTRIBUTE, MANAGE_INCIDENT
+from tests.conftest import count_queries, grant
 from tests.crisis.factories import IncidentFactory
+from tests.teams.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -152,3 +157,546 @@ def test_times_show_in_the_users_time_zone(client, outsider):
     content = client.get(reverse("crisis:incident-list")).content.decode()
     assert 'title="2026-03-01 09:30 CST"' in content
     assert 'datetime="2026-03-01T01:30:00+00:00"' in content
+
+
+# --- the incident room and its actions ------------------------------------------------------
+
+@pytest.fixture
+def contributor(db):
+    """Works in incidents: notes, tasks. May not run them."""
+    return grant(UserFactory(username="liaison"), CONTRIBUTE)
+
+
+@pytest.fixture
+def crisis_lead(lead):
+    """Opens, runs and writes in incidents."""
+    return grant(lead, MANAGE_INCIDENT, CONTRIBUTE)
+
+
+@pytest.fixture
+def incident(db):
+    creator = grant(UserFactory(username="opener"), ADD_INCIDENT)
+    return services.incident_create(
+        actor=creator, title="Kettle lids pop off", summary="Two videos.", severity="medium",
+        type=IncidentType.objects.get(code="product_quality"))
+
+
+HTMX = {"HX-Request": "true"}
+
+
+def snapshot(incident) -> tuple:
+    """Everything a refused write might have touched."""
+    fresh = Incident.objects.get(pk=incident.pk)
+    return (
+        fresh.status, fresh.severity, fresh.warning_level, fresh.title, fresh.merged_into_id,
+        TimelineEntry.objects.count(), Task.objects.count(),
+        tuple(Task.objects.order_by("pk").values_list("status", "owner_id")),
+        TaskComment.objects.count(),
+        tuple(ChecklistItem.objects.order_by("pk").values_list("done", flat=True)),
+        tuple(TimelineEntry.objects.order_by("pk").values_list("pinned", flat=True)),
+    )
+
+
+def writes(incident) -> list[tuple[str, dict]]:
+    """Every write endpoint of the room, with valid input."""
+    task = incident.tasks.order_by("pk").first()
+    item = ChecklistItem.objects.filter(task__incident=incident).first()
+    entry = incident.timeline.first()
+    other = IncidentFactory()
+    return [
+        (reverse("crisis:incident-transition", args=[incident.pk, "active"]), {"reason": ""}),
+        (reverse("crisis:incident-escalate", args=[incident.pk]),
+         {"severity": "critical", "reason": "Injuries"}),
+        (reverse("crisis:incident-classify", args=[incident.pk]),
+         {"title": "Renamed", "type": incident.type_id, "origin": "internal",
+          "confidentiality": "internal"}),
+        (reverse("crisis:incident-merge", args=[incident.pk]),
+         {"into": other.reference, "reason": "Duplicate"}),
+        (reverse("crisis:incident-reopen", args=[incident.pk]), {"reason": "Back"}),
+        (reverse("crisis:timeline-add", args=[incident.pk]), {"kind": "note", "body": "Hi"}),
+        (reverse("crisis:timeline-correct", args=[entry.pk]), {"body": "Fix"}),
+        (reverse("crisis:timeline-pin", args=[entry.pk]), {"pinned": "true"}),
+        (reverse("crisis:task-status", args=[task.pk]), {"status": "done"}),
+        (reverse("crisis:task-assign", args=[task.pk]), {"owner": incident.created_by_id}),
+        (reverse("crisis:task-comment", args=[task.pk]), {"body": "On it"}),
+        (reverse("crisis:checklist-item", args=[item.task_id, item.pk]), {"done": "true"}),
+        (reverse("crisis:task-create", args=[incident.pk]), {"title": "Call the press"}),
+    ]
+
+
+def room_pages(incident) -> list[str]:
+    entry = incident.timeline.first()
+    return [
+        reverse("crisis:incident-transition", args=[incident.pk, "active"]),
+        reverse("crisis:incident-escalate", args=[incident.pk]),
+        reverse("crisis:incident-classify", args=[incident.pk]),
+        reverse("crisis:incident-merge", args=[incident.pk]),
+        reverse("crisis:incident-reopen", args=[incident.pk]),
+        reverse("crisis:timeline-correct", args=[entry.pk]),
+    ]
+
+
+def test_anonymous_visitors_cannot_read_or_write_in_the_room(client, incident):
+    before = snapshot(incident)
+    urls = [(url, "get") for url in room_pages(incident)] + [
+        (reverse("crisis:timeline-entry", args=[incident.timeline.first().pk]), "get")]
+    urls += [(url, "post") for url, _data in writes(incident)]
+    before = snapshot(incident)
+    for url, method in urls:
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+    assert snapshot(incident) == before
+
+
+def test_outsider_reads_the_room_without_any_controls(client, outsider, incident):
+    client.force_login(outsider)
+    response = client.get(incident.get_absolute_url())
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Kettle lids pop off" in content
+    assert 'id="composer"' not in content
+    assert "Escalate / de-escalate" not in content
+    assert "Move to Active" not in content
+    assert "Correct this" not in content
+    assert "Add a task" not in content
+    assert "Assemble the crisis team" in content  # the checklist, read-only
+    entry = incident.timeline.first()
+    assert client.get(reverse("crisis:timeline-entry", args=[entry.pk])).status_code == 200
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_outsider_writes_are_refused_and_change_nothing(client, outsider, incident, htmx):
+    client.force_login(outsider)
+    targets = writes(incident)
+    before = snapshot(incident)
+    for url, data in targets:
+        response = client.post(url, data, headers=HTMX if htmx else {})
+        assert response.status_code == 403, url
+    for url in room_pages(incident):
+        assert client.get(url).status_code == 403, url
+    assert snapshot(incident) == before
+
+
+def test_contributor_may_work_but_not_run_the_incident(client, contributor, incident):
+    client.force_login(contributor)
+    content = client.get(incident.get_absolute_url()).content.decode()
+    assert 'id="composer"' in content
+    assert "Escalate / de-escalate" not in content
+    before = snapshot(incident)
+    for url, data in writes(incident)[:5]:
+        assert client.post(url, data).status_code == 403, url
+    assert snapshot(incident) == before
+
+    task = incident.tasks.get(title="Assemble the crisis team")
+    response = client.post(reverse("crisis:task-status", args=[task.pk]), {"status": "done"})
+    assert response.status_code == 302
+    assert response["Location"] == f"{incident.get_absolute_url()}#task-{task.pk}"
+    task.refresh_from_db()
+    assert task.status == "done"
+
+    response = client.post(reverse("crisis:timeline-add", args=[incident.pk]),
+                           {"kind": "decision", "body": "We recall batch 7."})
+    entry = incident.timeline.get(kind="decision")
+    assert response["Location"] == f"{incident.get_absolute_url()}#entry-{entry.pk}"
+    assert entry.actor == contributor
+
+
+def test_composer_with_htmx_answers_a_fresh_composer_and_names_the_entry(
+    client, contributor, incident
+):
+    client.force_login(contributor)
+    response = client.post(reverse("crisis:timeline-add", args=[incident.pk]),
+                           {"kind": "key_moment", "body": "First news story"}, headers=HTMX)
+    assert response.status_code == 200
+    entry = incident.timeline.get(kind="key_moment")
+    assert json.loads(response["HX-Trigger"]) == {"cd:entry": {"id": entry.pk}}
+    content = response.content.decode()
+    assert "<html" not in content
+    assert 'id="composer"' in content
+    assert "First news story" not in content  # emptied for the next one
+    entry_html = client.get(reverse("crisis:timeline-entry", args=[entry.pk])).content.decode()
+    assert "First news story" in entry_html
+    assert "Key moment" in entry_html
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_empty_note_is_a_400_that_keeps_the_chosen_kind(client, contributor, incident, htmx):
+    client.force_login(contributor)
+    before = snapshot(incident)
+    response = client.post(reverse("crisis:timeline-add", args=[incident.pk]),
+                           {"kind": "decision", "body": "   "}, headers=HTMX if htmx else {})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "This field is required." in content
+    assert 'aria-invalid="true"' in content
+    assert 'value="decision" id="id_kind_1" class="form-selectgroup-input" checked' in content
+    assert ("<html" in content) is not htmx
+    assert snapshot(incident) == before
+
+
+def test_lead_moves_the_incident_after_a_confirmation_page(client, crisis_lead, incident):
+    client.force_login(crisis_lead)
+    room = client.get(incident.get_absolute_url()).content.decode()
+    url = reverse("crisis:incident-transition", args=[incident.pk, "active"])
+    assert url in room
+    page = client.get(url).content.decode()
+    assert f"Move {incident.reference} from Triage to Active?" in page
+    assert "acknowledged time is recorded" in page
+    response = client.post(url, {"reason": "Spreading"}, follow=True)
+    assert response.redirect_chain[-1][0] == incident.get_absolute_url()
+    incident.refresh_from_db()
+    assert incident.status == "active"
+    assert incident.acknowledged_at is not None
+    content = response.content.decode()
+    assert f"{incident.reference} is now Active." in content
+    assert "Status: Triage → Active" in content
+    assert "— Spreading" in content
+
+
+def test_invalid_transition_explains_and_changes_nothing(client, crisis_lead, incident):
+    client.force_login(crisis_lead)
+    before = snapshot(incident)
+    response = client.post(reverse("crisis:incident-transition", args=[incident.pk, "closed"]),
+                           follow=True)
+    assert response.redirect_chain[-1][0] == incident.get_absolute_url()
+    assert "it can move to Active, not to Closed" in response.content.decode()
+    assert snapshot(incident) == before
+    page = client.get(reverse("crisis:incident-transition", args=[incident.pk, "closed"]))
+    assert "cannot move to Closed" in page.content.decode()
+    assert client.get(reverse("crisis:incident-transition",
+                              args=[incident.pk, "exploded"])).status_code == 404
+
+
+def test_stepping_back_needs_a_reason(client, crisis_lead, incident):
+    client.force_login(crisis_lead)
+    for status in ("active", "contained"):
+        services.incident_transition(actor=crisis_lead, incident=incident, to_status=status)
+    before = snapshot(incident)
+    url = reverse("crisis:incident-transition", args=[incident.pk, "active"])
+    response = client.post(url, {"reason": ""})
+    assert response.status_code == 400
+    assert 'href="#id_reason"' in response.content.decode()
+    assert snapshot(incident) == before
+
+
+def test_lead_escalates_with_a_reason_and_the_timeline_says_so(client, crisis_lead, incident):
+    client.force_login(crisis_lead)
+    url = reverse("crisis:incident-escalate", args=[incident.pk])
+    assert client.get(url).status_code == 200
+    before = snapshot(incident)
+    response = client.post(url, {"severity": "critical", "warning_level": ""})
+    assert response.status_code == 400
+    assert 'href="#id_reason"' in response.content.decode()
+    assert client.post(url, {"reason": "Why not"}).status_code == 400  # nothing to change
+    assert snapshot(incident) == before
+
+    response = client.post(url, {"severity": "critical", "warning_level": "red",
+                                 "reason": "Injuries reported"}, follow=True)
+    incident.refresh_from_db()
+    assert (incident.severity, incident.warning_level) == ("critical", "red")
+    content = response.content.decode()
+    assert "Escalated: severity Medium → Critical; warning level — → Red" in content
+    assert "— Injuries reported" in content
+    assert "Publish a holding statement" in content  # the high/critical playbook tasks
+    assert "cd-level-red" in content
+
+
+def test_lead_edits_the_classification(client, crisis_lead, incident):
+    client.force_login(crisis_lead)
+    url = reverse("crisis:incident-classify", args=[incident.pk])
+    page = client.get(url).content.decode()
+    assert 'value="Kettle lids pop off"' in page
+    data = {"title": "Kettle lids pop off", "type": incident.type_id, "origin": "external",
+            "confidentiality": "restricted", "stakeholder_kinds": ["customers", "media"],
+            "affected_products": "K3 kettle, K3 mini", "affected_regions": "Taiwan",
+            "tags": "safety"}
+    response = client.post(url, data, follow=True)
+    incident.refresh_from_db()
+    assert incident.confidentiality == "restricted"
+    assert incident.affected_products == ["K3 kettle", "K3 mini"]
+    assert incident.stakeholder_kinds == ["customers", "media"]
+    assert "Classification changed:" in response.content.decode()
+    bad = client.post(url, {**data, "stakeholder_kinds": ["aliens"]})
+    assert bad.status_code == 400
+
+
+def test_lead_merges_a_duplicate_by_reference(client, crisis_lead, incident):
+    client.force_login(crisis_lead)
+    survivor = IncidentFactory(title="The first report")
+    url = reverse("crisis:incident-merge", args=[incident.pk])
+    before = snapshot(incident)
+    response = client.post(url, {"into": "INC-99999", "reason": "Same"})
+    assert response.status_code == 400
+    assert "No incident with that reference." in response.content.decode()
+    response = client.post(url, {"into": incident.reference, "reason": "Same"})
+    assert response.status_code == 400  # into itself
+    assert snapshot(incident) == before
+    response = client.post(url, {"into": survivor.reference, "reason": "Same story"})
+    assert response["Location"] == survivor.get_absolute_url()
+    incident.refresh_from_db()
+    assert incident.merged_into == survivor
+    room = client.get(survivor.get_absolute_url()).content.decode()
+    assert f"{incident.reference} merged into this incident" in room
+
+
+def test_lead_reopens_a_closed_incident(client, crisis_lead):
+    closed = IncidentFactory(status="closed")
+    client.force_login(crisis_lead)
+    room = client.get(closed.get_absolute_url()).content.decode()
+    assert "Reopen" in room
+    url = reverse("crisis:incident-reopen", args=[closed.pk])
+    assert client.post(url, {"reason": " "}).status_code == 400
+    response = client.post(url, {"reason": "New videos"}, follow=True)
+    closed.refresh_from_db()
+    assert closed.status == "active"
+    assert "Reopened: Closed → Active" in response.content.decode()
+
+
+def test_task_status_needs_a_reason_when_blocked(client, contributor, incident):
+    client.force_login(contributor)
+    task = incident.tasks.order_by("pk").first()
+    url = reverse("crisis:task-status", args=[task.pk])
+    before = snapshot(incident)
+    response = client.post(url, {"status": "blocked", "reason": ""}, headers=HTMX)
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Give a reason" in content
+    assert f'id="task-{task.pk}"' in content
+    assert "<html" not in content
+    response = client.post(url, {"status": "blocked", "reason": ""})
+    assert response.status_code == 400
+    assert "Give a reason" in response.content.decode()
+    assert snapshot(incident) == before
+    response = client.post(url, {"status": "blocked", "reason": "Waiting for legal"},
+                           headers=HTMX)
+    assert response.status_code == 200
+    assert "Waiting for legal" in response.content.decode()
+
+
+def test_task_work_on_a_closed_incident_is_a_conflict(client, contributor, incident):
+    client.force_login(contributor)
+    task = incident.tasks.order_by("pk").first()
+    Incident.objects.filter(pk=incident.pk).update(status="closed")
+    before = snapshot(incident)
+    response = client.post(reverse("crisis:task-status", args=[task.pk]), {"status": "done"},
+                           headers=HTMX)
+    assert response.status_code == 409
+    assert "is closed; reopen it first." in response.content.decode()
+    response = client.post(reverse("crisis:task-status", args=[task.pk]), {"status": "done"},
+                           follow=True)
+    assert "is closed; reopen it first." in response.content.decode()
+    assert snapshot(incident) == before
+
+
+def test_task_comment_assign_checklist_and_new_task(client, contributor, incident):
+    client.force_login(contributor)
+    task = incident.tasks.get(title="Verify the facts (5W1H)")
+    item = task.checklist_items.first()
+    response = client.post(reverse("crisis:checklist-item", args=[task.pk, item.pk]),
+                           {"done": "true"}, headers=HTMX)
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.done
+    response = client.post(reverse("crisis:task-comment", args=[task.pk]),
+                           {"body": "Called the factory"}, headers=HTMX)
+    assert "Called the factory" in response.content.decode()
+    assert client.post(reverse("crisis:task-comment", args=[task.pk]), {"body": ""},
+                       headers=HTMX).status_code == 400
+    response = client.post(reverse("crisis:task-assign", args=[task.pk]),
+                           {"owner": contributor.pk}, headers=HTMX)
+    task.refresh_from_db()
+    assert task.owner == contributor
+    url = reverse("crisis:task-create", args=[incident.pk])
+    response = client.post(url, {"title": "", "due_at": "soon"}, headers=HTMX)
+    assert response.status_code == 400
+    assert 'id="checklist-panel"' in response.content.decode()
+    response = client.post(url, {"title": "Call the retailer", "due_at": "2030-01-02T10:00"},
+                           headers=HTMX)
+    assert response.status_code == 200
+    assert "Call the retailer" in response.content.decode()
+    assert incident.tasks.filter(title="Call the retailer", due_at__year=2030).exists()
+    other = IncidentFactory()
+    stranger = ChecklistItem.objects.create(task=Task.objects.create(incident=other, title="x"),
+                                            text="y")
+    assert client.post(reverse("crisis:checklist-item", args=[task.pk, stranger.pk]),
+                       {"done": "true"}).status_code == 404
+
+
+def test_timeline_pins_corrections_and_decisions_read_clearly(client, contributor, incident):
+    client.force_login(contributor)
+    decision = services.timeline_add(actor=contributor, incident=incident, kind="decision",
+                                     body="No recall yet.")
+    response = client.post(reverse("crisis:timeline-correct", args=[decision.pk]),
+                           {"body": "Recall of batch 7 after all."})
+    correction = incident.timeline.get(kind="correction")
+    assert response["Location"].endswith(f"#entry-{correction.pk}")
+    assert correction.corrects == decision
+    client.post(reverse("crisis:timeline-pin", args=[decision.pk]), {"pinned": "true"})
+    content = client.get(incident.get_absolute_url()).content.decode()
+    pinned = content.index('id="timeline-pinned"')
+    assert content.index(f'id="pinned-{decision.pk}"') > pinned
+    assert content.index(f'id="pinned-{decision.pk}"') < content.index('id="timeline-entries"')
+    assert "cd-entry-decision" in content
+    assert f'href="#entry-{decision.pk}"' in content  # the correction links to it
+    assert f'href="#entry-{correction.pk}"' in content  # and the decision to its correction
+    assert "added from the playbook" in content
+
+
+def test_room_panels_render_alone_for_live_refresh(client, outsider, incident):
+    client.force_login(outsider)
+    services.timeline_add(actor=grant(UserFactory(), CONTRIBUTE), incident=incident,
+                          kind="decision", body="Hold the statement")
+    url = incident.get_absolute_url()
+    for target, marker in [("room-header", 'id="room-header"'),
+                           ("timeline-panel", 'id="timeline-panel"'),
+                           ("checklist-panel", 'id="checklist-panel"')]:
+        response = client.get(url, headers={**HTMX, "HX-Target": target})
+        content = response.content.decode()
+        assert response.status_code == 200
+        assert content.lstrip().startswith("<") and "<html" not in content, target
+        assert marker in content, target
+        assert "HX-Target" in response["Vary"]
+    only_decisions = client.get(url, {"kind": "decision"},
+                                headers={**HTMX, "HX-Target": "timeline-panel"})
+    content = only_decisions.content.decode()
+    assert "Hold the statement" in content
+    assert "added from the playbook" not in content
+    assert 'data-live-insert="off"' in content
+
+
+def test_header_shows_state_and_clocks(client, outsider, incident):
+    Incident.objects.filter(pk=incident.pk).update(is_drill=True, warning_level="orange",
+                                                   confidentiality="confidential")
+    client.force_login(outsider)
+    header = client.get(incident.get_absolute_url(),
+                        headers={**HTMX, "HX-Target": "room-header"}).content.decode()
+    for text in ("Triage", "Medium", "cd-level-orange", "Orange", "Confidential", "Drill",
+                 "Since detection", "none yet", "Next due task", "Assemble the crisis team",
+                 "data-elapsed"):
+        assert text in header, text
+
+
+def test_room_query_count_does_not_grow_with_entries_or_tasks(client, crisis_lead, incident):
+    client.force_login(crisis_lead)
+    url = incident.get_absolute_url()
+    services.timeline_entry_pin(actor=crisis_lead, entry=incident.timeline.first(), pinned=True)
+    client.get(url)
+    few = count_queries(lambda: client.get(url))
+    for n in range(12):
+        entry = services.timeline_add(actor=crisis_lead, incident=incident, kind="note",
+                                      body=f"Note {n}")
+        services.timeline_add(actor=grant(UserFactory(), CONTRIBUTE), incident=incident,
+                              kind="note", body="fix", corrects=entry)
+        task = services.task_create(actor=crisis_lead, incident=incident, title=f"Task {n}",
+                                    owner=UserFactory())
+        services.task_comment_add(actor=crisis_lead, task=task, body="comment")
+        ChecklistItem.objects.create(task=task, text="step")
+    services.timeline_entry_pin(actor=crisis_lead, entry=entry, pinned=True)
+    many = count_queries(lambda: client.get(url))
+    assert few == many
+
+
+def test_unknown_room_objects_are_404(client, crisis_lead):
+    client.force_login(crisis_lead)
+    for url in ["/incidents/987654/", "/incidents/987654/escalate/", "/incidents/987654/merge/",
+                "/incidents/987654/move/active/", "/incidents/entries/987654/",
+                "/incidents/entries/987654/correct/"]:
+        assert client.get(url).status_code == 404, url
+    for url in ["/incidents/987654/timeline/", "/incidents/tasks/987654/status/",
+                "/incidents/tasks/987654/comments/", "/incidents/987654/tasks/"]:
+        assert client.post(url, {"body": "x", "status": "done"}).status_code == 404, url
+
+
+# --- list filters and the create form --------------------------------------------------------
+
+def test_list_shows_levels_drills_and_filters_them(client, outsider):
+    IncidentFactory(title="Real red one", warning_level="red")
+    IncidentFactory(title="Practice run", is_drill=True,
+                    type=IncidentType.objects.get(code="data_breach"))
+    client.force_login(outsider)
+    url = reverse("crisis:incident-list")
+    content = client.get(url).content.decode()
+    assert "Real red one" in content and "Practice run" in content  # drills shown by default
+    assert "cd-level-red" in content and "cd-drill" in content
+    assert content.index("Real red one") < content.index("Practice run")  # urgency first
+
+    def titles(params):
+        return client.get(url, params).content.decode()
+
+    assert "Practice run" not in titles({"drill": "exclude"})
+    assert "Real red one" not in titles({"drill": "only"})
+    assert "Real red one" not in titles({"type": "data_breach"})
+    assert "Practice run" not in titles({"warning_level": "red"})
+    assert 'data-live-insert="off"' in titles({"drill": "only"})
+    assert 'data-live-insert="on"' in titles({"drill": "include"})
+
+
+def test_list_mine_filter(client, lead):
+    IncidentFactory(title="Someone else's")
+    IncidentFactory(title="My own", created_by=lead)
+    client.force_login(lead)
+    content = client.get(reverse("crisis:incident-list"), {"mine": "true"}).content.decode()
+    assert "My own" in content and "Someone else's" not in content
+
+
+def test_create_form_takes_the_whole_classification(client, lead):
+    client.force_login(lead)
+    response = client.post(reverse("crisis:incident-create"), {
+        "title": "Data leak rumour", "type": IncidentType.objects.get(code="data_breach").pk,
+        "severity": "high", "origin": "internal", "confidentiality": "confidential",
+        "stakeholder_kinds": ["customers", "regulators"],
+        "affected_products": "App, Web shop", "affected_regions": "EU，Taiwan",
+        "tags": "gdpr", "is_drill": "on", "summary": "",
+    })
+    incident = Incident.objects.get()
+    assert response["Location"] == incident.get_absolute_url()
+    assert (incident.origin, incident.confidentiality, incident.is_drill) == (
+        "internal", "confidential", True)
+    assert incident.stakeholder_kinds == ["customers", "regulators"]
+    assert incident.affected_products == ["App", "Web shop"]
+    assert incident.affected_regions == ["EU", "Taiwan"]
+    assert incident.tags == ["gdpr"]
+
+
+def test_create_form_requires_a_type_and_links_the_error(client, lead):
+    client.force_login(lead)
+    response = client.post(reverse("crisis:incident-create"),
+                           {"title": "No type", "severity": "low", "origin": "external",
+                            "confidentiality": "internal", "tags": "a, b",
+                            "stakeholder_kinds": ["media"]})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'href="#id_type"' in content
+    assert "Choose the type of incident." in content
+    assert 'value="a, b"' in content
+    assert 'value="media" id="id_stakeholder_kinds_2" class="form-selectgroup-input" checked' \
+        in content
+    assert not Incident.objects.exists()
+
+
+def test_room_in_chinese(client, outsider, incident):
+    client.force_login(outsider)
+    client.post(reverse("set_language"), {"language": "zh-hant", "next": "/incidents/"})
+    response = client.get(incident.get_absolute_url())
+    assert response.status_code == 200
+    assert 'lang="zh-hant"' in response.content.decode()
+
+
+def test_writing_in_a_merged_incident_is_a_conflict(client, crisis_lead, incident):
+    client.force_login(crisis_lead)
+    survivor = IncidentFactory()
+    services.incident_merge(actor=crisis_lead, duplicate=incident, survivor=survivor,
+                            reason="Same")
+    incident.refresh_from_db()
+    room = client.get(incident.get_absolute_url()).content.decode()
+    assert f"Merged into {survivor.reference}" in room
+    assert 'id="composer"' not in room
+    before = snapshot(incident)
+    url = reverse("crisis:timeline-add", args=[incident.pk])
+    response = client.post(url, {"kind": "note", "body": "Late"}, headers=HTMX)
+    assert response.status_code == 409
+    assert "was merged into another incident" in response.content.decode()
+    response = client.post(url, {"kind": "note", "body": "Late"}, follow=True)
+    assert "was merged into another incident" in response.content.decode()
+    assert snapshot(incident) == before

@@ -6,7 +6,8 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from crisis.models import Incident
-from crisis.permissions import can_create_incident
+from crisis.permissions import MANAGE_INCIDENT, can_create_incident
+from tests.conftest import grant
 from tests.e2e.conftest import at_path, sign_in
 from tests.teams.factories import PASSWORD, UserFactory
 
@@ -27,6 +28,7 @@ def watch_incident_list(page: Page, username: str) -> None:
 
 
 def test_an_opened_incident_appears_on_another_users_list_without_reload(new_page, lead):
+    lead = grant(lead, MANAGE_INCIDENT)
     comms = UserFactory(username="comms")
     assert not can_create_incident(comms)
 
@@ -41,7 +43,11 @@ def test_an_opened_incident_appears_on_another_users_list_without_reload(new_pag
     author = new_page()
     sign_in(author, lead.username, next_path="/incidents/new/")
     author.fill("#id_title", TITLE)
+    author.get_by_label("Type").select_option(label="Product quality / safety")
     author.fill("#id_summary", SUMMARY)
+    internal = author.get_by_role("radio", name="Internal", exact=True)
+    author.locator("label", has=internal).click()
+    expect(internal).to_be_checked()
     # The radio itself sits under its styled label, so pick it the way a person does.
     high = author.get_by_role("radio", name=re.compile(r"^High"))
     author.locator("label", has=high).click()
@@ -53,6 +59,8 @@ def test_an_opened_incident_appears_on_another_users_list_without_reload(new_pag
     expect(author).to_have_url(at_path(f"/incidents/{incident.pk}/"))
     assert incident.created_by == lead
     assert incident.severity == "high"
+    assert incident.type.code == "product_quality"
+    assert incident.origin == "internal"
     expect(author.locator("#incident-title")).to_have_text(TITLE)
     expect(author.get_by_role("alert")).to_contain_text(f"{incident.reference} is open")
 
@@ -69,6 +77,15 @@ def test_an_opened_incident_appears_on_another_users_list_without_reload(new_pag
     expect(watcher.locator("#incident-rows .cd-empty-row")).to_have_count(0)
     assert watcher.evaluate("window.__noReload") == 1
     screenshot(watcher, "live-row")
+
+    # A change to a listed incident redraws its row in place.
+    author.goto(f"/incidents/{incident.pk}/escalate/")
+    author.get_by_label("Warning level", exact=True).select_option("red")
+    author.get_by_label("Reason").fill("Trending nationally")
+    author.get_by_role("button", name="Change it").click()
+    expect(author).to_have_url(at_path(f"/incidents/{incident.pk}/"))
+    expect(row.locator("td:nth-child(2) .cd-level-red")).to_have_text("Warning level: Red")
+    assert watcher.evaluate("window.__noReload") == 1
 
 
 def test_anonymous_visitor_is_sent_to_sign_in_and_back(new_page, outsider):

@@ -1,0 +1,202 @@
+// Incident room: listens to /ws/incidents/<id>/ and refreshes only the panel an event
+// touches (header, timeline, checklist). It never wipes text being typed, never replaces a
+// task someone is working in, and keeps the reading position when entries arrive above it.
+(function () {
+  "use strict";
+  const room = document.getElementById("incident-room");
+  if (!room) return;
+  const roomUrl = room.dataset.url;
+
+  function fetchHtml(url, target) {
+    const headers = { "HX-Request": "true" };
+    if (target) headers["HX-Target"] = target;
+    return fetch(url, { headers, credentials: "same-origin" })
+      .then((response) => (response.ok ? response.text() : null))
+      .catch(() => null);
+  }
+  function parse(html) {
+    const template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content;
+  }
+  function activate(node) {
+    if (window.htmx) window.htmx.process(node);
+    window.CrisisDesk.refreshTimes(node);
+    tick(node);
+  }
+
+  // Someone is in the middle of something here: focus in a field, or text typed.
+  function busy(element) {
+    const active = document.activeElement;
+    if (active && active !== document.body && element.contains(active)
+        && active.matches("textarea, select, input:not([type=hidden]):not([type=checkbox]):not([type=radio])")) {
+      return true;
+    }
+    return Array.from(element.querySelectorAll("textarea, input[type=text], input[type=datetime-local], input:not([type])"))
+      .some((field) => field.value !== field.defaultValue);
+  }
+
+  // --- clocks ----------------------------------------------------------------------------
+  const lang = document.documentElement.lang || "en";
+  function formatElapsed(minutes) {
+    const days = Math.floor(minutes / 1440);
+    const hours = Math.floor((minutes % 1440) / 60);
+    const mins = minutes % 60;
+    if (typeof Intl.DurationFormat === "function") {
+      const parts = days ? { days, hours } : hours ? { hours, minutes: mins } : { minutes: mins };
+      const always = days ? { daysDisplay: "always", hoursDisplay: "always" }
+        : hours ? { hoursDisplay: "always", minutesDisplay: "always" } : { minutesDisplay: "always" };
+      return new Intl.DurationFormat(lang, { style: "narrow", ...always }).format(parts);
+    }
+    if (days) return days + " d " + hours + " h";
+    if (hours) return hours + " h " + String(mins).padStart(2, "0") + " min";
+    return mins + " min";
+  }
+  function tick(root) {
+    const now = Date.now();
+    (root || document).querySelectorAll("time[data-elapsed]").forEach((el) => {
+      const minutes = Math.max(0, Math.floor((now - new Date(el.getAttribute("datetime")).getTime()) / 60000));
+      el.textContent = formatElapsed(minutes);
+    });
+    (root || document).querySelectorAll("[data-due-at]").forEach((el) => {
+      el.classList.toggle("cd-overdue", new Date(el.dataset.dueAt).getTime() < now);
+    });
+  }
+  tick();
+  setInterval(tick, 20000);
+
+  // --- panels ----------------------------------------------------------------------------
+  function refreshHeader() {
+    const header = document.getElementById("room-header");
+    if (!header) return Promise.resolve();
+    if (header.querySelector(".dropdown-menu.show")) { later("header"); return Promise.resolve(); }
+    return fetchHtml(roomUrl, "room-header").then((html) => {
+      if (!html) return;
+      const fresh = parse(html).firstElementChild;
+      const current = document.getElementById("room-header");
+      if (!current || current.querySelector(".dropdown-menu.show")) { later("header"); return; }
+      const focused = current.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
+      current.replaceWith(fresh);
+      activate(fresh);
+      if (focused) { const again = fresh.querySelector(`[href="${focused}"]`); if (again) again.focus(); }
+    });
+  }
+
+  // Entries arrive one at a time and in order: a queue keeps fetches from overtaking.
+  let entryQueue = Promise.resolve();
+  function insertEntry(id) {
+    entryQueue = entryQueue.then(() => {
+      if (document.getElementById("entry-" + id)) return null;
+      const panel = document.getElementById("timeline-panel");
+      if (!panel) return null;
+      if (panel.dataset.liveInsert !== "on") {
+        const news = document.getElementById("timeline-news");
+        if (news) news.hidden = false;
+        return null;
+      }
+      return fetchHtml(room.dataset.entryUrl.replace(/\/0\/$/, "/" + id + "/")).then((html) => {
+        if (!html || document.getElementById("entry-" + id)) return;
+        const list = document.getElementById("timeline-entries");
+        if (!list) return;
+        list.querySelectorAll(".cd-empty-row").forEach((row) => row.remove());
+        const node = parse(html).firstElementChild;
+        const before = Array.from(list.children).find((li) => Number(li.dataset.entry) < id) || null;
+        const reference = before || list.lastElementChild;
+        const top = reference ? reference.getBoundingClientRect().top : 0;
+        list.insertBefore(node, before);
+        // Arriving above what the person is reading: keep what they read where it was.
+        if (reference && top < 0) window.scrollBy(0, reference.getBoundingClientRect().top - top);
+        activate(node);
+      });
+    });
+    return entryQueue;
+  }
+
+  function refreshPinned(id) {
+    return fetchHtml(roomUrl + window.location.search, "timeline-panel").then((html) => {
+      if (!html) return;
+      const fresh = parse(html);
+      const pinned = fresh.querySelector("#timeline-pinned");
+      const current = document.getElementById("timeline-pinned");
+      if (pinned && current) { current.replaceWith(pinned); activate(pinned); }
+      const entry = fresh.querySelector("#entry-" + id);
+      const shown = document.getElementById("entry-" + id);
+      if (entry && shown && !shown.contains(document.activeElement)) { shown.replaceWith(entry); activate(entry); }
+    });
+  }
+
+  function refreshTimeline() {
+    return fetchHtml(roomUrl + window.location.search, "timeline-panel").then((html) => {
+      const current = document.getElementById("timeline-panel");
+      if (!html || !current || busy(current)) return;
+      const fresh = parse(html).firstElementChild;
+      current.replaceWith(fresh);
+      activate(fresh);
+    });
+  }
+
+  // Tasks: replace only those that changed (the server stamps each with data-version),
+  // keep open details open, and leave alone a task someone is typing in.
+  function refreshChecklist() {
+    return fetchHtml(roomUrl, "checklist-panel").then((html) => {
+      const panel = document.getElementById("checklist-panel");
+      if (!html || !panel) return;
+      const fresh = parse(html).firstElementChild;
+      const count = fresh.querySelector("#checklist-count");
+      if (count) panel.querySelector("#checklist-count").replaceWith(count);
+      const list = panel.querySelector("#checklist");
+      const freshList = fresh.querySelector("#checklist");
+      const existing = new Map(Array.from(list.children).filter((li) => li.id).map((li) => [li.id, li]));
+      const wanted = Array.from(freshList.children).map((li) => {
+        const old = li.id && existing.get(li.id);
+        if (old && (old.dataset.version === li.dataset.version || busy(old))) {
+          if (busy(old) && old.dataset.version !== li.dataset.version) later("checklist");
+          return old;
+        }
+        if (old) {
+          const wasOpen = old.querySelector("details") && old.querySelector("details").open;
+          if (wasOpen && li.querySelector("details")) li.querySelector("details").open = true;
+        }
+        if (li.id) li.classList.add("cd-fresh");
+        return li;
+      });
+      wanted.forEach((node, index) => {
+        const at = list.children[index];
+        if (at === node) return;
+        const old = node.id && existing.get(node.id);
+        if (old && old !== node && old.parentNode === list) list.replaceChild(node, old);
+        else list.insertBefore(node, at || null);
+        if (node !== old) activate(node);
+      });
+      while (list.children.length > wanted.length) list.lastElementChild.remove();
+      const addTask = panel.querySelector("#add-task");
+      const freshAdd = fresh.querySelector("#add-task");
+      if (!addTask && freshAdd) { panel.append(freshAdd); activate(freshAdd); }
+      if (addTask && !freshAdd) addTask.remove();
+    });
+  }
+
+  // Refresh a panel once a burst of frames is over; retry later when someone was busy.
+  const timers = {};
+  const refreshers = { header: refreshHeader, checklist: refreshChecklist, timeline: refreshTimeline };
+  function soon(panel, delay) {
+    clearTimeout(timers[panel]);
+    timers[panel] = setTimeout(() => refreshers[panel](), delay || 150);
+  }
+  function later(panel) { soon(panel, 3000); }
+
+  window.CrisisDesk.live("/ws/incidents/" + room.dataset.incident + "/", (frame) => {
+    switch (frame.type) {
+      case "incident.updated": soon("header"); break;
+      case "timeline.entry": insertEntry(frame.data.id); soon("header"); break;
+      case "timeline.pinned": refreshPinned(frame.data.id); break;
+      case "tasks.changed": soon("checklist"); soon("header"); break;
+      default: break;
+    }
+  }, { onReconnect: () => { soon("header"); soon("checklist"); soon("timeline"); } });
+
+  // Our own composer: the server's answer names the new entry; show it at once.
+  document.body.addEventListener("cd:entry", (event) => insertEntry(Number(event.detail.id)));
+  // A task panel that answered with the whole checklist (a task was added).
+  document.body.addEventListener("htmx:afterSwap", (event) => activate(event.detail.elt));
+})();

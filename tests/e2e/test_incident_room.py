@@ -1,0 +1,156 @@
+"""The incident room: the lead runs an incident through the form, the checklist and an
+escalation; a second person already in the room sees the lead's work arrive live."""
+
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Page, expect
+
+from crisis import services
+from crisis.models import Incident, IncidentType, Task
+from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
+from tests.conftest import grant
+from tests.e2e.conftest import at_path, sign_in
+from tests.teams.factories import UserFactory
+
+SHOTS = Path("/tmp/shots")  # outside the repository on purpose
+CRITICAL_ONLY = "Convene the executive crisis call"  # a shipped critical-only task
+
+
+def off_the_event_loop(action):
+    """Run ``action`` in a plain thread: services broadcast with async_to_sync, which
+    refuses to run in this thread while Playwright's event loop is running."""
+
+    def run():
+        try:
+            return action()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def screenshot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"e2e-{name}.png", full_page=True)
+
+
+def task_item(page: Page, title: str):
+    return page.locator("#checklist > li.cd-task-item").filter(
+        has=page.locator(".cd-task-title", has_text=re.compile(rf"^{re.escape(title)}$")))
+
+
+def timeline(page: Page):
+    return page.locator("#timeline-entries")
+
+
+def open_room(page: Page, username: str, incident: Incident) -> None:
+    """Sign in straight into the room and wait until its live stream is open."""
+    sign_in(page, username, next_path=incident.get_absolute_url())
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+
+
+@pytest.fixture
+def crisis_lead(lead):
+    """May open incidents, run them (lifecycle, escalation) and write in them."""
+    return grant(lead, MANAGE_INCIDENT, CONTRIBUTE)
+
+
+def test_lead_runs_a_product_incident_from_the_form_to_critical(new_page, crisis_lead):
+    page = new_page()
+    sign_in(page, crisis_lead.username, next_path="/incidents/new/")
+    page.fill("#id_title", "Kettle lids pop off while boiling")
+    page.get_by_label("Type").select_option(label="Product quality / safety")
+    page.fill("#id_summary", "Two videos show lids of the K3 kettle flying off.")
+    medium = page.get_by_role("radio", name=re.compile(r"^Medium"))
+    page.locator("label", has=medium).click()
+    page.get_by_role("button", name="Open incident").click()
+
+    incident = Incident.objects.get(title="Kettle lids pop off while boiling")
+    expect(page).to_have_url(at_path(incident.get_absolute_url()))
+    expect(page.locator("#incident-state")).to_contain_text("Triage")
+    expect(page.locator("#incident-state")).to_contain_text("Medium")
+
+    # The playbook for the type and severity is the checklist.
+    expect(task_item(page, "Assemble the crisis team")).to_have_count(1)
+    expect(task_item(page, "Quarantine affected stock and trace batches")).to_have_count(1)
+    expect(task_item(page, "Publish a holding statement")).to_have_count(0)
+    expect(task_item(page, CRITICAL_ONLY)).to_have_count(0)
+    expect(page.locator("#room-header")).to_contain_text("Next due task")
+
+    # Complete one task: the server's answer replaces it.
+    first = task_item(page, "Assemble the crisis team")
+    first.get_by_role("button", name=re.compile("^Mark .* done$")).click()
+    expect(first.locator(".cd-task-done")).to_have_text("Done")
+    assert Task.objects.get(incident=incident, title="Assemble the crisis team").status == "done"
+
+    # Escalate to critical with a reason.
+    page.get_by_role("link", name="Escalate / de-escalate").click()
+    expect(page).to_have_url(at_path(f"/incidents/{incident.pk}/escalate/"))
+    page.get_by_label("Severity").select_option("critical")
+    page.get_by_label("Reason").fill("A child was scalded; the regulator called.")
+    page.get_by_role("button", name="Change it").click()
+    expect(page).to_have_url(at_path(incident.get_absolute_url()))
+    expect(page.locator("#incident-state")).to_contain_text("Critical")
+
+    # The extra tasks arrived: the high ones and the critical-only one.
+    expect(task_item(page, "Publish a holding statement")).to_have_count(1)
+    expect(task_item(page, CRITICAL_ONLY)).to_have_count(1)
+
+    # The timeline tells the whole story, newest first.
+    entries = timeline(page)
+    expect(entries).to_contain_text(
+        "Escalated: severity Medium → Critical — A child was scalded; the regulator called.")
+    expect(entries).to_contain_text("Task “Assemble the crisis team”: Open → Done")
+    expect(entries).to_contain_text(CRITICAL_ONLY)
+    expect(entries.locator("li.cd-entry-task", has_text="added from the playbook")).to_have_count(2)
+    expect(entries).to_contain_text(
+        "Incident opened: Product quality / safety, severity Medium")
+    texts = entries.locator("> li .cd-entry-text").all_inner_texts()
+    assert texts[-1].startswith("Incident opened"), texts
+    escalation = next(i for i, t in enumerate(texts) if t.startswith("Escalated"))
+    done = next(i for i, t in enumerate(texts) if "Open → Done" in t)
+    assert escalation < done, texts  # newest first
+    screenshot(page, "room-journey")
+
+    incident.refresh_from_db()
+    assert incident.severity == "critical"
+    assert incident.type == IncidentType.objects.get(code="product_quality")
+
+
+def test_a_task_done_by_the_lead_appears_live_in_another_users_room(new_page, crisis_lead):
+    liaison = grant(UserFactory(username="liaison"), CONTRIBUTE)
+    incident = off_the_event_loop(lambda: services.incident_create(
+        actor=crisis_lead, title="Payment page down", severity="medium",
+        type=IncidentType.objects.get(code="service_failure")))
+    title = "Post a status update and restoration estimate"
+
+    watcher = new_page()
+    open_room(watcher, liaison.username, incident)
+    watcher.evaluate("window.__noReload = 1")
+    # Half-written work in the watcher's room must survive the live refresh.
+    watcher.fill("#composer textarea[name=body]", "Half-written note")
+    other = task_item(watcher, "Verify the facts (5W1H)")
+    other.locator("summary").click()
+    other.get_by_label("Comment").fill("Half-written comment")
+    expect(task_item(watcher, title).locator(".cd-task-open")).to_have_text("Open")
+
+    lead_page = new_page()
+    open_room(lead_page, crisis_lead.username, incident)
+    task_item(lead_page, title).get_by_role("button", name=re.compile("^Mark .* done$")).click()
+    expect(task_item(lead_page, title).locator(".cd-task-done")).to_have_text("Done")
+
+    # The watcher sees it without a reload: the task, and the line in the timeline.
+    arrived = task_item(watcher, title)
+    expect(arrived.locator(".cd-task-done")).to_have_text("Done")
+    expect(arrived).to_have_class(re.compile(r"\bcd-fresh\b"))
+    expect(timeline(watcher).locator("> li").first).to_contain_text(f"Task “{title}”: Open → Done")
+    expect(timeline(watcher).locator("> li").first).to_have_class(re.compile(r"\bcd-fresh\b"))
+    assert watcher.evaluate("window.__noReload") == 1
+    expect(watcher.locator("#composer textarea[name=body]")).to_have_value("Half-written note")
+    expect(other.get_by_label("Comment")).to_have_value("Half-written comment")
+    screenshot(watcher, "room-live")
