@@ -81,6 +81,14 @@ class IncidentViewSet(
         return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data,
                         status=code)
 
+    def _act(self, input_serializer, service, *, partial: bool = False) -> Response:
+        """Validate the body with ``input_serializer``, run ``service`` on this incident."""
+        incident = self._incident()
+        serializer = input_serializer(data=self.request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        return self._answer(service(actor=self.request.user, incident=incident,
+                                    **serializer.validated_data))
+
     @extend_schema(request=IncidentCreateSerializer,
                    responses={201: IncidentSerializer, **_errors(400, 403)})
     def create(self, request, *args, **kwargs):
@@ -100,12 +108,7 @@ class IncidentViewSet(
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
-        incident = self._incident()
-        serializer = IncidentTransitionSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        incident = services.incident_transition(actor=request.user, incident=incident,
-                                                **serializer.validated_data)
-        return self._answer(incident)
+        return self._act(IncidentTransitionSerializer, services.incident_transition)
 
     @extend_schema(
         summary="Reopen a closed incident",
@@ -116,12 +119,7 @@ class IncidentViewSet(
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
-        incident = self._incident()
-        serializer = IncidentReopenSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        incident = services.incident_reopen(actor=request.user, incident=incident,
-                                            **serializer.validated_data)
-        return self._answer(incident)
+        return self._act(IncidentReopenSerializer, services.incident_reopen)
 
     @extend_schema(
         summary="Merge this incident into another",
@@ -150,12 +148,7 @@ class IncidentViewSet(
     )
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
-        incident = self._incident()
-        serializer = IncidentEscalateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        incident = services.incident_escalate(actor=request.user, incident=incident,
-                                              **serializer.validated_data)
-        return self._answer(incident)
+        return self._act(IncidentEscalateSerializer, services.incident_escalate)
 
     @extend_schema(
         summary="Reclassify the incident (partial update)",
@@ -167,12 +160,7 @@ class IncidentViewSet(
     )
     @action(detail=True, methods=["patch"])
     def classify(self, request, pk=None):
-        incident = self._incident()
-        serializer = IncidentClassifySerializer(data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        incident = services.incident_classify(actor=request.user, incident=incident,
-                                              **serializer.validated_data)
-        return self._answer(incident)
+        return self._act(IncidentClassifySerializer, services.incident_classify, partial=True)
 
 
 @extend_schema(parameters=[_path_id("incident_pk", "The incident's id.")])

@@ -31,6 +31,12 @@ TRANSITIONS = {
     IncidentStatus.CLOSED: (),
 }
 
+def is_step_back(current: IncidentStatus, target: IncidentStatus) -> bool:
+    """Going back along the lifecycle (e.g. contained → active) needs a reason."""
+    order = list(IncidentStatus)
+    return order.index(target) < order.index(current)
+
+
 # The lifecycle timestamp each state sets the first time it is reached.
 STATUS_TIMESTAMPS = {
     IncidentStatus.ACTIVE: "acknowledged_at",

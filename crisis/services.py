@@ -32,6 +32,7 @@ from .choices import (
     TaskStatus,
     TimelineKind,
     WarningLevel,
+    is_step_back,
 )
 from .errors import ConflictError
 from .models import (
@@ -218,7 +219,7 @@ def incident_transition(*, actor, incident: Incident, to_status: str, reason: st
                    "target": target.label},
                 current=current.value, allowed=[s.value for s in allowed],
             )
-        if _is_step_back(current, target):
+        if is_step_back(current, target):
             reason = _require_reason(reason)
         if target is IncidentStatus.CLOSED:
             unfinished = incident.tasks.filter(status__in=UNFINISHED_TASK_STATUSES).count()
@@ -348,11 +349,6 @@ def incident_escalate(
                    dedupe_key=f"escalated:{entry.pk}", incident=incident)
         _incident_changed(incident)
     return incident
-
-
-def _is_step_back(current: IncidentStatus, target: IncidentStatus) -> bool:
-    order = list(IncidentStatus)
-    return order.index(target) < order.index(current)
 
 
 def _went_up(changes: dict) -> bool:

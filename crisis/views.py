@@ -6,7 +6,6 @@ message, or the form page again with its errors (400), so everything works witho
 """
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -17,8 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from teams import selectors as team_selectors
+
 from . import selectors, services
-from .choices import TRANSITIONS, UNFINISHED_TASK_STATUSES, IncidentStatus, TaskStatus
+from .choices import (
+    TRANSITIONS,
+    UNFINISHED_TASK_STATUSES,
+    IncidentStatus,
+    TaskStatus,
+    is_step_back,
+)
 from .errors import ConflictError
 from .filters import IncidentFilter, TimelineEntryFilter
 from .forms import (
@@ -58,8 +65,7 @@ def _posted(request):
 
 
 def _people():
-    return get_user_model().objects.filter(is_active=True).order_by(
-        "first_name", "last_name", "username")
+    return team_selectors.assignable_people()
 
 
 # --- incident list -------------------------------------------------------------------------
@@ -240,7 +246,7 @@ def incident_transition(request, pk: int, to_status: str):
     if not can_manage_incident(request.user, incident):
         raise PermissionDenied(_("You may not change this incident."))
     current = IncidentStatus(incident.status)
-    step_back = list(IncidentStatus).index(target) < list(IncidentStatus).index(current)
+    step_back = is_step_back(current, target)
     form = TransitionForm(_posted(request), reason_required=step_back)
     if request.method == "POST" and form.is_valid():
         try:

@@ -21,3 +21,8 @@ def escalation_recipients(*, incident) -> QuerySet[User]:
         .distinct()
         .order_by("pk")
     )
+
+
+def assignable_people() -> QuerySet[User]:
+    """Who a task can be given to: everyone who can still sign in, by name."""
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
