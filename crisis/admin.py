@@ -11,9 +11,22 @@ from .models import (
     TaskTemplate,
     TimelineEntry,
 )
+from .selectors import visible_to
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class IncidentScopedAdmin(admin.ModelAdmin):
+    """Lists only what belongs to incidents the signed-in staff member may view, by the
+    same confidentiality rule as the pages and the API (``incident_path`` leads from the
+    model to its incident; empty for the incident itself)."""
+
+    incident_path = "incident"
+
+    def get_queryset(self, request):
+        return visible_to(super().get_queryset(request), user=request.user,
+                          path=self.incident_path)
+
+
+class ReadOnlyAdmin(IncidentScopedAdmin):
     """Records that change only through the services (which write the timeline and tell
     everyone live): the admin is for looking them up."""
 
@@ -62,6 +75,7 @@ class TaskTemplateAdmin(admin.ModelAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(ReadOnlyAdmin):
+    incident_path = ""
     list_display = ("reference", "title", "type", "status", "severity", "warning_level",
                     "confidentiality", "is_drill", "created_at")
     list_filter = ("status", "severity", "warning_level", "type", "confidentiality",
@@ -102,6 +116,7 @@ class TaskAdmin(ReadOnlyAdmin):
 
 @admin.register(TaskComment)
 class TaskCommentAdmin(ReadOnlyAdmin):
+    incident_path = "task__incident"
     list_display = ("task", "author", "created_at")
     list_filter = ("created_at",)
     search_fields = ("body", "task__title", "author__username")
@@ -118,6 +133,7 @@ class LiveEventAdmin(ReadOnlyAdmin):
 
 @admin.register(ChecklistItem)
 class ChecklistItemAdmin(ReadOnlyAdmin):
+    incident_path = "task__incident"
     list_display = ("text", "task", "done")
     list_filter = ("done",)
     search_fields = ("text", "task__title")

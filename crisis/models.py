@@ -125,6 +125,19 @@ class Incident(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
+        # Rights on one incident: roles grant them on that incident (django-guardian), a
+        # global grant holds them on every incident its holder may view.
+        permissions = [
+            ("contribute_incident", _("Can write notes and work on tasks")),
+            ("manage_team", _("Can manage the incident team")),
+            ("draft_statement", _("Can draft statements")),
+            ("approve_statement", _("Can approve statements")),
+            ("publish_statement", _("Can publish statements")),
+            ("manage_stakeholders", _("Can manage stakeholders")),
+            ("edit_review", _("Can edit the post-incident review")),
+            ("view_restricted_incident", _("Can view restricted incidents without a role")),
+            ("view_every_incident", _("Can view every incident, confidential ones too")),
+        ]
         indexes = [
             models.Index(*urgency_order(), name="incident_urgency_idx"),
             models.Index(fields=["status", "severity"]),

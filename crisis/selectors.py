@@ -1,10 +1,12 @@
 """Permission-aware reads: every incident, entry and task a user sees comes through here."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from .choices import UNFINISHED_TASK_STATUSES, TimelineKind
+from teams.models import IncidentUserObjectPermission
+
+from .choices import UNFINISHED_TASK_STATUSES, Confidentiality, TimelineKind
 from .models import (
     ChecklistItem,
     Incident,
@@ -14,18 +16,64 @@ from .models import (
     TimelineEntry,
     urgency_order,
 )
+from .permissions import VIEW, VIEW_EVERY, VIEW_RESTRICTED, codename, granted_on, is_active
+
+
+def visibility_filter(user) -> Q | None:
+    """The one confidentiality rule, as a filter (``None``: sees nothing).
+
+    *internal*: every signed-in staff member; *restricted*: the team plus whoever may view
+    restricted incidents (crisis managers, executives, auditors); *confidential*: the named
+    team only, plus administrators. "The team" is whoever holds the view right on the
+    incident through a role; the check is one indexed subquery, however many rights exist.
+    """
+    if not is_active(user):
+        return None
+    if user.is_superuser or user.has_perm(VIEW_EVERY):
+        return Q()
+    on_team = Exists(IncidentUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename=codename(VIEW),
+        permission__content_type__app_label="crisis"))
+    visible = Q(confidentiality=Confidentiality.INTERNAL) | Q(on_team)
+    if user.has_perm(VIEW_RESTRICTED):
+        visible |= Q(confidentiality=Confidentiality.RESTRICTED)
+    return visible
+
+
+def may_view(*, user, incident: Incident) -> bool:
+    """``visibility_filter`` for an incident already in hand (at most one query)."""
+    if not is_active(user):
+        return False
+    if (incident.confidentiality == Confidentiality.INTERNAL or user.is_superuser
+            or user.has_perm(VIEW_EVERY)):
+        return True
+    if incident.confidentiality == Confidentiality.RESTRICTED and user.has_perm(VIEW_RESTRICTED):
+        return True
+    return codename(VIEW) in granted_on(user, incident)
 
 
 def incident_list(*, user) -> QuerySet[Incident]:
     """The incidents ``user`` may view, joined for list display, most urgent first:
-    open before closed, then warning level, then severity, then newest.
-
-    Every signed-in active user may view every incident for now: all are *internal*.
-    The crisis teams issue narrows this for restricted and confidential incidents.
-    """
-    if not (user.is_authenticated and user.is_active):
+    open before closed, then warning level, then severity, then newest."""
+    visible = visibility_filter(user)
+    if visible is None:
         return Incident.objects.none()
-    return Incident.objects.select_related("created_by", "type").order_by(*urgency_order())
+    return (Incident.objects.filter(visible).select_related("created_by", "type")
+            .order_by(*urgency_order()))
+
+
+def visible_to(queryset: QuerySet, *, user, path: str = "incident") -> QuerySet:
+    """``queryset`` narrowed to rows whose incident (reached through ``path``; empty for
+    incidents themselves) ``user`` may view. Rows without an incident stay."""
+    visible = visibility_filter(user)
+    if visible is None:
+        return queryset.none()
+    if not path:
+        return queryset.filter(visible)
+    if visible == Q():
+        return queryset
+    return queryset.filter(Q(**{f"{path}__isnull": True})
+                           | Q(**{f"{path}__in": Incident.objects.filter(visible).values("pk")}))
 
 
 def incident_get(*, user, pk) -> Incident:

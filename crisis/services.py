@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from teams import selectors as team_selectors
 from teams.choices import NotificationKind
-from teams.services import notify
+from teams.services import notify, team_assemble
 
 from . import live
 from .choices import (
@@ -50,6 +50,7 @@ from .permissions import (
     can_manage_incident,
     can_work_on_task,
 )
+from .timeline import record
 
 MAX_LIST_ITEMS = 30
 MAX_LIST_ITEM_LENGTH = 80
@@ -133,15 +134,6 @@ def incident_frame(incident: Incident) -> dict:
             "warning_level": incident.warning_level, "is_drill": incident.is_drill}
 
 
-def _record(*, incident: Incident, kind: str, actor, body: str = "", data: dict | None = None,
-            corrects: TimelineEntry | None = None) -> TimelineEntry:
-    entry = TimelineEntry.objects.create(incident=incident, kind=kind, actor=actor, body=body,
-                                         data=data or {}, corrects=corrects)
-    live.emit(incident=incident, type="timeline.entry",
-              data={"id": entry.pk, "kind": kind, "pinned": entry.pinned})
-    return entry
-
-
 def _incident_changed(incident: Incident) -> None:
     live.emit(incident=incident, type="incident.updated", data=incident_frame(incident),
               to_list=True)
@@ -187,9 +179,10 @@ def incident_create(
     incident.full_clean()
     with transaction.atomic():
         incident.save()
-        _record(incident=incident, kind=TimelineKind.CREATED, actor=actor,
-                data={"severity": incident.severity, "type": incident.type.name})
+        record(incident=incident, kind=TimelineKind.CREATED, actor=actor,
+               data={"severity": incident.severity, "type": incident.type.name})
         playbook_apply(incident=incident, actor=actor)
+        team_assemble(incident=incident, actor=actor, opened=True)
         live.emit(incident=incident, type="incident.created", data=incident_frame(incident),
                   to_list=True)
         notify(
@@ -238,8 +231,8 @@ def incident_transition(*, actor, incident: Incident, to_status: str, reason: st
             setattr(incident, stamp, now)
             fields.append(stamp)
         incident.save(update_fields=fields)
-        _record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
-                data={"from": current.value, "to": target.value})
+        record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
+               data={"from": current.value, "to": target.value})
         _incident_changed(incident)
     return incident
 
@@ -259,8 +252,8 @@ def incident_reopen(*, actor, incident: Incident, reason: str) -> Incident:
         incident.status = IncidentStatus.ACTIVE
         incident.closed_at = None
         incident.save(update_fields=["status", "closed_at", "updated_at"])
-        _record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
-                data={"from": IncidentStatus.CLOSED, "to": IncidentStatus.ACTIVE,
+        record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
+               data={"from": IncidentStatus.CLOSED, "to": IncidentStatus.ACTIVE,
                       "reopened": True})
         _incident_changed(incident)
     return incident
@@ -290,10 +283,10 @@ def incident_merge(*, actor, duplicate: Incident, survivor: Incident, reason: st
         duplicate.status, duplicate.closed_at, duplicate.merged_into = (
             IncidentStatus.CLOSED, now, survivor)
         duplicate.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
-        _record(incident=duplicate, kind=TimelineKind.MERGE, actor=actor, body=reason,
-                data={"into": survivor.pk, "into_reference": survivor.reference})
-        _record(incident=survivor, kind=TimelineKind.MERGE, actor=actor, body=reason,
-                data={"from": duplicate.pk, "from_reference": duplicate.reference,
+        record(incident=duplicate, kind=TimelineKind.MERGE, actor=actor, body=reason,
+               data={"into": survivor.pk, "into_reference": survivor.reference})
+        record(incident=survivor, kind=TimelineKind.MERGE, actor=actor, body=reason,
+               data={"from": duplicate.pk, "from_reference": duplicate.reference,
                       "tasks": moved_tasks, "entries": moved_entries})
         _incident_changed(duplicate)
         _incident_changed(survivor)
@@ -335,11 +328,13 @@ def incident_escalate(
         incident.save(update_fields=["severity", "warning_level", "warning_level_manual",
                                      "warning_level_overridden", "updated_at"])
         up = _went_up(changes)
-        entry = _record(incident=incident, kind=TimelineKind.ESCALATION, actor=actor,
-                        body=reason, data={**changes, "direction": "up" if up else "down",
+        entry = record(incident=incident, kind=TimelineKind.ESCALATION, actor=actor,
+                       body=reason, data={**changes, "direction": "up" if up else "down",
                                            "override": bool(override)})
         if "severity" in changes:
             playbook_apply(incident=incident, actor=actor)
+            if up:
+                team_assemble(incident=incident, actor=actor)
         if up and (incident.severity == Severity.CRITICAL
                    or incident.warning_level == WarningLevel.RED):
             notify(recipients=team_selectors.escalation_recipients(incident=incident),
@@ -393,7 +388,7 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
             return incident
         incident.full_clean()
         incident.save(update_fields=[*diff, "updated_at"])
-        _record(incident=incident, kind=TimelineKind.CLASSIFICATION, actor=actor, data=diff)
+        record(incident=incident, kind=TimelineKind.CLASSIFICATION, actor=actor, data=diff)
         if "type" in diff:
             playbook_apply(incident=incident, actor=actor)
         _incident_changed(incident)
@@ -420,9 +415,9 @@ def timeline_add(*, actor, incident: Incident, kind: str, body: str,
                                               "incident.")]})
     _refuse_if_merged(incident)
     with transaction.atomic():
-        return _record(incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
-                       actor=actor, body=body, corrects=corrects,
-                       data={"as": kind.value} if corrects else {})
+        return record(incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
+                      actor=actor, body=body, corrects=corrects,
+                      data={"as": kind.value} if corrects else {})
 
 
 def timeline_entry_pin(*, actor, entry: TimelineEntry, pinned: bool) -> TimelineEntry:
@@ -467,9 +462,9 @@ def playbook_apply(*, incident: Incident, actor) -> list[Task]:
             for i, text in enumerate(template.checklist)
         )
         tasks.append(task)
-    _record(incident=incident, kind=TimelineKind.TASK, actor=actor,
-            body=_("%(n)d task(s) added from the playbook.") % {"n": len(tasks)},
-            data={"added": [task.pk for task in tasks],
+    record(incident=incident, kind=TimelineKind.TASK, actor=actor,
+           body=_("%(n)d task(s) added from the playbook.") % {"n": len(tasks)},
+           data={"added": [task.pk for task in tasks],
                   "titles": [task.title for task in tasks]})
     live.emit(incident=incident, type="tasks.changed", data={"added": [t.pk for t in tasks]})
     return tasks
@@ -484,9 +479,9 @@ def task_create(*, actor, incident: Incident, title: str, description: str = "",
     task.full_clean(exclude=["incident"])
     with transaction.atomic():
         task.save()
-        _record(incident=incident, kind=TimelineKind.TASK, actor=actor,
-                body=_("Task added: %(title)s") % {"title": task.title},
-                data={"task": task.pk, "added": [task.pk]})
+        record(incident=incident, kind=TimelineKind.TASK, actor=actor,
+               body=_("Task added: %(title)s") % {"title": task.title},
+               data={"task": task.pk, "added": [task.pk]})
         live.emit(incident=incident, type="tasks.changed", data={"added": [task.pk]})
         if owner is not None and owner != actor:
             _notify_task_owner(task, NotificationKind.TASK_ASSIGNED)
@@ -506,8 +501,8 @@ def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task
         task.status, task.status_reason = target, reason
         task.completed_at = timezone.now() if target.is_finished else None
         task.save(update_fields=["status", "status_reason", "completed_at"])
-        _record(incident=task.incident, kind=TimelineKind.TASK, actor=actor, body=reason,
-                data={"task": task.pk, "title": task.title, "from": current.value,
+        record(incident=task.incident, kind=TimelineKind.TASK, actor=actor, body=reason,
+               data={"task": task.pk, "title": task.title, "from": current.value,
                       "to": target.value})
         live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
     return task
@@ -526,8 +521,8 @@ def task_assign(*, actor, task: Task, owner) -> Task:
         task.owner = owner
         task.overdue_notified_at = None
         task.save(update_fields=["owner", "overdue_notified_at"])
-        _record(incident=task.incident, kind=TimelineKind.TASK, actor=actor,
-                data={"task": task.pk, "title": task.title,
+        record(incident=task.incident, kind=TimelineKind.TASK, actor=actor,
+               data={"task": task.pk, "title": task.title,
                       "owner": str(owner) if owner else None})
         live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
         if owner is not None and owner != actor:

@@ -3,7 +3,19 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from .models import Department, Notification, User
+from crisis.admin import IncidentScopedAdmin, ReadOnlyAdmin
+
+from .models import (
+    Department,
+    DutyShift,
+    IncidentUserObjectPermission,
+    Notification,
+    Role,
+    RoleAssignment,
+    RolePolicy,
+    User,
+)
+from .services import role_rights_changed
 
 
 @admin.register(User)
@@ -18,8 +30,9 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "member_count")
+    list_display = ("name", "kind", "head", "member_count")
     list_filter = ("kind",)
+    raw_id_fields = ("head",)
     search_fields = ("name", "members__username", "members__last_name")
     filter_horizontal = ("members",)
 
@@ -32,10 +45,73 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(IncidentScopedAdmin):
     list_display = ("title", "recipient", "kind", "created_at", "read_at", "emailed_at")
     list_filter = ("kind", ("read_at", admin.EmptyFieldListFilter))
     search_fields = ("title", "recipient__username", "recipient__email")
     list_select_related = ("recipient",)
     raw_id_fields = ("recipient", "incident")
     date_hierarchy = "created_at"
+
+
+@admin.register(DutyShift)
+class DutyShiftAdmin(admin.ModelAdmin):
+    list_display = ("duty", "user", "starts_on", "ends_on")
+    list_filter = ("duty", "starts_on")
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    list_select_related = ("user",)
+    raw_id_fields = ("user",)
+    date_hierarchy = "starts_on"
+
+
+class RolePolicyInline(admin.TabularInline):
+    model = RolePolicy
+    extra = 0
+
+
+@admin.register(Role)
+class RoleAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "single_holder", "per_department", "capability",
+                    "position", "is_active")
+    list_filter = ("is_active", "single_holder", "per_department", "capability")
+    list_editable = ("position", "is_active")
+    search_fields = ("name", "code", "description")
+    filter_horizontal = ("permissions",)
+    prepopulated_fields = {"code": ("name",)}
+    inlines = [RolePolicyInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and "permissions" in form.changed_data:
+            holders = role_rights_changed(role=form.instance)
+            self.message_user(request, _("Rights of %(n)d current holder(s) updated.")
+                              % {"n": holders})
+
+
+@admin.register(RolePolicy)
+class RolePolicyAdmin(admin.ModelAdmin):
+    list_display = ("role", "incident_type", "min_severity", "department_kind")
+    list_filter = ("incident_type", "min_severity", "role")
+    search_fields = ("role__name", "incident_type__name")
+    list_select_related = ("role", "incident_type")
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(ReadOnlyAdmin):
+    """Who held what when; roles change in the incident room (which keeps rights in step)."""
+
+    list_display = ("incident", "user", "role", "department", "assigned_at", "ended_at")
+    list_filter = ("role", ("ended_at", admin.EmptyFieldListFilter), "assigned_at")
+    search_fields = ("user__username", "user__last_name", "incident__title")
+    list_select_related = ("incident", "user", "role", "department")
+
+
+@admin.register(IncidentUserObjectPermission)
+class IncidentRightAdmin(ReadOnlyAdmin):
+    """The guardian rights roles granted; read-only, they follow the roles."""
+
+    incident_path = "content_object"
+    list_display = ("content_object", "user", "permission")
+    list_filter = ("permission",)
+    search_fields = ("user__username", "content_object__title")
+    list_select_related = ("content_object", "user", "permission")

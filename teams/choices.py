@@ -29,3 +29,21 @@ class NotificationKind(models.TextChoices):
     INCIDENT_ESCALATED = "incident_escalated", _("Incident escalated")
     TASK_ASSIGNED = "task_assigned", _("Task assigned to you")
     TASK_OVERDUE = "task_overdue", _("Task overdue")
+    TEAM_ADDED = "team_added", _("Added to an incident team")
+
+
+class Duty(models.TextChoices):
+    MONITORING = "monitoring", _("Monitoring")
+    CRISIS_LEAD = "crisis_lead", _("Crisis lead")
+
+
+class Capability(models.TextChoices):
+    """Global capabilities, shipped as Django groups (the value is the group's name)."""
+
+    MONITORING_ANALYST = "Monitoring analysts", _("Monitoring analysts")
+    CRISIS_MANAGER = "Crisis managers", _("Crisis managers")
+    COMMUNICATIONS_OFFICER = "Communications officers", _("Communications officers")
+    LEGAL_REVIEWER = "Legal reviewers", _("Legal reviewers")
+    EXECUTIVE = "Executives", _("Executives")
+    AUDITOR = "Auditors", _("Auditors")
+    ADMINISTRATOR = "Administrators", _("Administrators")

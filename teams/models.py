@@ -3,10 +3,15 @@ import zoneinfo
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
 
-from .choices import DepartmentKind, NotificationKind
+from crisis.choices import Severity
+
+from .choices import DepartmentKind, Duty, NotificationKind
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -35,6 +40,14 @@ class Department(models.Model):
         related_name="departments",
         blank=True,
         verbose_name=_("members"),
+    )
+    head = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="departments_headed",
+        verbose_name=_("head"),
     )
 
     class Meta:
@@ -80,3 +93,176 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DutyShift(models.Model):
+    """Who is on duty for monitoring or crisis lead from one date to another (inclusive).
+
+    Alerts and escalations reach the people on duty; team assembly suggests them first."""
+
+    duty = models.CharField(_("duty"), max_length=16, choices=Duty)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="duty_shifts",
+        verbose_name=_("person"),
+    )
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"))
+
+    class Meta:
+        ordering = ["starts_on", "duty", "pk"]
+        verbose_name = _("duty shift")
+        verbose_name_plural = _("duty roster")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")),
+                                   name="duty_shift_ends_after_start"),
+        ]
+        indexes = [models.Index(fields=["duty", "starts_on", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_duty_display()}: {self.user} ({self.starts_on} – {self.ends_on})"
+
+
+def _incident_right_choices() -> Q:
+    from crisis.permissions import INCIDENT_RIGHT_CODENAMES
+
+    return Q(content_type__app_label="crisis", content_type__model="incident",
+             codename__in=INCIDENT_RIGHT_CODENAMES)
+
+
+class Role(models.Model):
+    """A part someone plays on one incident, and the rights on it that the part grants.
+
+    Admins keep the list; the defaults ship in a data migration."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("what this person does"), blank=True)
+    permissions = models.ManyToManyField(
+        "auth.Permission", blank=True, related_name="incident_roles",
+        limit_choices_to=_incident_right_choices, verbose_name=_("rights on the incident"),
+    )
+    single_holder = models.BooleanField(
+        _("one holder at a time"), default=False,
+        help_text=_("Like the incident lead: assigning it to someone ends the previous holder."),
+    )
+    per_department = models.BooleanField(
+        _("one per department"), default=False,
+        help_text=_("Like the department liaison: held for a named department."),
+    )
+    capability = models.ForeignKey(
+        "auth.Group", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("suggest from"),
+        help_text=_("Team assembly suggests people with this capability for the role."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+
+    def __str__(self) -> str:
+        # Shipped roles are translated; a role an admin named is shown as named.
+        return gettext(self.name)
+
+
+class RoleAssignment(models.Model):
+    """Someone holding a role on an incident, from ``assigned_at`` until ``ended_at``.
+
+    Never deleted: the review shows who held what when."""
+
+    incident = models.ForeignKey(
+        "crisis.Incident", on_delete=models.CASCADE, related_name="role_assignments",
+        verbose_name=_("incident"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_assignments",
+        verbose_name=_("person"),
+    )
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments",
+                             verbose_name=_("role"))
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("department"),
+    )
+    note = models.CharField(_("note"), max_length=240, blank=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("assigned by"),
+    )
+    assigned_at = models.DateTimeField(_("since"), default=timezone.now)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", verbose_name=_("ended by"),
+    )
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["role__position", "assigned_at", "pk"]
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incident", "user", "role"],
+                condition=Q(ended_at__isnull=True, department__isnull=True),
+                name="role_held_once",
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "user", "role", "department"],
+                condition=Q(ended_at__isnull=True, department__isnull=False),
+                name="role_held_once_per_department",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["incident", "ended_at"]),
+            models.Index(fields=["user", "ended_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.role}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None
+
+
+class RolePolicy(models.Model):
+    """Who an incident's team must include, by type and severity: "critical product
+    incidents always get a legal reviewer". Applied when the incident is opened or
+    escalated; the lead can change the team afterwards."""
+
+    incident_type = models.ForeignKey(
+        "crisis.IncidentType", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="role_policies", verbose_name=_("incident type"),
+        help_text=_("Leave empty for every type."),
+    )
+    min_severity = models.CharField(
+        _("from severity"), max_length=16, choices=Severity, default=Severity.LOW,
+    )
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="policies",
+                             verbose_name=_("role"))
+    department_kind = models.CharField(
+        _("department"), max_length=32, choices=DepartmentKind, blank=True,
+        help_text=_("For roles held per department: a department of this kind."),
+    )
+
+    class Meta:
+        ordering = ["role__position", "pk"]
+        verbose_name = _("team policy")
+        verbose_name_plural = _("team policies")
+
+    def __str__(self) -> str:
+        scope = self.incident_type or _("every type")
+        return f"{scope} ≥ {self.get_min_severity_display()}: {self.role}"
+
+
+class IncidentUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's per-incident grants with a real foreign key, so visibility is a join on
+    an index instead of a cast of generic object ids."""
+
+    content_object = models.ForeignKey("crisis.Incident", on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("right on an incident")
+        verbose_name_plural = _("rights on incidents")

@@ -1,13 +1,39 @@
-from django.db.models import QuerySet
+import datetime
 
-from .choices import STANDING_CRISIS_CORE, DepartmentKind
-from .models import User
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.utils import timezone
+
+from .choices import STANDING_CRISIS_CORE, DepartmentKind, Duty
+from .models import Department, DutyShift, Role, RoleAssignment, RolePolicy, User
+
+
+def today() -> datetime.date:
+    return timezone.localdate()
+
+
+def on_duty(*, duty: str, day: datetime.date | None = None) -> QuerySet[User]:
+    """Who is on ``duty`` on ``day`` (today by default), by name."""
+    day = day or today()
+    return (User.objects.filter(is_active=True, duty_shifts__duty=duty,
+                                duty_shifts__starts_on__lte=day, duty_shifts__ends_on__gte=day)
+            .distinct().order_by("first_name", "last_name", "username"))
+
+
+def roster(*, start: datetime.date, days: int = 14) -> QuerySet[DutyShift]:
+    """Shifts overlapping ``days`` days from ``start``, earliest first."""
+    end = start + datetime.timedelta(days=days - 1)
+    return (DutyShift.objects.filter(starts_on__lte=end, ends_on__gte=start)
+            .select_related("user").order_by("starts_on", "duty", "user__username"))
 
 
 def incident_created_recipients(*, incident) -> QuerySet[User]:
-    """Who hears of a new incident: the standing crisis core, except whoever opened it."""
+    """Who hears of a new incident: the standing crisis core and whoever is on monitoring or
+    crisis lead duty today, except whoever opened it."""
+    day = today()
+    on_duty_now = Q(duty_shifts__starts_on__lte=day, duty_shifts__ends_on__gte=day)
     return (
-        User.objects.filter(is_active=True, departments__kind__in=STANDING_CRISIS_CORE)
+        User.objects.filter(Q(departments__kind__in=STANDING_CRISIS_CORE) | on_duty_now,
+                            is_active=True)
         .exclude(pk=incident.created_by_id)
         .distinct()
         .order_by("pk")
@@ -15,14 +41,85 @@ def incident_created_recipients(*, incident) -> QuerySet[User]:
 
 
 def escalation_recipients(*, incident) -> QuerySet[User]:
-    """Who hears when an incident turns critical or red: the executives."""
+    """Who hears when an incident turns critical or red: the executives, the crisis lead on
+    duty today and the incident's own lead."""
+    day = today()
+    lead_on_duty = Q(duty_shifts__duty=Duty.CRISIS_LEAD, duty_shifts__starts_on__lte=day,
+                     duty_shifts__ends_on__gte=day)
+    incident_lead = Q(role_assignments__incident=incident, role_assignments__role__code="lead",
+                      role_assignments__ended_at__isnull=True)
     return (
-        User.objects.filter(is_active=True, departments__kind=DepartmentKind.EXECUTIVE)
+        User.objects.filter(Q(departments__kind=DepartmentKind.EXECUTIVE) | lead_on_duty
+                            | incident_lead, is_active=True)
         .distinct()
         .order_by("pk")
     )
 
 
 def assignable_people() -> QuerySet[User]:
-    """Who a task can be given to: everyone who can still sign in, by name."""
+    """Who a task or role can be given to: everyone who can still sign in, by name."""
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+def role_list() -> QuerySet[Role]:
+    return Role.objects.filter(is_active=True).order_by("position", "name")
+
+
+def department_list() -> QuerySet[Department]:
+    return (Department.objects.select_related("head")
+            .prefetch_related(Prefetch("members", queryset=User.objects.filter(is_active=True)
+                                       .order_by("first_name", "last_name", "username")))
+            .order_by("name"))
+
+
+def team_for(*, incident, include_ended: bool = False) -> QuerySet[RoleAssignment]:
+    """Who holds (or held) which role on ``incident``, by role then since when."""
+    assignments = incident.role_assignments.select_related(
+        "user", "role", "department", "assigned_by", "ended_by")
+    if not include_ended:
+        assignments = assignments.filter(ended_at__isnull=True)
+    return assignments.order_by("ended_at", "role__position", "assigned_at", "pk")
+
+
+def current_lead(*, incident) -> RoleAssignment | None:
+    return (incident.role_assignments.filter(role__code="lead", ended_at__isnull=True)
+            .select_related("user").first())
+
+
+def role_candidates(*, role: Role, department: Department | None = None,
+                    duty: str | None = None) -> QuerySet[User]:
+    """People to suggest for ``role``: the department's members (head first) when it is per
+    department, otherwise holders of the role's capability; whoever is on ``duty`` today
+    comes first."""
+    people = User.objects.filter(is_active=True)
+    if department is not None:
+        people = people.filter(departments=department)
+    elif role.capability_id:
+        people = people.filter(groups=role.capability_id)
+    day = today()
+    on_duty_now = DutyShift.objects.filter(user=OuterRef("pk"), starts_on__lte=day,
+                                           ends_on__gte=day)
+    if duty:
+        on_duty_now = on_duty_now.filter(duty=duty)
+    is_head = (Exists(Department.objects.filter(pk=department.pk, head=OuterRef("pk")))
+               if department else Value(False))
+    return (people.annotate(on_duty=Exists(on_duty_now), is_head=is_head).distinct()
+            .order_by("-on_duty", "-is_head", "first_name", "last_name", "username"))
+
+
+def policies_for(*, incident) -> QuerySet[RolePolicy]:
+    """The team policies ``incident`` meets at its current type and severity."""
+    from crisis.choices import Severity
+
+    reached = [s.value for s in Severity if s.rank <= Severity(incident.severity).rank]
+    return (RolePolicy.objects.filter(Q(incident_type__isnull=True)
+                                      | Q(incident_type=incident.type_id),
+                                      min_severity__in=reached, role__is_active=True)
+            .select_related("role").order_by("role__position", "pk"))
+
+
+def my_assignments(*, user) -> QuerySet[RoleAssignment]:
+    """``user``'s current roles, on incidents that are not closed first."""
+    return (RoleAssignment.objects.filter(user=user, ended_at__isnull=True)
+            .select_related("incident", "incident__type", "role", "department")
+            .order_by("incident__closed_at", "-incident__created_at"))

@@ -1,9 +1,34 @@
 from collections.abc import Iterable
 
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from .models import Notification, User
+from crisis import live
+from crisis.choices import TimelineKind
+from crisis.errors import ConflictError
+from crisis.permissions import (
+    INCIDENT_RIGHT_CODENAMES,
+    can_manage_team,
+    forget_granted,
+    is_active,
+)
+from crisis.timeline import record
+
+from . import selectors
+from .choices import Duty, NotificationKind
+from .models import (
+    Department,
+    IncidentUserObjectPermission,
+    Notification,
+    Role,
+    RoleAssignment,
+    User,
+)
+
+LEAD, DEPUTY, SCRIBE = "lead", "deputy", "scribe"
 
 
 def notification_create(
@@ -43,3 +68,233 @@ def notify(
 def notification_mark_emailed(*, notification: Notification) -> None:
     notification.emailed_at = timezone.now()
     notification.save(update_fields=["emailed_at"])
+
+
+# --- incident teams ------------------------------------------------------------------------
+# Every change to who holds which role goes through here: it locks the incident, keeps the
+# guardian rights in step with the active roles (same transaction), writes the timeline
+# and tells the room. Ending a role revokes exactly what no remaining role still grants.
+
+HANDOVER_PREVIOUS = ("deputy", "release")
+
+
+def _lock(incident):
+    from crisis.models import Incident
+
+    return Incident.objects.select_for_update().select_related("type").get(pk=incident.pk)
+
+
+def _require_team_right(actor, incident) -> None:
+    if not can_manage_team(actor, incident):
+        raise PermissionDenied(_("You may not change this incident's team."))
+
+
+def _refuse_if_merged(incident) -> None:
+    if incident.merged_into_id:
+        raise ConflictError(_("%(ref)s was merged into another incident; work there.")
+                            % {"ref": incident.reference})
+
+
+def _note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > 240:
+        raise ValidationError({"note": [_("Keep it under 240 characters.")]})
+    return note
+
+
+def rights_sync(*, incident, user) -> None:
+    """Make ``user``'s guardian rights on ``incident`` exactly what their active roles grant."""
+    wanted = set(
+        Permission.objects.filter(
+            incident_roles__assignments__incident=incident,
+            incident_roles__assignments__user=user,
+            incident_roles__assignments__ended_at__isnull=True,
+            codename__in=INCIDENT_RIGHT_CODENAMES, content_type__app_label="crisis",
+        ).values_list("pk", flat=True))
+    held = IncidentUserObjectPermission.objects.filter(
+        user=user, content_object=incident, permission__codename__in=INCIDENT_RIGHT_CODENAMES)
+    have = set(held.values_list("permission_id", flat=True))
+    if have - wanted:
+        held.filter(permission_id__in=have - wanted).delete()
+    IncidentUserObjectPermission.objects.bulk_create(
+        IncidentUserObjectPermission(user=user, content_object=incident, permission_id=pk)
+        for pk in wanted - have)
+    forget_granted(incident)
+
+
+def role_rights_changed(*, role: Role) -> int:
+    """After an admin changed what ``role`` grants: bring every current holder in step."""
+    holders = (RoleAssignment.objects.filter(role=role, ended_at__isnull=True)
+               .select_related("incident", "user"))
+    pairs = {(a.incident_id, a.user_id): a for a in holders}
+    with transaction.atomic():
+        for assignment in pairs.values():
+            rights_sync(incident=assignment.incident, user=assignment.user)
+    return len(pairs)
+
+
+def _team_changed(incident, *, actor, action: str, assignment: RoleAssignment,
+                  note: str = "", extra: dict | None = None) -> None:
+    data = {"action": action, "assignment": assignment.pk, "user": assignment.user_id,
+            "person": str(assignment.user), "role": assignment.role.code,
+            "role_name": assignment.role.name}
+    if assignment.department_id:
+        data["department"] = assignment.department.name
+    data.update(extra or {})
+    record(incident=incident, kind=TimelineKind.ROLE, actor=actor, body=note, data=data)
+    live.emit(incident=incident, type="team.changed",
+              data={"action": action, "assignment": assignment.pk, "user": assignment.user_id,
+                    "role": assignment.role.code})
+
+
+def _assign(*, actor, incident, user: User, role: Role, department: Department | None,
+            note: str, action: str = "assigned", extra: dict | None = None) -> RoleAssignment:
+    """Inside a transaction holding the incident's lock."""
+    assignment = RoleAssignment.objects.create(
+        incident=incident, user=user, role=role, department=department, note=note,
+        assigned_by=actor, assigned_at=timezone.now())
+    rights_sync(incident=incident, user=user)
+    _team_changed(incident, actor=actor, action=action, assignment=assignment, note=note,
+                  extra=extra)
+    if actor is None or actor.pk != user.pk:
+        notify(recipients=[user], kind=NotificationKind.TEAM_ADDED,
+               title=_("%(ref)s: you are %(role)s – %(title)s")
+               % {"ref": incident.reference, "role": role, "title": incident.title},
+               dedupe_key=f"team_added:{assignment.pk}", incident=incident)
+    return assignment
+
+
+def _end(*, actor, incident, assignment: RoleAssignment, note: str,
+         action: str = "ended", extra: dict | None = None) -> RoleAssignment:
+    assignment.ended_at, assignment.ended_by = timezone.now(), actor
+    assignment.save(update_fields=["ended_at", "ended_by"])
+    rights_sync(incident=incident, user=assignment.user)
+    _team_changed(incident, actor=actor, action=action, assignment=assignment, note=note,
+                  extra=extra)
+    return assignment
+
+
+def _validate_assignment(*, incident, user: User, role: Role, department) -> None:
+    if not user.is_active:
+        raise ValidationError({"user": [_("%(name)s can no longer sign in.") % {"name": user}]})
+    if not role.is_active:
+        raise ValidationError({"role": [_("This role is no longer in use.")]})
+    if role.per_department and department is None:
+        raise ValidationError({"department": [_("Choose the department this %(role)s speaks "
+                                                "for.") % {"role": role}]})
+    if not role.per_department and department is not None:
+        raise ValidationError({"department": [_("%(role)s is not held per department.")
+                                              % {"role": role}]})
+    if RoleAssignment.objects.filter(incident=incident, user=user, role=role,
+                                     department=department, ended_at__isnull=True).exists():
+        raise ConflictError(_("%(name)s already holds this role.") % {"name": user})
+    if role.single_holder:
+        holder = RoleAssignment.objects.filter(incident=incident, role=role,
+                                               ended_at__isnull=True).select_related("user")
+        if holder:
+            raise ConflictError(_("%(name)s is the %(role)s; hand the role over instead.")
+                                % {"name": holder[0].user, "role": role})
+
+
+def role_assign(*, actor, incident, user: User, role: Role,
+                department: Department | None = None, note: str = "") -> RoleAssignment:
+    """Give ``user`` ``role`` on ``incident`` (with its rights); they are notified."""
+    _require_team_right(actor, incident)
+    note = _note(note)
+    with transaction.atomic():
+        incident = _lock(incident)
+        _refuse_if_merged(incident)
+        _validate_assignment(incident=incident, user=user, role=role, department=department)
+        return _assign(actor=actor, incident=incident, user=user, role=role,
+                       department=department, note=note)
+
+
+def role_end(*, actor, assignment: RoleAssignment, note: str = "") -> RoleAssignment:
+    """End a role (kept in the history); the person keeps what their other roles grant.
+    People may step down from their own roles; the lead hands over instead."""
+    incident = assignment.incident
+    if not (assignment.user_id == getattr(actor, "pk", None) and is_active(actor)):
+        _require_team_right(actor, incident)
+    note = _note(note)
+    with transaction.atomic():
+        incident = _lock(incident)
+        assignment = RoleAssignment.objects.select_for_update().select_related(
+            "role", "user", "department").get(pk=assignment.pk)
+        if assignment.ended_at is not None:
+            raise ConflictError(_("This role already ended."))
+        if assignment.role.code == LEAD:
+            raise ConflictError(_("An incident always has a lead: hand the lead over instead."))
+        return _end(actor=actor, incident=incident, assignment=assignment, note=note)
+
+
+def lead_handover(*, actor, incident, to: User, previous: str = "deputy",
+                  note: str = "") -> RoleAssignment:
+    """Make ``to`` the incident lead. The old lead becomes deputy (``previous="deputy"``)
+    or is released from the lead role (``"release"``; other roles stay)."""
+    _require_team_right(actor, incident)
+    note = _note(note)
+    if previous not in HANDOVER_PREVIOUS:
+        raise ValidationError({"previous": [_("Choose “deputy” or “release”.")]})
+    lead_role = Role.objects.get(code=LEAD)
+    with transaction.atomic():
+        incident = _lock(incident)
+        _refuse_if_merged(incident)
+        if not to.is_active:
+            raise ValidationError({"to": [_("%(name)s can no longer sign in.") % {"name": to}]})
+        old = (RoleAssignment.objects.select_for_update().select_related("user", "role")
+               .filter(incident=incident, role=lead_role, ended_at__isnull=True).first())
+        if old is not None and old.user_id == to.pk:
+            raise ConflictError(_("%(name)s is already the lead.") % {"name": to})
+        handover = {"from": str(old.user), "previous": previous} if old else {}
+        if old is not None:
+            _end(actor=actor, incident=incident, assignment=old, note=note, action="handed_over",
+                 extra={"to": str(to)})
+        for deputy in RoleAssignment.objects.select_related("user", "role", "department").filter(
+                incident=incident, role__code=DEPUTY, user=to, ended_at__isnull=True):
+            _end(actor=actor, incident=incident, assignment=deputy, note=note,
+                 action="promoted")
+        new = _assign(actor=actor, incident=incident, user=to, role=lead_role, department=None,
+                      note=note, action="took_over" if old else "assigned", extra=handover)
+        if old is not None and previous == "deputy" and not RoleAssignment.objects.filter(
+                incident=incident, user=old.user, role__code=DEPUTY,
+                ended_at__isnull=True).exists():
+            _assign(actor=actor, incident=incident, user=old.user,
+                    role=Role.objects.get(code=DEPUTY), department=None, note=note)
+        return new
+
+
+def team_assemble(*, incident, actor, opened: bool = False) -> list[RoleAssignment]:
+    """Fill the roles the incident's team policies ask for at its type and severity, with
+    the people the roster and departments suggest; give it a lead if it has none (the crisis
+    lead on duty, else whoever opened it). Called when the incident is opened or escalated,
+    inside that transaction; the lead changes the team afterwards."""
+    added: list[RoleAssignment] = []
+    note = _("Team policy")
+    if selectors.current_lead(incident=incident) is None:
+        lead_role = Role.objects.get(code=LEAD)
+        lead = selectors.role_candidates(role=lead_role, duty=Duty.CRISIS_LEAD).filter(
+            on_duty=True).first() or actor
+        added.append(_assign(actor=actor, incident=incident, user=lead, role=lead_role,
+                             department=None, note=note))
+    if opened and not RoleAssignment.objects.filter(
+            incident=incident, user=actor, ended_at__isnull=True).exists():
+        # Whoever opened it keeps seeing it and records what they found.
+        added.append(_assign(actor=actor, incident=incident, user=actor,
+                             role=Role.objects.get(code=SCRIBE), department=None, note=note))
+    for policy in selectors.policies_for(incident=incident):
+        department = None
+        if policy.role.per_department:
+            department = (Department.objects.filter(kind=policy.department_kind)
+                          .order_by("name").first())
+            if department is None:
+                continue
+        holders = RoleAssignment.objects.filter(incident=incident, role=policy.role,
+                                                department=department, ended_at__isnull=True)
+        if holders.exists():
+            continue
+        person = selectors.role_candidates(role=policy.role, department=department).first()
+        if person is None:
+            continue
+        added.append(_assign(actor=actor, incident=incident, user=person, role=policy.role,
+                             department=department, note=note))
+    return added

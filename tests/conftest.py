@@ -20,15 +20,17 @@ def fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def reference_data(request):
-    """Transactional tests empty every table afterwards, including the incident types and
-    playbooks that a data migration ships; put them back for the tests that need a live
-    server or real threads."""
+    """Transactional tests empty every table afterwards, including the incident types,
+    playbooks, capabilities and roles that data migrations ship; put them back for the
+    tests that need a live server or real threads."""
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
         request.getfixturevalue("transactional_db")
         create_defaults = importlib.import_module(
             "crisis.migrations.0003_default_types_and_playbooks").create_defaults
         create_defaults(apps, None)
+        importlib.import_module(
+            "teams.migrations.0003_default_capabilities_and_roles").create_defaults(apps, None)
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +65,14 @@ def grant(user, *codenames: str):
     return type(user).objects.get(pk=user.pk)
 
 
+def join(user, *capabilities: str):
+    """Put ``user`` in capability groups (teams.choices.Capability values)."""
+    from django.contrib.auth.models import Group
+
+    user.groups.add(*(Group.objects.get(name=name) for name in capabilities))
+    return type(user).objects.get(pk=user.pk)
+
+
 @pytest.fixture
 def lead(db):
     """A crisis lead: may open incidents."""
@@ -78,3 +88,10 @@ def outsider(db):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+def as_new_request(api_client, user):
+    """``api_client`` signed in as ``user`` loaded afresh, as each real request loads it
+    (no permission caches left on the instance), so query counts include the sign-in."""
+    api_client.force_authenticate(type(user).objects.get(pk=user.pk))
+    return api_client

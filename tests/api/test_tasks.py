@@ -4,7 +4,7 @@ from django.utils import timezone
 from crisis import selectors, services
 from crisis.models import Task, TaskComment
 from tests.api.helpers import db_state
-from tests.conftest import count_queries
+from tests.conftest import as_new_request, count_queries
 from tests.crisis.factories import (
     ChecklistItemFactory,
     IncidentFactory,
@@ -345,23 +345,29 @@ def test_tasks_change_only_through_their_actions(api_client, manager, method):
 def test_list_query_count_does_not_grow_with_rows(api_client, outsider):
     api_client.force_authenticate(outsider)
     ChecklistItemFactory(task__owner=UserFactory())
-    one_row = count_queries(lambda: api_client.get(LIST_URL, {"page_size": 50}))
+    one_row = count_queries(
+        lambda: as_new_request(api_client, outsider).get(LIST_URL, {"page_size": 50}))
 
     for _ in range(29):
         ChecklistItemFactory.create_batch(2, task=TaskFactory(owner=UserFactory()))
 
-    many_rows = count_queries(lambda: api_client.get(LIST_URL, {"page_size": 50}))
+    many_rows = count_queries(
+
+        lambda: as_new_request(api_client, outsider).get(LIST_URL, {"page_size": 50}))
     assert api_client.get(LIST_URL, {"page_size": 50}).json()["count"] == 30
-    assert one_row == many_rows <= 3
+    assert one_row == many_rows <= 6
 
 
 def test_comments_query_count_does_not_grow_with_rows(api_client, outsider):
     task = TaskFactory()
     TaskCommentFactory(task=task)
     api_client.force_authenticate(outsider)
-    one_row = count_queries(lambda: api_client.get(comments_url(task)))
+    one_row = count_queries(
+        lambda: as_new_request(api_client, outsider).get(comments_url(task)))
 
     TaskCommentFactory.create_batch(29, task=task)
 
-    many_rows = count_queries(lambda: api_client.get(comments_url(task)))
-    assert one_row == many_rows <= 4
+    many_rows = count_queries(
+
+        lambda: as_new_request(api_client, outsider).get(comments_url(task)))
+    assert one_row == many_rows <= 7

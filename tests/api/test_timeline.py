@@ -3,7 +3,7 @@ import pytest
 from crisis import selectors
 from crisis.models import TimelineEntry
 from tests.api.helpers import db_state
-from tests.conftest import count_queries
+from tests.conftest import as_new_request, count_queries
 from tests.crisis.factories import IncidentFactory, TimelineEntryFactory
 
 pytestmark = pytest.mark.django_db
@@ -251,11 +251,14 @@ def test_list_query_count_does_not_grow_with_rows(api_client, outsider):
     first = TimelineEntryFactory(incident=incident)
     api_client.force_authenticate(outsider)
     url = timeline_url(incident.pk)
-    one_row = count_queries(lambda: api_client.get(url, {"page_size": 50}))
+    one_row = count_queries(
+        lambda: as_new_request(api_client, outsider).get(url, {"page_size": 50}))
 
     TimelineEntryFactory.create_batch(14, incident=incident)
     TimelineEntryFactory.create_batch(15, incident=incident, corrects=first, kind="correction")
 
-    many_rows = count_queries(lambda: api_client.get(url, {"page_size": 50}))
+    many_rows = count_queries(
+
+        lambda: as_new_request(api_client, outsider).get(url, {"page_size": 50}))
     assert api_client.get(url, {"page_size": 50}).json()["count"] == 30
-    assert one_row == many_rows <= 3
+    assert one_row == many_rows <= 6

@@ -11,6 +11,8 @@ from crisis import live
 from crisis.choices import TRANSITIONS, IncidentStatus, TaskStatus, TimelineKind
 from crisis.errors import ConflictError
 from crisis.models import Incident, IncidentType, LiveEvent, Task, TimelineEntry
+from crisis.permissions import CONTRIBUTE as CONTRIBUTE_RIGHT
+from crisis.permissions import MANAGE_INCIDENT
 from crisis.services import (
     checklist_item_set,
     effective_warning_level,
@@ -110,7 +112,7 @@ def test_incident_create_rejects_bad_input_and_writes_nothing(lead, fields, bad_
 
 # --- lifecycle, escalation, classification, timeline, playbooks, tasks --------------------
 
-MANAGE, CONTRIBUTE = "crisis.change_incident", "crisis.add_timelineentry"
+MANAGE, CONTRIBUTE = MANAGE_INCIDENT, CONTRIBUTE_RIGHT
 
 
 @pytest.fixture
