@@ -1,7 +1,8 @@
 import importlib
 import sys
 
-BENCHMARKS = {"incident_list": "bench.incident_list"}
+BENCHMARKS = {"incident_list": "bench.incident_list",
+              "incident_visibility": "bench.incident_visibility"}
 
 
 def main() -> None:

@@ -19,6 +19,52 @@ def use_bench_database() -> str:
     return url
 
 
+def _maintenance_connection(url: str):
+    """A psycopg connection to the server's ``postgres`` database, and the benchmark
+    database's name; (None, None) for anything but PostgreSQL."""
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    if "postgresql" not in config["ENGINE"]:
+        return None, None
+    params = {"host": config["HOST"] or None, "port": config["PORT"] or None,
+              "user": config["USER"] or None, "password": config["PASSWORD"] or None}
+    connection = psycopg.connect(dbname="postgres", autocommit=True,
+                                 **{k: v for k, v in params.items() if v})
+    return connection, config["NAME"]
+
+
+def ensure_database(url: str) -> bool:
+    """Create the PostgreSQL benchmark database when it is missing; True when created."""
+    connection, name = _maintenance_connection(url)
+    if connection is None:
+        return False
+    from psycopg import sql
+
+    with connection:
+        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                              [name]).fetchone():
+            return False
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return True
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL benchmark database (Django's connections are closed first)."""
+    from django.db import connections
+
+    connections.close_all()
+    connection, name = _maintenance_connection(url)
+    if connection is None:
+        return
+    from psycopg import sql
+
+    with connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+                           .format(sql.Identifier(name)))
+
+
 def disable_api_throttling() -> None:
     """Thousands of requests a minute from one user would answer 429 (1,200/minute);
     the throttle's cache round trip is left out of the figures."""
@@ -85,9 +131,11 @@ def measure(name: str, action: Callable[[], object], *, repeat: int, warmup: int
                   sql=[q["sql"] for q in captured.captured_queries])
 
 
-def explain(sample: Sample, *, min_ms: float = 1.0) -> list[str]:
+def explain(sample: Sample, *, min_ms: float = 1.0, max_lines: int = 8,
+            match: str = "") -> list[str]:
     """EXPLAIN ANALYZE each of the sample's queries (PostgreSQL); lines for those slower
-    than ``min_ms``: execution time, then the plan's top nodes."""
+    than ``min_ms`` (and containing ``match``): execution time, then the plan's top
+    ``max_lines`` nodes."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -95,7 +143,7 @@ def explain(sample: Sample, *, min_ms: float = 1.0) -> list[str]:
     lines = []
     with connection.cursor() as cursor:
         for sql in sample.sql:
-            if not sql.lstrip().upper().startswith("SELECT"):
+            if not sql.lstrip().upper().startswith("SELECT") or match not in sql:
                 continue
             cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
             plan = [row[0] for row in cursor.fetchall()]
@@ -103,5 +151,5 @@ def explain(sample: Sample, *, min_ms: float = 1.0) -> list[str]:
                           if p.startswith("Execution Time")), 0.0)
             if total >= min_ms:
                 lines.append(f"  {total:7.2f} ms  {sql[:150]}")
-                lines.extend(f"             {p}" for p in plan[:8])
+                lines.extend(f"             {p}" for p in plan[:max_lines])
     return lines

@@ -67,10 +67,19 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         frame = message["frame"]
         if await self.may_view(frame["incident"]):
             await self.send_json(frame)
+        else:
+            await self.lost_access(frame["incident"])
+
+    async def lost_access(self, incident_id: int):
+        """The user may no longer view an incident whose event arrived: drop the event."""
 
     @database_sync_to_async
     def may_view(self, incident_id: int) -> bool:
-        return selectors.incident_visible(user=self.scope["user"], incident_id=incident_id)
+        user = self.scope["user"]
+        # Capabilities may have changed since the socket opened; read them again.
+        for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            user.__dict__.pop(cache, None)
+        return selectors.incident_visible(user=user, incident_id=incident_id)
 
 
 class IncidentListConsumer(LiveConsumer):
@@ -88,3 +97,9 @@ class IncidentConsumer(LiveConsumer):
         if not await self.may_view(incident_id):
             return None
         return [live.incident_group(incident_id)]
+
+    async def lost_access(self, incident_id: int):
+        """Confidentiality went up or the user's role ended: nothing more reaches them."""
+        await self.disconnect(CLOSE_NOT_ALLOWED)
+        self.live_groups = []
+        await self.close(code=CLOSE_NOT_ALLOWED)

@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from reports import views as report_views
+from teams import views as team_views
+from teams.api import DepartmentViewSet, DutyShiftViewSet, RoleViewSet, TeamViewSet
 
 from . import views
 from .api import (
@@ -24,6 +25,10 @@ router.register(r"incidents/(?P<incident_pk>\d+)/timeline", TimelineEntryViewSet
 router.register("tasks", TaskViewSet, basename="task")
 router.register(r"tasks/(?P<task_pk>\d+)/comments", TaskCommentViewSet, basename="task-comment")
 router.register("incident-types", IncidentTypeViewSet, basename="incident-type")
+router.register(r"incidents/(?P<incident_pk>\d+)/team", TeamViewSet, basename="incident-team")
+router.register("roles", RoleViewSet, basename="role")
+router.register("departments", DepartmentViewSet, basename="department")
+router.register("duty-shifts", DutyShiftViewSet, basename="duty-shift")
 
 incident_patterns = [
     path("", views.incident_list, name="incident-list"),
@@ -39,6 +44,9 @@ incident_patterns = [
     path("<int:pk>/merge/", views.incident_merge, name="incident-merge"),
     path("<int:pk>/timeline/", views.timeline_add, name="timeline-add"),
     path("<int:pk>/tasks/", views.task_create, name="task-create"),
+    path("<int:pk>/team/", team_views.team_assign, name="team-assign"),
+    path("<int:pk>/team/handover/", team_views.lead_handover, name="team-handover"),
+    path("<int:pk>/team/<int:assignment_pk>/end/", team_views.role_end, name="team-end"),
     path("entries/<int:entry_pk>/", views.timeline_entry, name="timeline-entry"),
     path("entries/<int:entry_pk>/correct/", views.timeline_correct, name="timeline-correct"),
     path("entries/<int:entry_pk>/pin/", views.timeline_pin, name="timeline-pin"),
@@ -50,7 +58,9 @@ incident_patterns = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="crisis:incident-list"), name="home"),
+    path("", team_views.my_work, name="home"),
+    path("departments/", team_views.department_list, name="department-list"),
+    path("roster/", team_views.roster, name="roster"),
     path("incidents/", include((incident_patterns, "crisis"))),
     path("api/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from teams import selectors as team_selectors
+from teams.panels import team_panel_context
 
 from . import selectors, services
 from .choices import (
@@ -180,7 +181,7 @@ def _checklist_context(request, incident) -> dict:
 
 def _room_response(request, incident, *, status=200, **extra):
     context = {**_header_context(request, incident), **_timeline_context(request, incident),
-               **_checklist_context(request, incident),
+               **_checklist_context(request, incident), **team_panel_context(request, incident),
                "composer": extra.pop("composer", None) or TimelineEntryForm(),
                "room": True, **extra}
     return render(request, "crisis/incident_detail.html", context, status=status)
@@ -197,6 +198,9 @@ def incident_detail(request, pk: int):
                           _header_context(request, incident))
     elif target == "timeline-panel":
         response = render(request, "crisis/_timeline.html", _timeline_context(request, incident))
+    elif target == "team-panel":
+        response = render(request, "teams/_team_panel.html",
+                          team_panel_context(request, incident))
     elif target == "checklist-panel":
         response = render(request, "crisis/_checklist.html",
                           _checklist_context(request, incident))

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from crisis import live
 from crisis.choices import TimelineKind
 from crisis.errors import ConflictError
+from crisis.selectors import may_view
 from crisis.permissions import (
     INCIDENT_RIGHT_CODENAMES,
     can_manage_team,
@@ -51,13 +52,16 @@ def notification_create(
 def notify(
     *, recipients: Iterable[User], kind: str, title: str, dedupe_key: str, incident=None
 ) -> list[Notification]:
-    """Store notifications with the change that causes them; email them after commit."""
+    """Store notifications with the change that causes them; email them after commit.
+
+    Nobody hears of an incident they may not view (a confidential one, say)."""
     from .tasks import deliver_notification_emails
 
     notifications = [
         notification_create(recipient=user, kind=kind, title=title, dedupe_key=dedupe_key,
                             incident=incident)
         for user in recipients
+        if incident is None or may_view(user=user, incident=incident)
     ]
     pending = [n.pk for n in notifications if n.emailed_at is None]
     if pending:

@@ -287,3 +287,11 @@ def shipped(value):
     """Text CrisisDesk ships as data (playbook tasks, roles): shown in the reader's
     language when the catalogs have it, otherwise exactly as stored."""
     return gettext(value) if isinstance(value, str) and value else value
+
+
+@register.filter
+def initials(user) -> str:
+    """Up to two letters for an avatar: first and last name, else the username."""
+    parts = [user.first_name, user.last_name] if (user.first_name or user.last_name) \
+        else [user.username]
+    return "".join(part[:1] for part in parts if part).upper()[:2] or "?"

@@ -32,8 +32,10 @@
         && active.matches("textarea, select, input:not([type=hidden]):not([type=checkbox]):not([type=radio])")) {
       return true;
     }
-    return Array.from(element.querySelectorAll("textarea, input[type=text], input[type=datetime-local], input:not([type])"))
+    const typed = Array.from(element.querySelectorAll("textarea, input[type=text], input[type=datetime-local], input:not([type])"))
       .some((field) => field.value !== field.defaultValue);
+    return typed || Array.from(element.querySelectorAll("select"))
+      .some((select) => Array.from(select.options).some((o) => o.selected !== o.defaultSelected && o.value !== ""));
   }
 
   // --- clocks ----------------------------------------------------------------------------
@@ -176,9 +178,28 @@
     });
   }
 
+  // The team panel: replaced whole unless someone is filling in its form.
+  function refreshTeam() {
+    const panel = document.getElementById("team-panel");
+    if (!panel) return Promise.resolve();
+    if (busy(panel)) { later("team"); return Promise.resolve(); }
+    return fetchHtml(roomUrl, "team-panel").then((html) => {
+      if (!html) return;
+      const current = document.getElementById("team-panel");
+      if (!current || busy(current)) { later("team"); return; }
+      const fresh = parse(html).firstElementChild;
+      const wasOpen = Array.from(current.querySelectorAll("details")).map((d) => d.open);
+      fresh.querySelectorAll("details").forEach((d, i) => { if (wasOpen[i]) d.open = true; });
+      fresh.classList.add("cd-fresh");
+      current.replaceWith(fresh);
+      activate(fresh);
+    });
+  }
+
   // Refresh a panel once a burst of frames is over; retry later when someone was busy.
   const timers = {};
-  const refreshers = { header: refreshHeader, checklist: refreshChecklist, timeline: refreshTimeline };
+  const refreshers = { header: refreshHeader, checklist: refreshChecklist, timeline: refreshTimeline,
+                       team: refreshTeam };
   function soon(panel, delay) {
     clearTimeout(timers[panel]);
     timers[panel] = setTimeout(() => refreshers[panel](), delay || 150);
@@ -191,9 +212,14 @@
       case "timeline.entry": insertEntry(frame.data.id); soon("header"); break;
       case "timeline.pinned": refreshPinned(frame.data.id); break;
       case "tasks.changed": soon("checklist"); soon("header"); break;
+      case "team.changed": soon("team"); soon("checklist"); break;
       default: break;
     }
-  }, { onReconnect: () => { soon("header"); soon("checklist"); soon("timeline"); } });
+  }, {
+    onReconnect: () => { soon("header"); soon("checklist"); soon("timeline"); soon("team"); },
+    // No longer allowed to view it (role ended, confidentiality raised): show why.
+    onDenied: () => window.location.reload(),
+  });
 
   // Our own composer: the server's answer names the new entry; show it at once.
   document.body.addEventListener("cd:entry", (event) => insertEntry(Number(event.detail.id)));

@@ -30,7 +30,8 @@
       });
       socket.addEventListener("close", (event) => {
         document.documentElement.dataset.live = "closed";
-        if (closedByPage || event.code === 4403) return;
+        if (closedByPage) return;
+        if (event.code === 4403) { if (options && options.onDenied) options.onDenied(); return; }
         if (banner()) banner().hidden = false;
         setTimeout(connect, delay);
         delay = Math.min(delay * 2, 15000);

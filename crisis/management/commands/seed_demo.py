@@ -1,18 +1,22 @@
-"""Demo data to sign in with: departments, one user per persona, a few incidents.
+"""Demo data to sign in with: departments, one user per persona with their capabilities, a
+duty roster, and a few incidents (internal, restricted, confidential) with their teams.
 
 Safe to run again: it creates only what is missing and never touches real data.
 """
 
+import datetime
+
 from django.conf import settings
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
+from crisis.choices import Confidentiality
 from crisis.models import Incident, IncidentType
-from crisis.permissions import ADD_INCIDENT, CONTRIBUTE, MANAGE_INCIDENT
 from crisis.services import incident_create
-from teams.choices import DepartmentKind
-from teams.models import Department, User
+from teams.choices import Capability, DepartmentKind, Duty
+from teams.models import Department, DutyShift, User
 
 DEMO_PASSWORD = "crisisdesk-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -28,37 +32,44 @@ DEPARTMENTS = [
     ("Government Affairs", DepartmentKind.GOVERNMENT_AFFAIRS),
 ]
 
-OPEN = (ADD_INCIDENT, CONTRIBUTE)
-LEAD = (ADD_INCIDENT, MANAGE_INCIDENT, CONTRIBUTE)
-WORK = (CONTRIBUTE,)
+ANALYSTS, MANAGERS = Capability.MONITORING_ANALYST, Capability.CRISIS_MANAGER
+COMMS, LEGAL = Capability.COMMUNICATIONS_OFFICER, Capability.LEGAL_REVIEWER
 
-# username, first, last, persona, department, rights, timezone
+# username, first, last, persona, department (head?), capabilities, timezone
 PERSONAS = [
-    ("lead", "Mei-Ling", "Chen", "crisis lead", "Operations", LEAD, "Asia/Taipei"),
-    ("comms", "Daniel", "Okafor", "communications officer", "Corporate Communications", OPEN,
-     "Europe/London"),
-    ("legal", "Sofia", "Rossi", "legal reviewer", "Legal & Compliance", WORK, "Europe/Rome"),
-    ("exec", "Hiroshi", "Tanaka", "executive", "Executive Office", WORK, "Asia/Tokyo"),
-    ("analyst", "Priya", "Nair", "monitoring analyst", "Marketing", OPEN, "Asia/Singapore"),
-    ("support", "Wei", "Zhang", "customer service liaison", "Customer Service", WORK,
-     "Asia/Shanghai"),
-    ("outsider", "Alex", "Morgan", "outsider (no incident role)", "People & Culture", (),
-     "UTC"),
+    ("lead", "Mei-Ling", "Chen", "crisis manager, on crisis lead duty", ("Operations", True),
+     (MANAGERS,), "Asia/Taipei"),
+    ("comms", "Daniel", "Okafor", "communications officer", ("Corporate Communications", True),
+     (COMMS, ANALYSTS), "Europe/London"),
+    ("legal", "Sofia", "Rossi", "legal reviewer", ("Legal & Compliance", True), (LEGAL,),
+     "Europe/Rome"),
+    ("exec", "Hiroshi", "Tanaka", "executive", ("Executive Office", True),
+     (Capability.EXECUTIVE,), "Asia/Tokyo"),
+    ("analyst", "Priya", "Nair", "monitoring analyst, on monitoring duty", ("Marketing", False),
+     (ANALYSTS,), "Asia/Singapore"),
+    ("support", "Wei", "Zhang", "customer service head (liaison)", ("Customer Service", True),
+     (), "Asia/Shanghai"),
+    ("auditor", "Grace", "Lindqvist", "auditor (reads everything not confidential)",
+     ("Operations", False), (Capability.AUDITOR,), "Europe/Stockholm"),
+    ("outsider", "Alex", "Morgan", "staff member on no incident", ("People & Culture", False),
+     (), "UTC"),
 ]
+ROSTER = [("lead", Duty.CRISIS_LEAD), ("analyst", Duty.MONITORING)]
 
 INCIDENTS = [
     ("lead", "Overheating reports on the X2 power bank spread on social media",
      "Several videos show X2 units swelling while charging. Volume on Weibo and X is "
-     "rising; two news outlets asked for comment.", "critical", "product_quality", False),
+     "rising; two news outlets asked for comment.", "critical", "product_quality", False,
+     Confidentiality.INTERNAL),
     ("analyst", "客服熱線等候時間過長引發網路抱怨",
      "過去兩小時內，社群平台上關於客服等候超過 40 分鐘的貼文大幅增加。", "medium",
-     "service_failure", False),
+     "service_failure", False, Confidentiality.INTERNAL),
     ("comms", "Rumour that the Shenzhen plant is closing",
      "A forum post claims the plant closes next month; HR confirms it is false.", "low",
-     "misinformation", False),
+     "misinformation", False, Confidentiality.RESTRICTED),
     ("lead", "Drill: customer database exposed by a misconfigured backup",
      "Quarterly exercise. A researcher reports an open storage bucket with customer "
-     "records.", "high", "data_breach", True),
+     "records.", "high", "data_breach", True, Confidentiality.CONFIDENTIAL),
 ]
 
 
@@ -82,13 +93,9 @@ class Command(BaseCommand):
             name: Department.objects.get_or_create(name=name, defaults={"kind": kind})[0]
             for name, kind in DEPARTMENTS
         }
-        def permission(codename: str) -> Permission:
-            app_label, name = codename.split(".")
-            return Permission.objects.get(content_type__app_label=app_label, codename=name)
-
         created_any = False
         users = {}
-        for username, first, last, _persona, department, rights, tz in PERSONAS:
+        for username, first, last, _persona, (department, head), capabilities, tz in PERSONAS:
             user, created = User.objects.get_or_create(
                 username=username,
                 defaults={"first_name": first, "last_name": last, "timezone": tz,
@@ -99,8 +106,15 @@ class Command(BaseCommand):
                 user.set_password(DEMO_PASSWORD)
                 user.save(update_fields=["password"])
                 departments[department].members.add(user)
-                user.user_permissions.add(*(permission(r) for r in rights))
+                if head:
+                    Department.objects.filter(pk=departments[department].pk).update(head=user)
+                user.groups.add(*Group.objects.filter(name__in=capabilities))
             users[username] = user
+        week_start = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
+        for username, duty in ROSTER:
+            DutyShift.objects.get_or_create(
+                duty=duty, user=users[username], starts_on=week_start,
+                defaults={"ends_on": week_start + datetime.timedelta(days=13)})
         admin, created = User.objects.get_or_create(
             username="admin",
             defaults={"first_name": "Ada", "last_name": "Admin", "is_staff": True,
@@ -110,10 +124,12 @@ class Command(BaseCommand):
             created_any = True
             admin.set_password(DEMO_PASSWORD)
             admin.save(update_fields=["password"])
+            admin.groups.add(Group.objects.get(name=Capability.ADMINISTRATOR))
         if not Incident.objects.exists():
-            for username, title, summary, severity, type_code, drill in INCIDENTS:
+            for username, title, summary, severity, type_code, drill, secrecy in INCIDENTS:
                 incident_create(actor=User.objects.get(pk=users[username].pk), title=title,
                                 summary=summary, severity=severity, is_drill=drill,
+                                confidentiality=secrecy,
                                 type=IncidentType.objects.get(code=type_code))
         return created_any
 

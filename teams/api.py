@@ -1,0 +1,114 @@
+"""REST API of teams. Reads of an incident's team go through the incident selectors, so
+an incident the user may not view answers 404; writes call one service each."""
+
+from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from crisis import selectors as incident_selectors
+from crisis.api import _errors, _path_id
+from crisis.models import Incident
+from crisis.permissions import IncidentApiPermission
+
+from . import selectors, services
+from .filters import DutyShiftFilter
+from .models import DutyShift, RoleAssignment
+from .serializers import (
+    DepartmentSerializer,
+    DutyShiftSerializer,
+    LeadHandoverSerializer,
+    RoleAssignmentSerializer,
+    RoleAssignSerializer,
+    RoleEndSerializer,
+    RoleSerializer,
+)
+
+
+@extend_schema(parameters=[_path_id("incident_pk", "The incident's id.")])
+class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Who holds which role on an incident. `?include_ended=true` adds the history."""
+
+    serializer_class = RoleAssignmentSerializer
+    permission_classes = [IncidentApiPermission]
+    pagination_class = None  # a team is small; the history is its whole story
+
+    @cached_property
+    def incident(self) -> Incident:
+        return incident_selectors.incident_get(user=self.request.user,
+                                               pk=self.kwargs["incident_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return RoleAssignment.objects.none()
+        include_ended = (self.action != "list"
+                         or self.request.query_params.get("include_ended") in ("true", "1"))
+        return selectors.team_for(incident=self.incident, include_ended=include_ended)
+
+    @extend_schema(summary="Give someone a role", request=RoleAssignSerializer,
+                   responses={201: RoleAssignmentSerializer, **_errors(400, 403, 404, 409)})
+    def create(self, request, *args, **kwargs):
+        incident = self.incident
+        serializer = RoleAssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = services.role_assign(actor=request.user, incident=incident,
+                                          **serializer.validated_data)
+        return Response(RoleAssignmentSerializer(assignment).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="End a role (kept in the history)", request=RoleEndSerializer,
+                   responses={200: RoleAssignmentSerializer, **_errors(400, 403, 404, 409)})
+    @action(detail=True, methods=["post"])
+    def end(self, request, *args, **kwargs):
+        assignment = self.get_object()
+        serializer = RoleEndSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = services.role_end(actor=request.user, assignment=assignment,
+                                       **serializer.validated_data)
+        return Response(RoleAssignmentSerializer(assignment).data)
+
+    @extend_schema(summary="Hand the lead over", request=LeadHandoverSerializer,
+                   responses={201: RoleAssignmentSerializer, **_errors(400, 403, 404, 409)})
+    @action(detail=False, methods=["post"])
+    def handover(self, request, *args, **kwargs):
+        incident = self.incident
+        serializer = LeadHandoverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        assignment = services.lead_handover(actor=request.user, incident=incident,
+                                            **serializer.validated_data)
+        return Response(RoleAssignmentSerializer(assignment).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class RoleViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The roles people can hold on an incident, what each does and the rights it grants."""
+
+    serializer_class = RoleSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.role_list().prefetch_related("permissions")
+
+
+class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                        viewsets.GenericViewSet):
+    """Departments with their head and members."""
+
+    serializer_class = DepartmentSerializer
+
+    def get_queryset(self):
+        return selectors.department_list()
+
+
+class DutyShiftViewSet(viewsets.ModelViewSet):
+    """The on-duty roster. Everyone signed in reads it; crisis managers and administrators
+    (who hold the ``teams`` duty-shift rights) keep it."""
+
+    serializer_class = DutyShiftSerializer
+    permission_classes = [permissions.DjangoModelPermissions]
+    filterset_class = DutyShiftFilter
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return DutyShift.objects.select_related("user").order_by("starts_on", "duty", "pk")

@@ -1,0 +1,25 @@
+"""The incident room's team panel: what it shows and who may change it. Used by the room
+page (crisis.views) and by the team actions (teams.views) that answer with the panel."""
+
+from crisis.permissions import can_manage_team
+
+from . import selectors
+from .forms import RoleAssignForm
+
+HISTORY_SHOWN = 30
+
+
+def team_panel_context(request, incident, *, assign_form=None, team_error: str = "") -> dict:
+    assignments = list(selectors.team_for(incident=incident, include_ended=True)
+                       [:HISTORY_SHOWN + 200])
+    current = [a for a in assignments if a.ended_at is None]
+    manage = can_manage_team(request.user, incident) and not incident.merged_into_id
+    return {
+        "incident": incident,
+        "team": current,
+        "team_history": [a for a in assignments if a.ended_at is not None][:HISTORY_SHOWN],
+        "team_people": len({a.user_id for a in current}),
+        "can_manage_team": manage,
+        "assign_form": (assign_form or RoleAssignForm(auto_id="id_team_%s")) if manage else None,
+        "team_error": team_error,
+    }

@@ -1,0 +1,94 @@
+"""API shapes of teams: roles, assignments, departments and the duty roster."""
+
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from crisis.serializers import StrictInputMixin, UserSummarySerializer
+
+from .models import Department, DutyShift, Role, RoleAssignment
+from .selectors import assignable_people, role_list
+from .services import HANDOVER_PREVIOUS
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+    rights = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Role
+        fields = ["id", "code", "name", "description", "rights", "single_holder",
+                  "per_department"]
+
+    def get_rights(self, role) -> list[str]:
+        return sorted(permission.codename for permission in role.permissions.all())
+
+
+class RoleSummarySerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = Role
+        fields = ["code", "name"]
+
+
+class DepartmentSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name", "kind"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    head = UserSummarySerializer(read_only=True)
+    members = UserSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Department
+        fields = ["id", "name", "kind", "head", "members"]
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+    role = RoleSummarySerializer(read_only=True)
+    department = DepartmentSummarySerializer(read_only=True)
+    assigned_by = UserSummarySerializer(read_only=True)
+    ended_by = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = ["id", "incident", "user", "role", "department", "note", "assigned_by",
+                  "assigned_at", "ended_by", "ended_at"]
+
+
+class RoleAssignSerializer(StrictInputMixin, serializers.Serializer):
+    user = serializers.PrimaryKeyRelatedField(queryset=assignable_people())
+    role = serializers.SlugRelatedField(slug_field="code", queryset=role_list())
+    department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(),
+                                                    required=False, allow_null=True)
+    note = serializers.CharField(max_length=240, required=False, allow_blank=True)
+
+
+class RoleEndSerializer(StrictInputMixin, serializers.Serializer):
+    note = serializers.CharField(max_length=240, required=False, allow_blank=True)
+
+
+class LeadHandoverSerializer(StrictInputMixin, serializers.Serializer):
+    to = serializers.PrimaryKeyRelatedField(queryset=assignable_people())
+    previous = serializers.ChoiceField(
+        choices=HANDOVER_PREVIOUS, default="deputy",
+        help_text=_("What becomes of the old lead: deputy, or released from the lead role."))
+    note = serializers.CharField(max_length=240, required=False, allow_blank=True)
+
+
+class DutyShiftSerializer(StrictInputMixin, serializers.ModelSerializer):
+    person = UserSummarySerializer(source="user", read_only=True)
+    user = serializers.PrimaryKeyRelatedField(queryset=assignable_people(), write_only=True)
+
+    class Meta:
+        model = DutyShift
+        fields = ["id", "duty", "user", "person", "starts_on", "ends_on"]
+
+    def validate(self, attrs):
+        if attrs["ends_on"] < attrs["starts_on"]:
+            raise serializers.ValidationError({"ends_on": [_("A shift ends on or after the "
+                                                            "day it starts.")]})
+        return attrs
