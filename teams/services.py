@@ -9,13 +9,13 @@ from django.utils.translation import gettext as _
 from crisis import live
 from crisis.choices import TimelineKind
 from crisis.errors import ConflictError
-from crisis.selectors import may_view
 from crisis.permissions import (
     INCIDENT_RIGHT_CODENAMES,
     can_manage_team,
     forget_granted,
     is_active,
 )
+from crisis.selectors import may_view
 from crisis.timeline import record
 
 from . import selectors
