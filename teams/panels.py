@@ -20,6 +20,7 @@ def team_panel_context(request, incident, *, assign_form=None, team_error: str =
         "team_history": [a for a in assignments if a.ended_at is not None][:HISTORY_SHOWN],
         "team_people": len({a.user_id for a in current}),
         "can_manage_team": manage,
-        "assign_form": (assign_form or RoleAssignForm(auto_id="id_team_%s")) if manage else None,
+        "team_assign_form": ((assign_form or RoleAssignForm(auto_id="id_team_%s"))
+                             if manage else None),
         "team_error": team_error,
     }

@@ -273,18 +273,19 @@ def team_assemble(*, incident, actor, opened: bool = False) -> list[RoleAssignme
     lead on duty, else whoever opened it). Called when the incident is opened or escalated,
     inside that transaction; the lead changes the team afterwards."""
     added: list[RoleAssignment] = []
-    note = _("Team policy")
+    note, by_policy = "", {"policy": True}
     if selectors.current_lead(incident=incident) is None:
         lead_role = Role.objects.get(code=LEAD)
         lead = selectors.role_candidates(role=lead_role, duty=Duty.CRISIS_LEAD).filter(
             on_duty=True).first() or actor
         added.append(_assign(actor=actor, incident=incident, user=lead, role=lead_role,
-                             department=None, note=note))
+                             department=None, note=note, extra=by_policy))
     if opened and not RoleAssignment.objects.filter(
             incident=incident, user=actor, ended_at__isnull=True).exists():
         # Whoever opened it keeps seeing it and records what they found.
         added.append(_assign(actor=actor, incident=incident, user=actor,
-                             role=Role.objects.get(code=SCRIBE), department=None, note=note))
+                             role=Role.objects.get(code=SCRIBE), department=None, note=note,
+                             extra=by_policy))
     for policy in selectors.policies_for(incident=incident):
         department = None
         if policy.role.per_department:
@@ -300,5 +301,5 @@ def team_assemble(*, incident, actor, opened: bool = False) -> list[RoleAssignme
         if person is None:
             continue
         added.append(_assign(actor=actor, incident=incident, user=person, role=policy.role,
-                             department=department, note=note))
+                             department=department, note=note, extra=by_policy))
     return added

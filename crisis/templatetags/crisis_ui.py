@@ -255,6 +255,8 @@ def entry_headline(entry):
                     "title": shipped(data.get("title", "")), "owner": data["owner"]}
             return _("Task “%(title)s” unassigned") % {"title": shipped(data.get("title", ""))}
         return entry.body
+    if kind == TimelineKind.ROLE:
+        return _role_headline(data)
     if kind == TimelineKind.MERGE:
         if "into" in data:
             return _("Merged into %(ref)s") % {"ref": data.get("into_reference", data["into"])}
@@ -262,6 +264,28 @@ def entry_headline(entry):
                  "moved)") % {"ref": data.get("from_reference", data.get("from")),
                               "tasks": data.get("tasks", 0), "entries": data.get("entries", 0)}
     return ""
+
+
+def _role_headline(data: dict) -> str:
+    values = {"person": data.get("person", ""), "role": shipped(data.get("role_name", "")),
+              "department": data.get("department", ""), "from": data.get("from", ""),
+              "to": data.get("to", "")}
+    action = data.get("action")
+    if action == "handed_over":
+        line = _("%(person)s handed the lead over to %(to)s") % values
+    elif action == "took_over":
+        line = _("%(person)s took over as %(role)s from %(from)s") % values
+    elif action == "promoted":
+        line = _("%(person)s is no longer %(role)s (now the lead)") % values
+    elif action == "ended":
+        line = _("%(person)s is no longer %(role)s") % values
+    elif values["department"]:
+        line = _("%(person)s joined the team as %(role)s for %(department)s") % values
+    else:
+        line = _("%(person)s joined the team as %(role)s") % values
+    if data.get("policy"):
+        line += " " + _("(team policy)")
+    return line
 
 
 @register.simple_tag
