@@ -65,6 +65,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def live_event(self, message):
         """A group message from crisis.live: forward it if this user may still see it."""
         frame = message["frame"]
+        if getattr(self, "access_lost", False):
+            return  # events already on their way when access ended
         if await self.may_view(frame["incident"]):
             await self.send_json(frame)
         else:
@@ -100,6 +102,7 @@ class IncidentConsumer(LiveConsumer):
 
     async def lost_access(self, incident_id: int):
         """Confidentiality went up or the user's role ended: nothing more reaches them."""
+        self.access_lost = True
         await self.disconnect(CLOSE_NOT_ALLOWED)
         self.live_groups = []
         await self.close(code=CLOSE_NOT_ALLOWED)

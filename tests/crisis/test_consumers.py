@@ -7,7 +7,12 @@ from django.test import Client
 
 from crisis.asgi import application
 from crisis.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
-from crisis.services import incident_create
+from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
+from crisis.services import incident_classify, incident_create, timeline_add
+from teams.choices import Capability
+from teams.models import Role
+from teams.services import role_assign, role_end
+from tests.conftest import grant, join
 from tests.crisis.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -131,3 +136,54 @@ async def test_incident_socket_streams_timeline_and_task_changes_in_order(lead, 
     seqs = [f["seq"] for f in frames]
     assert seqs == sorted(seqs)
     await socket.disconnect()
+
+
+async def _receive_until_closed(socket, timeout=3) -> dict:
+    """Frames until the server closes the socket; answers the close message."""
+    while True:
+        output = await socket.receive_output(timeout=timeout)
+        if output["type"] == "websocket.close":
+            return output
+
+
+async def test_raising_confidentiality_closes_open_sockets_of_those_who_lost_access(
+        lead, outsider):
+    runner = await sync_to_async(grant)(lead, MANAGE_INCIDENT, CONTRIBUTE)
+    incident = await sync_to_async(incident_create)(actor=runner, title="Supplier audit")
+    outsiders = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    leads = await communicator(f"/ws/incidents/{incident.pk}/", runner)
+    assert (await outsiders.connect())[0] and (await leads.connect())[0]
+
+    await sync_to_async(incident_classify)(actor=runner, incident=incident,
+                                           confidentiality="confidential")
+
+    closed = await _receive_until_closed(outsiders)
+    assert closed["code"] == CLOSE_NOT_ALLOWED
+    frame = await leads.receive_json_from(timeout=3)  # the team keeps receiving
+    assert frame["incident"] == incident.pk
+    # Nothing more reaches the closed socket, whatever happens next.
+    await sync_to_async(timeline_add)(actor=runner, incident=incident, kind="note",
+                                      body="Privileged: counsel engaged")
+    assert await outsiders.receive_nothing(timeout=0.3)
+    await leads.disconnect()
+
+
+async def test_ending_a_role_closes_that_persons_socket_on_a_confidential_incident(
+        lead, outsider):
+    runner = await sync_to_async(join)(lead, Capability.CRISIS_MANAGER)
+    admin = await sync_to_async(lambda: type(lead).objects.create_superuser("root"))()
+    incident = await sync_to_async(incident_create)(actor=runner, title="Board leak",
+                                                    confidentiality="confidential")
+    denied = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    connected, code = await denied.connect()
+    assert not connected and code == CLOSE_NOT_ALLOWED
+
+    observer = await sync_to_async(Role.objects.get)(code="observer")
+    assignment = await sync_to_async(role_assign)(actor=admin, incident=incident,
+                                                  user=outsider, role=observer)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+
+    await sync_to_async(role_end)(actor=admin, assignment=assignment)
+    closed = await _receive_until_closed(socket)
+    assert closed["code"] == CLOSE_NOT_ALLOWED
