@@ -52,6 +52,30 @@ def may_view(*, user, incident: Incident) -> bool:
     return codename(VIEW) in granted_on(user, incident)
 
 
+def people_who_may_view(incident: Incident):
+    """Active people ``visibility_filter`` lets see ``incident``, by name: whom its tasks
+    can be given to."""
+    from teams.selectors import assignable_people
+
+    people = assignable_people()
+    if incident.confidentiality == Confidentiality.INTERNAL:
+        return people
+
+    def holding(right: str) -> Q:
+        name = codename(right)
+        return (Q(user_permissions__codename=name,
+                  user_permissions__content_type__app_label="crisis")
+                | Q(groups__permissions__codename=name,
+                    groups__permissions__content_type__app_label="crisis"))
+
+    on_team = Exists(IncidentUserObjectPermission.objects.filter(
+        content_object=incident, user=OuterRef("pk"), permission__codename=codename(VIEW)))
+    visible = Q(is_superuser=True) | holding(VIEW_EVERY) | Q(on_team)
+    if incident.confidentiality == Confidentiality.RESTRICTED:
+        visible |= holding(VIEW_RESTRICTED)
+    return people.filter(visible).distinct()
+
+
 def incident_list(*, user) -> QuerySet[Incident]:
     """The incidents ``user`` may view, joined for list display, most urgent first:
     open before closed, then warning level, then severity, then newest."""

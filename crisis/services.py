@@ -50,6 +50,7 @@ from .permissions import (
     can_manage_incident,
     can_work_on_task,
 )
+from .selectors import may_view
 from .timeline import record
 
 MAX_LIST_ITEMS = 30
@@ -470,10 +471,22 @@ def playbook_apply(*, incident: Incident, actor) -> list[Task]:
     return tasks
 
 
+def _check_owner(owner, incident: Incident) -> None:
+    if owner is None:
+        return
+    if not owner.is_active:
+        raise ValidationError({"owner": [_("%(name)s can no longer sign in; choose someone "
+                                           "active.") % {"name": owner}]})
+    if not may_view(user=owner, incident=incident):
+        raise ValidationError({"owner": [_("%(name)s may not view this incident; add them to "
+                                           "the team first.") % {"name": owner}]})
+
+
 def task_create(*, actor, incident: Incident, title: str, description: str = "", owner=None,
                 due_at: datetime | None = None) -> Task:
     _require(can_contribute(actor, incident), _("You may not write in this incident."))
     _refuse_if_closed(incident)
+    _check_owner(owner, incident)
     task = Task(incident=incident, title=(title or "").strip(),
                 description=(description or "").strip(), owner=owner, due_at=due_at)
     task.full_clean(exclude=["incident"])
@@ -510,9 +523,7 @@ def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task
 
 def task_assign(*, actor, task: Task, owner) -> Task:
     _require(can_contribute(actor, task.incident), _("You may not work on this task."))
-    if owner is not None and not owner.is_active:
-        raise ValidationError({"owner": [_("%(name)s can no longer sign in; choose someone "
-                                           "active.") % {"name": owner}]})
+    _check_owner(owner, task.incident)
     with transaction.atomic():
         task = Task.objects.select_for_update().select_related("incident").get(pk=task.pk)
         _refuse_if_closed(task.incident)

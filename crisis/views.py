@@ -166,7 +166,8 @@ def _checklist_context(request, incident) -> dict:
         task.incident = incident  # the same object: no query per task for permission checks
         task.can_work = can_work_on_task(request.user, task)
     contribute = can_contribute(request.user, incident)
-    people = list(_people()) if contribute or any(t.can_work for t in tasks) else []
+    people = (list(selectors.people_who_may_view(incident))
+              if contribute or any(t.can_work for t in tasks) else [])
     return {
         "incident": incident,
         "tasks": tasks,
@@ -175,7 +176,8 @@ def _checklist_context(request, incident) -> dict:
         "task_statuses": TaskStatus.choices,
         "can_contribute": contribute,
         "is_closed": incident.status == IncidentStatus.CLOSED,
-        "task_create_form": TaskCreateForm(people=_people(), auto_id="id_newtask_%s"),
+        "task_create_form": TaskCreateForm(people=selectors.people_who_may_view(incident),
+                                           auto_id="id_newtask_%s"),
     }
 
 
@@ -490,7 +492,8 @@ def _render_task(request, task, *, status=200, error="", forms=None):
     context = {
         "task": task, "incident": task.incident, "task_error": error,
         "task_statuses": TaskStatus.choices, "can_contribute": contribute,
-        "people": list(_people()) if (contribute or task.can_work) else [],
+        "people": (list(selectors.people_who_may_view(task.incident))
+                   if (contribute or task.can_work) else []),
         "is_closed": task.incident.status == IncidentStatus.CLOSED,
         "task_open": True, **(forms or {}),
     }
