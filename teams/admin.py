@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from crisis.admin import IncidentScopedAdmin, ReadOnlyAdmin
 
@@ -84,8 +85,9 @@ class RoleAdmin(admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         if change and "permissions" in form.changed_data:
             holders = role_rights_changed(role=form.instance)
-            self.message_user(request, _("Rights of %(n)d current holder(s) updated.")
-                              % {"n": holders})
+            self.message_user(request, ngettext(
+                "Rights of %(n)d current holder updated.",
+                "Rights of %(n)d current holders updated.", holders) % {"n": holders})
 
 
 @admin.register(RolePolicy)

@@ -146,7 +146,7 @@ class Role(models.Model):
         help_text=_("Like the incident lead: assigning it to someone ends the previous holder."),
     )
     per_department = models.BooleanField(
-        _("one per department"), default=False,
+        _("held per department"), default=False,
         help_text=_("Like the department liaison: held for a named department."),
     )
     capability = models.ForeignKey(

@@ -102,7 +102,7 @@ def _refuse_if_merged(incident) -> None:
 def _note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > 240:
-        raise ValidationError({"note": [_("Keep it under 240 characters.")]})
+        raise ValidationError({"note": [_("Keep it under %(n)d characters.") % {"n": 240}]})
     return note
 
 
@@ -187,8 +187,9 @@ def _validate_assignment(*, incident, user: User, role: Role, department) -> Non
         raise ValidationError({"department": [_("Choose the department this %(role)s speaks "
                                                 "for.") % {"role": role}]})
     if not role.per_department and department is not None:
-        raise ValidationError({"department": [_("%(role)s is not held per department.")
-                                              % {"role": role}]})
+        raise ValidationError({"department": [
+            _("%(role)s is not held for a department; leave Department empty.")
+            % {"role": role}]})
     if RoleAssignment.objects.filter(incident=incident, user=user, role=role,
                                      department=department, ended_at__isnull=True).exists():
         raise ConflictError(_("%(name)s already holds this role.") % {"name": user})
@@ -238,7 +239,8 @@ def lead_handover(*, actor, incident, to: User, previous: str = "deputy",
     _require_team_right(actor, incident)
     note = _note(note)
     if previous not in HANDOVER_PREVIOUS:
-        raise ValidationError({"previous": [_("Choose “deputy” or “release”.")]})
+        raise ValidationError({"previous": [
+            _("Choose whether the current lead stays on as deputy or is released.")]})
     lead_role = Role.objects.get(code=LEAD)
     with transaction.atomic():
         incident = _lock(incident)

@@ -35,7 +35,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=120, verbose_name='name')),
                 ('description', models.TextField(blank=True, verbose_name='what this person does')),
                 ('single_holder', models.BooleanField(default=False, help_text='Like the incident lead: assigning it to someone ends the previous holder.', verbose_name='one holder at a time')),
-                ('per_department', models.BooleanField(default=False, help_text='Like the department liaison: held for a named department.', verbose_name='one per department')),
+                ('per_department', models.BooleanField(default=False, help_text='Like the department liaison: held for a named department.', verbose_name='held per department')),
                 ('position', models.PositiveSmallIntegerField(default=100, verbose_name='position')),
                 ('is_active', models.BooleanField(default=True, verbose_name='active')),
                 ('capability', models.ForeignKey(blank=True, help_text='Team assembly suggests people with this capability for the role.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='auth.group', verbose_name='suggest from')),
