@@ -3,17 +3,24 @@ calls exactly one service and answers with an output serializer; reads come from
 selectors, so an object the user may not view answers 404."""
 
 from django.utils.functional import cached_property
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from . import selectors, services
 from .filters import IncidentFilter, TaskFilter, TimelineEntryFilter
 from .models import Incident, Task, TaskComment, TimelineEntry
-from .permissions import IncidentApiPermission
+from .permissions import (
+    IncidentApiPermission,
+    can_contribute,
+    can_manage_incident,
+    can_work_on_task,
+)
 from .serializers import (
     ChecklistItemSerializer,
     ChecklistItemSetSerializer,
@@ -40,7 +47,7 @@ from .serializers import (
 ID = r"\d+"
 
 
-def _errors(*codes: int) -> dict:
+def error_responses(*codes: int) -> dict:
     """The error answers a write documents besides its success."""
     described = {
         400: OpenApiResponse(description="Bad input; the body names each field at fault."),
@@ -52,7 +59,14 @@ def _errors(*codes: int) -> dict:
     return {code: described[code] for code in codes}
 
 
-def _path_id(name: str, description: str) -> OpenApiParameter:
+def require(allowed: bool, message: str) -> None:
+    """Refuse (403) before reading the body: someone without the right learns nothing
+    from validation errors, and gets the same answer as the pages give."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def path_id(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH,
                             description=description)
 
@@ -84,13 +98,15 @@ class IncidentViewSet(
     def _act(self, input_serializer, service, *, partial: bool = False) -> Response:
         """Validate the body with ``input_serializer``, run ``service`` on this incident."""
         incident = self._incident()
+        require(can_manage_incident(self.request.user, incident),
+                _("You may not change this incident."))
         serializer = input_serializer(data=self.request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         return self._answer(service(actor=self.request.user, incident=incident,
                                     **serializer.validated_data))
 
     @extend_schema(request=IncidentCreateSerializer,
-                   responses={201: IncidentSerializer, **_errors(400, 403)})
+                   responses={201: IncidentSerializer, **error_responses(400, 403)})
     def create(self, request, *args, **kwargs):
         serializer = IncidentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -104,7 +120,7 @@ class IncidentViewSet(
                     "task done or waived. A move the lifecycle does not allow answers 409 "
                     "with the current status and the allowed ones.",
         request=IncidentTransitionSerializer,
-        responses={200: IncidentSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: IncidentSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
@@ -115,7 +131,7 @@ class IncidentViewSet(
         description="Back to active, with a reason. Only a closed incident that was not "
                     "merged can be reopened (else 409).",
         request=IncidentReopenSerializer,
-        responses={200: IncidentSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: IncidentSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
@@ -126,11 +142,13 @@ class IncidentViewSet(
         description="Closes this incident as a duplicate of `into`, moving its timeline and "
                     "tasks there. Answers the surviving incident. Both must be open.",
         request=IncidentMergeSerializer,
-        responses={200: IncidentSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: IncidentSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         duplicate = self._incident()
+        require(can_manage_incident(request.user, duplicate),
+                _("You may not change this incident."))
         serializer = IncidentMergeSerializer(data=request.data,
                                              context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -144,7 +162,7 @@ class IncidentViewSet(
         description="Always with a reason. The effective warning level is the higher of the "
                     "automatic and the manual one, unless `override` lets the manual one win.",
         request=IncidentEscalateSerializer,
-        responses={200: IncidentSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: IncidentSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def escalate(self, request, pk=None):
@@ -156,14 +174,14 @@ class IncidentViewSet(
                     "change, and the change is recorded in the timeline. A new type adds its "
                     "playbook's tasks. Severity and warning level change through `escalate`.",
         request=IncidentClassifySerializer,
-        responses={200: IncidentSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: IncidentSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["patch"])
     def classify(self, request, pk=None):
         return self._act(IncidentClassifySerializer, services.incident_classify, partial=True)
 
 
-@extend_schema(parameters=[_path_id("incident_pk", "The incident's id.")])
+@extend_schema(parameters=[path_id("incident_pk", "The incident's id.")])
 class TimelineEntryViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
     viewsets.GenericViewSet,
@@ -191,10 +209,11 @@ class TimelineEntryViewSet(
         description="Send `corrects` (an earlier entry of this incident) to correct it; the "
                     "new entry is recorded as a correction.",
         request=TimelineEntryCreateSerializer,
-        responses={201: TimelineEntrySerializer, **_errors(400, 403, 404)},
+        responses={201: TimelineEntrySerializer, **error_responses(400, 403, 404)},
     )
     def create(self, request, *args, **kwargs):
         incident = self.incident
+        require(can_contribute(request.user, incident), _("You may not write in this incident."))
         serializer = TimelineEntryCreateSerializer(
             data=request.data, context={**self.get_serializer_context(), "incident": incident})
         serializer.is_valid(raise_exception=True)
@@ -205,11 +224,13 @@ class TimelineEntryViewSet(
     @extend_schema(
         summary="Pin or unpin an entry",
         request=TimelineEntryPinSerializer,
-        responses={200: TimelineEntrySerializer, **_errors(400, 403, 404)},
+        responses={200: TimelineEntrySerializer, **error_responses(400, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def pin(self, request, *args, **kwargs):
         entry = self.get_object()
+        require(can_contribute(request.user, self.incident),
+                _("You may not write in this incident."))
         serializer = TimelineEntryPinSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         entry = services.timeline_entry_pin(actor=request.user, entry=entry,
@@ -243,7 +264,7 @@ class TaskViewSet(
     @extend_schema(
         summary="Add a task to an incident",
         request=TaskCreateSerializer,
-        responses={201: TaskSerializer, **_errors(400, 403, 409)},
+        responses={201: TaskSerializer, **error_responses(400, 403, 409)},
     )
     def create(self, request, *args, **kwargs):
         serializer = TaskCreateSerializer(data=request.data,
@@ -257,11 +278,12 @@ class TaskViewSet(
         description="Blocking or waiving needs a reason. Tasks of a closed incident answer "
                     "409.",
         request=TaskStatusSerializer,
-        responses={200: TaskSerializer, **_errors(400, 403, 404, 409)},
+        responses={200: TaskSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"], url_path="status", url_name="status")
     def set_status(self, request, pk=None):
         task = self._task()
+        require(can_work_on_task(request.user, task), _("You may not work on this task."))
         serializer = TaskStatusSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         task = services.task_set_status(actor=request.user, task=task,
@@ -271,11 +293,12 @@ class TaskViewSet(
     @extend_schema(
         summary="Give the task to someone, or to nobody",
         request=TaskAssignSerializer,
-        responses={200: TaskSerializer, **_errors(400, 403, 404)},
+        responses={200: TaskSerializer, **error_responses(400, 403, 404)},
     )
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         task = self._task()
+        require(can_contribute(request.user, task.incident), _("You may not work on this task."))
         serializer = TaskAssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         task = services.task_assign(actor=request.user, task=task, **serializer.validated_data)
@@ -283,15 +306,16 @@ class TaskViewSet(
 
     @extend_schema(
         summary="Tick or untick one checklist item of the task",
-        parameters=[_path_id("item_id", "The checklist item's id (one of this task's).")],
+        parameters=[path_id("item_id", "The checklist item's id (one of this task's).")],
         request=ChecklistItemSetSerializer,
-        responses={200: ChecklistItemSerializer, **_errors(400, 403, 404)},
+        responses={200: ChecklistItemSerializer, **error_responses(400, 403, 404)},
     )
     @action(detail=True, methods=["post"], url_path=rf"checklist/(?P<item_id>{ID})",
             url_name="checklist-item")
     def checklist(self, request, pk=None, item_id=None):
         task = self._task()
         item = selectors.checklist_item_get(user=request.user, task=task, pk=item_id)
+        require(can_work_on_task(request.user, task), _("You may not work on this task."))
         serializer = ChecklistItemSetSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         item = services.checklist_item_set(actor=request.user, item=item,
@@ -299,7 +323,7 @@ class TaskViewSet(
         return Response(ChecklistItemSerializer(item).data)
 
 
-@extend_schema(parameters=[_path_id("task_pk", "The task's id.")])
+@extend_schema(parameters=[path_id("task_pk", "The task's id.")])
 class TaskCommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin,
                          viewsets.GenericViewSet):
     """The comments on a task, oldest first."""
@@ -320,10 +344,11 @@ class TaskCommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin,
     @extend_schema(
         summary="Comment on the task",
         request=TaskCommentCreateSerializer,
-        responses={201: TaskCommentSerializer, **_errors(400, 403, 404)},
+        responses={201: TaskCommentSerializer, **error_responses(400, 403, 404)},
     )
     def create(self, request, *args, **kwargs):
         task = self.task
+        require(can_work_on_task(request.user, task), _("You may not work on this task."))
         serializer = TaskCommentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment = services.task_comment_add(actor=request.user, task=task,

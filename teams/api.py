@@ -2,15 +2,16 @@
 an incident the user may not view answers 404; writes call one service each."""
 
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crisis import selectors as incident_selectors
-from crisis.api import _errors, _path_id
+from crisis.api import error_responses, path_id, require
 from crisis.models import Incident
-from crisis.permissions import IncidentApiPermission
+from crisis.permissions import IncidentApiPermission, can_manage_team
 
 from . import selectors, services
 from .filters import DutyShiftFilter
@@ -25,8 +26,10 @@ from .serializers import (
     RoleSerializer,
 )
 
+MAY_NOT = _("You may not change this incident's team.")
 
-@extend_schema(parameters=[_path_id("incident_pk", "The incident's id.")])
+
+@extend_schema(parameters=[path_id("incident_pk", "The incident's id.")])
 class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Who holds which role on an incident. `?include_ended=true` adds the history."""
 
@@ -47,9 +50,10 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return selectors.team_for(incident=self.incident, include_ended=include_ended)
 
     @extend_schema(summary="Give someone a role", request=RoleAssignSerializer,
-                   responses={201: RoleAssignmentSerializer, **_errors(400, 403, 404, 409)})
+                   responses={201: RoleAssignmentSerializer, **error_responses(400, 403, 404, 409)})
     def create(self, request, *args, **kwargs):
         incident = self.incident
+        require(can_manage_team(request.user, incident), MAY_NOT)
         serializer = RoleAssignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assignment = services.role_assign(actor=request.user, incident=incident,
@@ -58,10 +62,12 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="End a role (kept in the history)", request=RoleEndSerializer,
-                   responses={200: RoleAssignmentSerializer, **_errors(400, 403, 404, 409)})
+                   responses={200: RoleAssignmentSerializer, **error_responses(400, 403, 404, 409)})
     @action(detail=True, methods=["post"])
     def end(self, request, *args, **kwargs):
         assignment = self.get_object()
+        require(assignment.user_id == request.user.pk
+                or can_manage_team(request.user, self.incident), MAY_NOT)
         serializer = RoleEndSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assignment = services.role_end(actor=request.user, assignment=assignment,
@@ -69,10 +75,11 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(RoleAssignmentSerializer(assignment).data)
 
     @extend_schema(summary="Hand the lead over", request=LeadHandoverSerializer,
-                   responses={201: RoleAssignmentSerializer, **_errors(400, 403, 404, 409)})
+                   responses={201: RoleAssignmentSerializer, **error_responses(400, 403, 404, 409)})
     @action(detail=False, methods=["post"])
     def handover(self, request, *args, **kwargs):
         incident = self.incident
+        require(can_manage_team(request.user, incident), MAY_NOT)
         serializer = LeadHandoverSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assignment = services.lead_handover(actor=request.user, incident=incident,

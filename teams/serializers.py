@@ -88,7 +88,9 @@ class DutyShiftSerializer(StrictInputMixin, serializers.ModelSerializer):
         fields = ["id", "duty", "user", "person", "starts_on", "ends_on"]
 
     def validate(self, attrs):
-        if attrs["ends_on"] < attrs["starts_on"]:
+        starts_on = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
+        ends_on = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
+        if starts_on and ends_on and ends_on < starts_on:
             raise serializers.ValidationError({"ends_on": [_("A shift ends on or after the "
                                                             "day it starts.")]})
         return attrs

@@ -223,7 +223,7 @@ def role_end(*, actor, assignment: RoleAssignment, note: str = "") -> RoleAssign
     note = _note(note)
     with transaction.atomic():
         incident = _lock(incident)
-        assignment = RoleAssignment.objects.select_for_update().select_related(
+        assignment = RoleAssignment.objects.select_for_update(of=("self",)).select_related(
             "role", "user", "department").get(pk=assignment.pk)
         if assignment.ended_at is not None:
             raise ConflictError(_("This role already ended."))

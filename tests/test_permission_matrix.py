@@ -1,0 +1,625 @@
+"""The permission matrix of the "Crisis teams" issue, generated from ONE table.
+
+Every API endpoint (route name and method) and every page is a row of ``TABLE``; each row
+runs for every persona (anonymous, a signed-in outsider, the holders of five roles on the
+incident, an executive, an auditor and an administrator) on an internal, a restricted and
+a confidential incident, and asserts the exact status. The expected status follows from
+the row and the persona only:
+
+1. anonymous: the API answers 401 (token authentication comes first, so DRF says "not
+   authenticated"), a page redirects to the sign-in page;
+2. an incident the persona may not view: 404 (the row may say otherwise: a body naming an
+   incident it may not view is a 400, the Django admin redirects);
+3. a right the persona lacks: 403;
+4. else the row's success status.
+
+Rights come from the data, never from the app's permission functions: the groups'
+permissions and the rights the persona's role grants (``Role.permissions``), read from the
+database once. A refused write (any status but the row's success) leaves every row a write
+could touch as it was; a successful one changes something.
+
+``test_every_route_is_in_the_table`` fails when an API route (or one of its methods) or a
+page has no row: a new endpoint must be added here.
+
+The world (users, incidents, roles) is built once per module inside a transaction that is
+rolled back at the end; each case runs in its own savepoint, so writes never leak from one
+case into the next.
+"""
+
+import dataclasses
+import datetime
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from crisis.choices import Confidentiality, IncidentStatus
+from crisis.models import (
+    ChecklistItem,
+    Incident,
+    LiveEvent,
+    Task,
+    TaskComment,
+    TimelineEntry,
+)
+from teams.choices import DepartmentKind, Duty
+from teams.models import (
+    Department,
+    DutyShift,
+    IncidentUserObjectPermission,
+    Notification,
+    Role,
+    RoleAssignment,
+    User,
+)
+from teams.services import role_assign
+from tests.crisis.factories import (
+    ChecklistItemFactory,
+    IncidentFactory,
+    IncidentTypeFactory,
+    TaskCommentFactory,
+    TaskFactory,
+    TimelineEntryFactory,
+)
+
+# --- who asks, about which incident ----------------------------------------------------------
+
+PERSONAS = ("anonymous", "outsider", "observer", "liaison", "communications_officer",
+            "legal_reviewer", "lead", "executive", "auditor", "administrator")
+# The Django admin is also asked by a staff member who is an auditor: it sees restricted
+# incidents there, not confidential ones.
+ADMIN_PERSONAS = (*PERSONAS, "staff_auditor")
+ROLE_OF = {"observer": "observer", "liaison": "liaison",
+           "communications_officer": "communications_officer",
+           "legal_reviewer": "legal_reviewer", "lead": "lead"}
+GROUP_OF = {"executive": "Executives", "auditor": "Auditors", "administrator": "Administrators",
+            "staff_auditor": "Auditors"}
+STAFF = {"administrator", "staff_auditor"}
+CONFIDENTIALITIES = tuple(Confidentiality.values)
+assert CONFIDENTIALITIES == ("internal", "restricted", "confidential")
+
+# Rights a row needs, as alternatives; "a+b" needs both. "staff" is ``is_staff``.
+MANAGE = ("crisis.change_incident",)
+CONTRIBUTE = ("crisis.contribute_incident", "crisis.change_incident")
+TEAM = ("crisis.manage_team",)
+ADD_INCIDENT = ("crisis.add_incident",)
+ADMIN_VIEW = ("staff+crisis.view_incident",)
+
+
+@dataclasses.dataclass(frozen=True)
+class Scene:
+    """What one case's URLs and bodies point at (primary keys; objects are reloaded)."""
+
+    conf: str
+    incident: int
+    title: str
+    twin: int  # same confidentiality and team: what a merge merges into
+    entry: int
+    task: int
+    item: int
+    assignment: int  # the scribe's role: what ending a role ends
+    candidate: int  # someone with no role: whom roles and the lead go to
+    scribe: int  # on the team: whom the task goes to
+    department: int
+    shift: int
+    incident_type: int
+
+    @property
+    def today(self) -> str:
+        return timezone.localdate().isoformat()
+
+
+@dataclasses.dataclass(frozen=True)
+class World:
+    users: dict[str, int]
+    scenes: dict[str, Scene]
+    global_rights: dict[str, frozenset[str]]
+    role_rights: dict[str, frozenset[str]]
+
+    def may_view(self, persona: str, conf: str) -> bool:
+        """The confidentiality rule of the issue, from the persona's data."""
+        if persona == "anonymous":
+            return False
+        held, on_team = self.global_rights[persona], self.role_rights[persona]
+        return (conf == Confidentiality.INTERNAL
+                or "crisis.view_every_incident" in held
+                or "crisis.view_incident" in on_team
+                or (conf == Confidentiality.RESTRICTED
+                    and "crisis.view_restricted_incident" in held))
+
+    def holds(self, persona: str, need: tuple[str, ...]) -> bool:
+        rights = self.global_rights[persona] | self.role_rights[persona]
+        return any(set(alternative.split("+")) <= rights for alternative in need)
+
+
+# --- the table -------------------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Row:
+    route: str  # URL name: "api:incident-detail", "crisis:team-assign", "home", ...
+    method: str
+    url: Callable[[Scene], str]
+    body: Callable[[Scene], dict] | None = None
+    need: tuple[str, ...] | None = None  # None: whoever may view (or is signed in) may
+    ok: int = 200
+    scoped: bool = True  # about the incident under test: its confidentiality counts
+    hidden: int = 404  # the answer when the persona may not view that incident
+    denied: int = 403
+    anonymous: int | None = None  # None: 401 for the API, 302 to sign in for pages
+    listed: Callable[[object, Scene], bool] | None = None  # lists: is the incident shown?
+    prepare: Callable[[Scene], None] | None = None
+    label: str = ""
+    personas: tuple[str, ...] = PERSONAS
+
+    @property
+    def api(self) -> bool:
+        return self.route.startswith("api:") or self.route == "api-schema"
+
+    @property
+    def writes(self) -> bool:
+        return self.method != "get"
+
+    @property
+    def id(self) -> str:
+        return f"{self.route}{'[' + self.label + ']' if self.label else ''}:{self.method.upper()}"
+
+
+def url(name: str, **kwargs: Callable[[Scene], object]) -> Callable[[Scene], str]:
+    return lambda s: reverse(name, kwargs={key: get(s) for key, get in kwargs.items()})
+
+
+def _incident(s):
+    return s.incident
+
+
+def _close(s: Scene) -> None:
+    Incident.objects.filter(pk=s.incident).update(status=IncidentStatus.CLOSED,
+                                                  closed_at=timezone.now())
+
+
+def _ids(response) -> set[int]:
+    body = response.json()
+    return {item["id"] for item in (body["results"] if isinstance(body, dict) else body)}
+
+
+def _incident_listed(response, s: Scene) -> bool:
+    return s.incident in _ids(response)
+
+
+def _task_listed(response, s: Scene) -> bool:
+    return s.task in _ids(response)
+
+
+def _title_shown(response, s: Scene) -> bool:
+    return s.title in response.content.decode()
+
+
+def _shift(s: Scene, days: int = 0) -> dict:
+    day = (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
+    return {"duty": Duty.CRISIS_LEAD, "user": s.candidate, "starts_on": s.today, "ends_on": day}
+
+
+INCIDENT = url("api:incident-detail", pk=_incident)
+TIMELINE = url("api:incident-timeline-list", incident_pk=_incident)
+ENTRY = {"incident_pk": _incident, "pk": lambda s: s.entry}
+TEAM_API = url("api:incident-team-list", incident_pk=_incident)
+ASSIGNMENT = {"incident_pk": _incident, "pk": lambda s: s.assignment}
+TASK = {"pk": lambda s: s.task}
+SHIFT = url("api:duty-shift-detail", pk=lambda s: s.shift)
+
+API_ROWS = [
+    # incidents
+    Row("api:incident-list", "get", url("api:incident-list"), scoped=False,
+        listed=_incident_listed),
+    Row("api:incident-list", "post", url("api:incident-list"),
+        lambda s: {"title": "Opened by the matrix", "confidentiality": s.conf},
+        need=ADD_INCIDENT, ok=201, scoped=False),
+    Row("api:incident-detail", "get", INCIDENT),
+    Row("api:incident-transition", "post", url("api:incident-transition", pk=_incident),
+        lambda s: {"to_status": "active"}, need=MANAGE),
+    Row("api:incident-reopen", "post", url("api:incident-reopen", pk=_incident),
+        lambda s: {"reason": "New complaints came in."}, need=MANAGE, prepare=_close),
+    Row("api:incident-merge", "post", url("api:incident-merge", pk=_incident),
+        lambda s: {"into": s.twin, "reason": "Same incident."}, need=MANAGE),
+    Row("api:incident-escalate", "post", url("api:incident-escalate", pk=_incident),
+        lambda s: {"severity": "high", "reason": "It spreads."}, need=MANAGE),
+    Row("api:incident-classify", "patch", url("api:incident-classify", pk=_incident),
+        lambda s: {"tags": ["matrix"]}, need=MANAGE),
+    # timeline
+    Row("api:incident-timeline-list", "get", TIMELINE),
+    Row("api:incident-timeline-list", "post", TIMELINE,
+        lambda s: {"kind": "note", "body": "Seen from the matrix."}, need=CONTRIBUTE, ok=201),
+    Row("api:incident-timeline-detail", "get", url("api:incident-timeline-detail", **ENTRY)),
+    Row("api:incident-timeline-pin", "post", url("api:incident-timeline-pin", **ENTRY),
+        lambda s: {"pinned": True}, need=CONTRIBUTE),
+    # tasks
+    Row("api:task-list", "get", url("api:task-list"), scoped=False, listed=_task_listed),
+    # The incident is named in the body: one the persona may not view is a bad input.
+    Row("api:task-list", "post", url("api:task-list"),
+        lambda s: {"incident": s.incident, "title": "Call the regulator"}, need=CONTRIBUTE,
+        ok=201, hidden=400),
+    Row("api:task-detail", "get", url("api:task-detail", **TASK)),
+    Row("api:task-status", "post", url("api:task-status", **TASK),
+        lambda s: {"status": "in_progress"}, need=CONTRIBUTE),
+    Row("api:task-assign", "post", url("api:task-assign", **TASK),
+        lambda s: {"owner": s.scribe}, need=CONTRIBUTE),
+    Row("api:task-checklist-item", "post",
+        url("api:task-checklist-item", pk=lambda s: s.task, item_id=lambda s: s.item),
+        lambda s: {"done": True}, need=CONTRIBUTE),
+    Row("api:task-comment-list", "get", url("api:task-comment-list", task_pk=lambda s: s.task)),
+    Row("api:task-comment-list", "post", url("api:task-comment-list", task_pk=lambda s: s.task),
+        lambda s: {"body": "On it."}, need=CONTRIBUTE, ok=201),
+    Row("api:incident-type-list", "get", url("api:incident-type-list"), scoped=False),
+    # teams
+    Row("api:incident-team-list", "get", TEAM_API),
+    Row("api:incident-team-list", "post", TEAM_API,
+        lambda s: {"user": s.candidate, "role": "observer"}, need=TEAM, ok=201),
+    Row("api:incident-team-detail", "get", url("api:incident-team-detail", **ASSIGNMENT)),
+    Row("api:incident-team-end", "post", url("api:incident-team-end", **ASSIGNMENT),
+        lambda s: {"note": "Stood down."}, need=TEAM),
+    Row("api:incident-team-handover", "post",
+        url("api:incident-team-handover", incident_pk=_incident),
+        lambda s: {"to": s.candidate, "previous": "deputy"}, need=TEAM, ok=201),
+    Row("api:role-list", "get", url("api:role-list"), scoped=False),
+    Row("api:department-list", "get", url("api:department-list"), scoped=False),
+    Row("api:department-detail", "get", url("api:department-detail", pk=lambda s: s.department),
+        scoped=False),
+    Row("api:duty-shift-list", "get", url("api:duty-shift-list"), scoped=False),
+    Row("api:duty-shift-list", "post", url("api:duty-shift-list"), _shift,
+        need=("teams.add_dutyshift",), ok=201, scoped=False),
+    Row("api:duty-shift-detail", "get", SHIFT, scoped=False),
+    Row("api:duty-shift-detail", "put", SHIFT, lambda s: _shift(s, days=3),
+        need=("teams.change_dutyshift",), scoped=False),
+    Row("api:duty-shift-detail", "patch", SHIFT, lambda s: {"ends_on": _shift(s, 2)["ends_on"]},
+        need=("teams.change_dutyshift",), scoped=False),
+    Row("api:duty-shift-detail", "delete", SHIFT, need=("teams.delete_dutyshift",), ok=204,
+        scoped=False),
+    Row("api-schema", "get", url("api-schema"), scoped=False, anonymous=200),
+]
+
+PK = {"pk": _incident}
+ENTRY_PAGE = {"entry_pk": lambda s: s.entry}
+TASK_PAGE = {"task_pk": lambda s: s.task}
+END_PAGE = {"pk": _incident, "assignment_pk": lambda s: s.assignment}
+
+PAGE_ROWS = [
+    Row("home", "get", url("home"), scoped=False, listed=_title_shown),
+    Row("department-list", "get", url("department-list"), scoped=False),
+    Row("roster", "get", url("roster"), scoped=False),
+    Row("roster", "post", url("roster"), _shift, need=("teams.add_dutyshift",), ok=302,
+        scoped=False),
+    Row("crisis:incident-list", "get", url("crisis:incident-list"), scoped=False,
+        listed=_title_shown),
+    Row("crisis:incident-create", "get", url("crisis:incident-create"), need=ADD_INCIDENT,
+        scoped=False),
+    Row("crisis:incident-create", "post", url("crisis:incident-create"),
+        lambda s: {"title": "Opened on the page", "type": s.incident_type,
+                   "severity": "medium", "confidentiality": s.conf},
+        need=ADD_INCIDENT, ok=302, scoped=False),
+    Row("crisis:incident-detail", "get", url("crisis:incident-detail", **PK)),
+    Row("crisis:incident-row", "get", url("crisis:incident-row", **PK)),
+    Row("crisis:incident-summary-pdf", "get", url("crisis:incident-summary-pdf", **PK)),
+    Row("crisis:incident-transition", "get",
+        url("crisis:incident-transition", pk=_incident, to_status=lambda s: "active"),
+        need=MANAGE),
+    Row("crisis:incident-transition", "post",
+        url("crisis:incident-transition", pk=_incident, to_status=lambda s: "active"),
+        lambda s: {"reason": ""}, need=MANAGE, ok=302),
+    Row("crisis:incident-reopen", "get", url("crisis:incident-reopen", **PK), need=MANAGE,
+        prepare=_close),
+    Row("crisis:incident-reopen", "post", url("crisis:incident-reopen", **PK),
+        lambda s: {"reason": "New complaints came in."}, need=MANAGE, ok=302, prepare=_close),
+    Row("crisis:incident-escalate", "get", url("crisis:incident-escalate", **PK), need=MANAGE),
+    Row("crisis:incident-escalate", "post", url("crisis:incident-escalate", **PK),
+        lambda s: {"severity": "high", "reason": "It spreads."}, need=MANAGE, ok=302),
+    Row("crisis:incident-classify", "get", url("crisis:incident-classify", **PK), need=MANAGE),
+    Row("crisis:incident-classify", "post", url("crisis:incident-classify", **PK),
+        lambda s: {"title": s.title, "type": s.incident_type, "tags": "matrix",
+                   "confidentiality": s.conf},
+        need=MANAGE, ok=302),
+    Row("crisis:incident-merge", "get", url("crisis:incident-merge", **PK), need=MANAGE),
+    Row("crisis:incident-merge", "post", url("crisis:incident-merge", **PK),
+        lambda s: {"into": str(s.twin), "reason": "Same incident."}, need=MANAGE, ok=302),
+    # Writing to the timeline and adding a task have no page of their own: a GET is refused
+    # before the incident is looked up.
+    Row("crisis:timeline-add", "get", url("crisis:timeline-add", **PK), ok=405, scoped=False),
+    Row("crisis:timeline-add", "post", url("crisis:timeline-add", **PK),
+        lambda s: {"kind": "note", "body": "Seen from the matrix."}, need=CONTRIBUTE, ok=302),
+    Row("crisis:task-create", "get", url("crisis:task-create", **PK), ok=405, scoped=False),
+    Row("crisis:task-create", "post", url("crisis:task-create", **PK),
+        lambda s: {"title": "Call the regulator"}, need=CONTRIBUTE, ok=302),
+    Row("crisis:team-assign", "get", url("crisis:team-assign", **PK), need=TEAM),
+    Row("crisis:team-assign", "post", url("crisis:team-assign", **PK),
+        lambda s: {"user": s.candidate, "role": "observer"}, need=TEAM, ok=302),
+    Row("crisis:team-handover", "get", url("crisis:team-handover", **PK), need=TEAM),
+    Row("crisis:team-handover", "post", url("crisis:team-handover", **PK),
+        lambda s: {"to": s.candidate, "previous": "deputy"}, need=TEAM, ok=302),
+    Row("crisis:team-end", "get", url("crisis:team-end", **END_PAGE), need=TEAM),
+    Row("crisis:team-end", "post", url("crisis:team-end", **END_PAGE),
+        lambda s: {"note": "Stood down."}, need=TEAM, ok=302),
+    Row("crisis:timeline-entry", "get", url("crisis:timeline-entry", **ENTRY_PAGE)),
+    Row("crisis:timeline-correct", "get", url("crisis:timeline-correct", **ENTRY_PAGE),
+        need=CONTRIBUTE),
+    Row("crisis:timeline-correct", "post", url("crisis:timeline-correct", **ENTRY_PAGE),
+        lambda s: {"body": "It was the other warehouse."}, need=CONTRIBUTE, ok=302),
+    Row("crisis:timeline-pin", "post", url("crisis:timeline-pin", **ENTRY_PAGE),
+        lambda s: {"pinned": "on"}, need=CONTRIBUTE, ok=302),
+    Row("crisis:task-status", "post", url("crisis:task-status", **TASK_PAGE),
+        lambda s: {"status": "in_progress"}, need=CONTRIBUTE, ok=302),
+    Row("crisis:task-assign", "post", url("crisis:task-assign", **TASK_PAGE),
+        lambda s: {"owner": s.scribe}, need=CONTRIBUTE, ok=302),
+    Row("crisis:task-comment", "post", url("crisis:task-comment", **TASK_PAGE),
+        lambda s: {"body": "On it."}, need=CONTRIBUTE, ok=302),
+    Row("crisis:checklist-item", "post",
+        url("crisis:checklist-item", task_pk=lambda s: s.task, item_pk=lambda s: s.item),
+        lambda s: {"done": "on"}, need=CONTRIBUTE, ok=302),
+    Row("api-docs", "get", url("api-docs"), scoped=False, anonymous=200),
+    # The Django admin: staff only (others are sent to its sign-in page); an incident the
+    # staff member may not view is "not found", which the admin answers with a redirect.
+    Row("admin:crisis_incident_changelist", "get", url("admin:crisis_incident_changelist"),
+        need=ADMIN_VIEW, denied=302, scoped=False, listed=_title_shown,
+        personas=ADMIN_PERSONAS),
+    Row("admin:crisis_incident_change", "get",
+        url("admin:crisis_incident_change", object_id=_incident),
+        need=ADMIN_VIEW, denied=302, hidden=302, personas=ADMIN_PERSONAS),
+]
+
+TABLE = API_ROWS + PAGE_ROWS
+assert len({row.id for row in TABLE}) == len(TABLE), "two rows with the same id"
+
+def _cases():
+    for row in TABLE:
+        for persona in row.personas:
+            for conf in CONFIDENTIALITIES:
+                yield pytest.param(row, persona, conf, id=f"{row.id}-{persona}-{conf}")
+
+
+# --- the world -------------------------------------------------------------------------------
+
+def _rights(permissions) -> frozenset[str]:
+    return frozenset(f"{app}.{codename}" for app, codename in
+                     permissions.values_list("content_type__app_label", "codename"))
+
+
+def _build_world() -> World:
+    root = User.objects.create(username="matrix-root", is_superuser=True, is_staff=True)
+    users = {persona: User.objects.create(username=f"matrix-{persona}",
+                                          first_name=persona.replace("_", " ").title(),
+                                          is_staff=persona in STAFF)
+             for persona in ADMIN_PERSONAS if persona != "anonymous"}
+    for persona, group in GROUP_OF.items():
+        users[persona].groups.add(Group.objects.get(name=group))
+    candidate = User.objects.create(username="matrix-candidate", first_name="Candidate")
+    scribe = User.objects.create(username="matrix-scribe", first_name="Scribe")
+    department = Department.objects.create(name="Matrix department",
+                                           kind=DepartmentKind.CUSTOMER_SERVICE)
+    shift = DutyShift.objects.create(duty=Duty.MONITORING, user=scribe,
+                                     starts_on=timezone.localdate(),
+                                     ends_on=timezone.localdate())
+    incident_type = IncidentTypeFactory(code="other")
+    roles = {role.code: role for role in Role.objects.all()}
+
+    def staffed(conf: str, title: str) -> Incident:
+        incident = IncidentFactory(title=title, confidentiality=conf, type=incident_type,
+                                   created_by=root)
+        for persona, code in ROLE_OF.items():
+            role_assign(actor=root, incident=incident, user=users[persona], role=roles[code],
+                        department=department if roles[code].per_department else None)
+        return incident
+
+    scenes = {}
+    for conf in CONFIDENTIALITIES:
+        incident = staffed(conf, f"Matrix {conf} incident")
+        twin = staffed(conf, f"Matrix {conf} twin")
+        assignment = role_assign(actor=root, incident=incident, user=scribe,
+                                 role=roles["scribe"])
+        task = TaskFactory(incident=incident, title=f"Matrix {conf} task")
+        TaskCommentFactory(task=task, author=root)
+        scenes[conf] = Scene(
+            conf=conf, incident=incident.pk, title=incident.title, twin=twin.pk,
+            entry=TimelineEntryFactory(incident=incident, actor=root).pk, task=task.pk,
+            item=ChecklistItemFactory(task=task).pk, assignment=assignment.pk,
+            candidate=candidate.pk, scribe=scribe.pk, department=department.pk, shift=shift.pk,
+            incident_type=incident_type.pk)
+
+    global_rights = {"anonymous": frozenset()}
+    role_rights = {"anonymous": frozenset()}
+    for persona, user in users.items():
+        global_rights[persona] = _rights(Permission.objects.filter(group__user=user)) | (
+            {"staff"} if user.is_staff else set())
+        role_rights[persona] = (_rights(roles[ROLE_OF[persona]].permissions)
+                                if persona in ROLE_OF else frozenset())
+    return World(users={p: u.pk for p, u in users.items()}, scenes=scenes,
+                 global_rights=global_rights, role_rights=role_rights)
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Built once, kept in a transaction rolled back when the module is done; each case
+    runs in a savepoint inside it (pytest-django's ``db``)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
+SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, LiveEvent,
+                   RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift)
+
+
+def db_state() -> dict:
+    """Every row a refused write must leave alone: the incident core's (as in
+    ``tests.api.helpers.db_state``) and the teams'. Plain SQL: this runs twice per write."""
+    state = {}
+    with connection.cursor() as cursor:
+        for model in SNAPSHOT_MODELS:
+            table = connection.ops.quote_name(model._meta.db_table)
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")  # noqa: S608 (model tables)
+            state[model._meta.label] = cursor.fetchall()
+    return state
+
+
+def verdict(row: Row, persona: str, conf: str, world: World) -> tuple[int, bool]:
+    """The status ``persona`` must get for ``row`` on the ``conf`` incident, and whether
+    the request is granted (a granted write changes something, a refused one nothing)."""
+    if persona == "anonymous":
+        if row.anonymous is not None:
+            return row.anonymous, True
+        return (401 if row.api else 302), False
+    if row.scoped and not world.may_view(persona, conf):
+        return row.hidden, False
+    if row.need and not world.holds(persona, row.need):
+        return row.denied, False
+    return row.ok, True
+
+
+def expected_status(row: Row, persona: str, conf: str, world: World) -> int:
+    return verdict(row, persona, conf, world)[0]
+
+
+@pytest.fixture(scope="module")
+def clients(world):
+    """One client of each kind for the module (a new client loads the middleware again,
+    and WhiteNoise's scan of the static files costs more than a request), and each
+    persona's session, signed in once inside the module's transaction."""
+    sessions = {}
+    for persona, pk in world.users.items():
+        page = Client()
+        page.force_login(User.objects.get(pk=pk))
+        sessions[persona] = page.cookies[settings.SESSION_COOKIE_NAME].value
+    return {"api": APIClient(), "page": Client(), "sessions": sessions}
+
+
+def _client(clients, row: Row, persona: str, user_pk: int | None):
+    if row.api:
+        client = clients["api"]
+        # A fresh user object, as each real request loads it: no permission caches.
+        client.force_authenticate(User.objects.get(pk=user_pk) if user_pk else None)
+        return client
+    client = clients["page"]
+    client.cookies.clear()
+    if user_pk:
+        client.cookies[settings.SESSION_COOKIE_NAME] = clients["sessions"][persona]
+    return client
+
+
+def _send(row: Row, client, scene: Scene):
+    address = row.url(scene)
+    body = row.body(scene) if row.body else None
+    if row.api:
+        if row.writes:
+            return getattr(client, row.method)(address, body, format="json")
+        return client.get(address)
+    if row.writes:
+        return getattr(client, row.method)(address, body or {})
+    return client.get(address)
+
+
+# --- the matrix ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("row", "persona", "conf"), list(_cases()))
+def test_permission_matrix(world, clients, db, row, persona, conf):
+    scene = world.scenes[conf]
+    if row.prepare:
+        row.prepare(scene)
+    client = _client(clients, row, persona, world.users.get(persona))
+    expected, granted = verdict(row, persona, conf, world)
+    before = db_state() if row.writes else None
+
+    response = _send(row, client, scene)
+
+    assert response.status_code == expected, (
+        f"{row.id} as {persona} on a {conf} incident: expected {expected}, got "
+        f"{response.status_code}: {response.content[:500]!r}")
+    if row.writes:
+        if granted:
+            assert db_state() != before, f"{row.id} answered {expected} but changed nothing"
+        else:
+            assert db_state() == before, f"refused {row.id} changed something"
+    if persona == "anonymous" and expected == 302:
+        login = "/admin/login/" if row.route.startswith("admin:") else reverse(
+            settings.LOGIN_URL)
+        assert response["Location"].startswith(login)
+        return
+    visible = world.may_view(persona, conf)
+    if row.listed and expected == 200:
+        assert row.listed(response, scene) == visible, (
+            f"{row.id} as {persona}: the {conf} incident is "
+            f"{'missing' if visible else 'listed'}")
+    if not visible and response.get("Content-Type", "").startswith(("text/", "application/j")):
+        assert scene.title.encode() not in response.content, "the title leaked"
+
+
+# --- the table covers every route ------------------------------------------------------------
+
+def _routes() -> dict[str, set[str]]:
+    """Every named route: {"api:incident-list": {"get", "post"}, "crisis:...": set(), ...}."""
+    found: dict[str, set[str]] = {}
+
+    def walk(patterns, namespaces):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns,
+                     [*namespaces, pattern.namespace] if pattern.namespace else namespaces)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                name = ":".join([*namespaces, pattern.name])
+                actions = set(getattr(pattern.callback, "actions", None) or {})
+                if "get" in actions:
+                    actions.discard("head")  # DRF answers HEAD as GET
+                found.setdefault(name, set()).update(actions)
+
+    walk(get_resolver().url_patterns, [])
+    return found
+
+
+def test_every_route_is_in_the_table():
+    routes = _routes()
+    rows = {(row.route, row.method) for row in TABLE}
+    named = {row.route for row in TABLE}
+    api = {name: methods for name, methods in routes.items()
+           if name.startswith("api:") and name != "api:api-root"}
+    assert api, "no API routes found: did the namespace change?"
+    missing = sorted(f"{name} {method.upper()}" for name, methods in api.items()
+                     for method in methods if (name, method) not in rows)
+    missing += sorted(name for name, methods in api.items() if not methods and name not in named)
+    pages = [name for name in routes if name.startswith("crisis:")
+             or name in ("home", "roster", "department-list", "api-schema", "api-docs")]
+    missing += sorted(name for name in pages if name not in named)
+    assert not missing, f"routes without a row in the permission matrix: {missing}"
+    assert not named - set(routes), f"rows for routes that do not exist: {named - set(routes)}"
+
+
+def test_the_table_expects_what_the_issue_says(world):
+    """Spot checks of the derived expectations, so a wrong rights table cannot make the
+    app and the matrix agree on nonsense."""
+    by_id = {row.id: row for row in TABLE}
+    detail, note = by_id["api:incident-detail:GET"], by_id["api:incident-timeline-list:POST"]
+    team, create = by_id["api:incident-team-list:POST"], by_id["api:incident-list:POST"]
+    shifts = by_id["api:duty-shift-list:POST"]
+    expect = {
+        (detail, "anonymous", "internal"): 401,
+        (detail, "outsider", "internal"): 200,
+        (detail, "outsider", "restricted"): 404,
+        (detail, "executive", "restricted"): 200,
+        (detail, "executive", "confidential"): 404,
+        (detail, "auditor", "confidential"): 404,
+        (detail, "observer", "confidential"): 200,
+        (detail, "administrator", "confidential"): 200,
+        (note, "observer", "internal"): 403,
+        (note, "liaison", "confidential"): 201,
+        (note, "auditor", "restricted"): 403,
+        (note, "administrator", "confidential"): 201,
+        (team, "lead", "confidential"): 201,
+        (team, "communications_officer", "internal"): 403,
+        (create, "administrator", "internal"): 201,
+        (create, "lead", "internal"): 403,
+        (shifts, "administrator", "internal"): 201,
+        (shifts, "executive", "internal"): 403,
+    }
+    got = {case: expected_status(*case, world) for case in expect}
+    assert got == expect
