@@ -392,6 +392,7 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
         record(incident=incident, kind=TimelineKind.CLASSIFICATION, actor=actor, data=diff)
         if "type" in diff:
             playbook_apply(incident=incident, actor=actor)
+            team_assemble(incident=incident, actor=actor)
         _incident_changed(incident)
     return incident
 

@@ -206,18 +206,21 @@ def role_assign(*, actor, incident, user: User, role: Role,
     """Give ``user`` ``role`` on ``incident`` (with its rights); they are notified."""
     _require_team_right(actor, incident)
     note = _note(note)
+    given = incident
     with transaction.atomic():
         incident = _lock(incident)
         _refuse_if_merged(incident)
         _validate_assignment(incident=incident, user=user, role=role, department=department)
-        return _assign(actor=actor, incident=incident, user=user, role=role,
-                       department=department, note=note)
+        assignment = _assign(actor=actor, incident=incident, user=user, role=role,
+                             department=department, note=note)
+    forget_granted(given)
+    return assignment
 
 
 def role_end(*, actor, assignment: RoleAssignment, note: str = "") -> RoleAssignment:
     """End a role (kept in the history); the person keeps what their other roles grant.
     People may step down from their own roles; the lead hands over instead."""
-    incident = assignment.incident
+    incident = given = assignment.incident
     if not (assignment.user_id == getattr(actor, "pk", None) and is_active(actor)):
         _require_team_right(actor, incident)
     note = _note(note)
@@ -229,7 +232,9 @@ def role_end(*, actor, assignment: RoleAssignment, note: str = "") -> RoleAssign
             raise ConflictError(_("This role already ended."))
         if assignment.role.code == LEAD:
             raise ConflictError(_("An incident always has a lead: hand the lead over instead."))
-        return _end(actor=actor, incident=incident, assignment=assignment, note=note)
+        ended = _end(actor=actor, incident=incident, assignment=assignment, note=note)
+    forget_granted(given)
+    return ended
 
 
 def lead_handover(*, actor, incident, to: User, previous: str = "deputy",
@@ -242,6 +247,7 @@ def lead_handover(*, actor, incident, to: User, previous: str = "deputy",
         raise ValidationError({"previous": [
             _("Choose whether the current lead stays on as deputy or is released.")]})
     lead_role = Role.objects.get(code=LEAD)
+    given = incident
     with transaction.atomic():
         incident = _lock(incident)
         _refuse_if_merged(incident)
@@ -266,7 +272,8 @@ def lead_handover(*, actor, incident, to: User, previous: str = "deputy",
                 ended_at__isnull=True).exists():
             _assign(actor=actor, incident=incident, user=old.user,
                     role=Role.objects.get(code=DEPUTY), department=None, note=note)
-        return new
+    forget_granted(given)
+    return new
 
 
 def team_assemble(*, incident, actor, opened: bool = False) -> list[RoleAssignment]:
@@ -278,8 +285,7 @@ def team_assemble(*, incident, actor, opened: bool = False) -> list[RoleAssignme
     note, by_policy = "", {"policy": True}
     if selectors.current_lead(incident=incident) is None:
         lead_role = Role.objects.get(code=LEAD)
-        lead = selectors.role_candidates(role=lead_role, duty=Duty.CRISIS_LEAD).filter(
-            on_duty=True).first() or actor
+        lead = selectors.on_duty(duty=Duty.CRISIS_LEAD).first() or actor
         added.append(_assign(actor=actor, incident=incident, user=lead, role=lead_role,
                              department=None, note=note, extra=by_policy))
     if opened and not RoleAssignment.objects.filter(

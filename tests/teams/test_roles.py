@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from crisis.choices import Confidentiality, TimelineKind
 from crisis.errors import ConflictError
 from crisis.models import Incident, IncidentType, LiveEvent, TimelineEntry
-from crisis.permissions import ADD_INCIDENT, can_manage_team
+from crisis.permissions import can_manage_team
 from crisis.selectors import incident_list, incident_visible, may_view
 from crisis.services import incident_create, incident_escalate
 from teams.choices import Capability, DepartmentKind, Duty, NotificationKind
@@ -28,7 +28,7 @@ from teams.models import (
 )
 from teams.selectors import current_lead, team_for, today
 from teams.services import lead_handover, role_assign, role_end, role_rights_changed
-from tests.conftest import grant, join
+from tests.conftest import join
 from tests.crisis.factories import IncidentFactory
 from tests.teams.factories import DepartmentFactory, UserFactory
 
@@ -399,23 +399,22 @@ def test_a_team_member_without_the_team_right_may_not_change_the_team(lead, bob,
     assert snapshot(incident) == before
 
 
-def test_a_person_may_step_down_from_their_own_role(boss, alice, incident):
-    role_assign(actor=boss, incident=incident, user=alice, role=role("lead"))
+def test_a_person_may_step_down_from_their_own_role(boss, alice, bob, incident):
+    # Observer grants no team right: stepping down is allowed because the role is hers.
     observer = role_assign(actor=boss, incident=incident, user=alice, role=role("observer"))
-    bob_scribe = role_assign(actor=boss, incident=incident,
-                             user=UserFactory(username="bob"), role=role("scribe"))
-    # The lead role aside, alice has no team right through observer: use a plain member.
-    carol = UserFactory(username="carol")
-    carol_observer = role_assign(actor=boss, incident=incident, user=carol, role=role("observer"))
+    scribe = role_assign(actor=boss, incident=incident, user=alice, role=role("scribe"))
+    bob_scribe = role_assign(actor=boss, incident=incident, user=bob, role=role("scribe"))
+    assert not can_manage_team(fresh(alice), Incident.objects.get(pk=incident.pk))
 
-    ended = role_end(actor=fresh(carol), assignment=carol_observer)
+    ended = role_end(actor=fresh(alice), assignment=observer)
 
-    assert ended.ended_by == carol
-    assert held(carol, incident) == set()
-    with pytest.raises(PermissionDenied):  # but not from someone else's
-        role_end(actor=fresh(carol), assignment=bob_scribe)
+    assert ended.ended_by == alice
+    assert RoleAssignment.objects.get(pk=observer.pk).ended_at is not None
+    assert held(alice, incident) == SHIPPED_RIGHTS["scribe"]
+    with pytest.raises(PermissionDenied):  # but not someone else from theirs
+        role_end(actor=fresh(alice), assignment=bob_scribe)
     assert RoleAssignment.objects.get(pk=bob_scribe.pk).is_active
-    assert RoleAssignment.objects.get(pk=observer.pk).is_active
+    assert RoleAssignment.objects.get(pk=scribe.pk).is_active
 
 
 def test_an_inactive_person_may_not_step_down_on_their_own(boss, alice, incident):
@@ -824,6 +823,37 @@ def test_rights_always_match_the_active_roles(db, steps):
         pass
 
 
+def _team(incident) -> dict:
+    """Each person's active roles on ``incident``, as (role code, department) pairs."""
+    team: dict = {}
+    for user_id, code, department_id in RoleAssignment.objects.filter(
+            incident=incident, ended_at__isnull=True).values_list(
+            "user_id", "role__code", "department_id"):
+        team.setdefault(user_id, set()).add((code, department_id))
+    return team
+
+
+def _handover_as_specified(actor, incident, to, previous):
+    """Hand over, then check the team against what the hand-over promises: ``to`` leads
+    and is no longer deputy, the old lead is deputy or released (other roles stay), nobody
+    else changes. Handing over to the current lead is the one conflict."""
+    before = _team(incident)
+    old = current_lead(incident=incident)
+    if old is not None and old.user_id == to.pk:
+        with pytest.raises(ConflictError):
+            lead_handover(actor=actor, incident=incident, to=to, previous=previous)
+        assert _team(incident) == before
+        return
+    lead_handover(actor=actor, incident=incident, to=to, previous=previous)
+    expected = {user_id: set(roles) for user_id, roles in before.items()}
+    expected[to.pk] = expected.get(to.pk, set()) - {("deputy", None)} | {("lead", None)}
+    if old is not None:
+        expected[old.user_id].discard(("lead", None))
+        if previous == "deputy":
+            expected[old.user_id].add(("deputy", None))
+    assert _team(incident) == {user_id: roles for user_id, roles in expected.items() if roles}
+
+
 def _run_steps(steps):
     actor = UserFactory(is_superuser=True)
     users = [UserFactory() for _ in range(4)]
@@ -854,7 +884,7 @@ def _run_steps(steps):
                     role_end(actor=actor, assignment=active[step[2] % len(active)])
             else:
                 _, _, user, previous = step
-                lead_handover(actor=actor, incident=incident, to=users[user], previous=previous)
+                _handover_as_specified(actor, incident, users[user], previous)
         except (ConflictError, ValidationError):
             pass
 
