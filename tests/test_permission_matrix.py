@@ -594,6 +594,7 @@ def test_every_route_is_in_the_table():
     assert not named - set(routes), f"rows for routes that do not exist: {named - set(routes)}"
 
 
+@pytest.mark.django_db  # ordered with the db tests, before transactional ones empty the tables
 def test_the_table_expects_what_the_issue_says(world):
     """Spot checks of the derived expectations, so a wrong rights table cannot make the
     app and the matrix agree on nonsense."""

@@ -23,7 +23,7 @@ PRODUCTION_ENV = {
 def manage(*args: str, env: dict) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=300)
 
 
 @pytest.mark.django_db
@@ -89,9 +89,17 @@ def test_demo_data_creates_every_persona_once():
     call_command("seed_demo", "--force", stdout=out)
 
     usernames = set(User.objects.values_list("username", flat=True))
-    assert usernames == {"lead", "comms", "legal", "exec", "analyst", "support", "outsider",
-                         "admin"}
+    assert usernames == {"lead", "comms", "legal", "exec", "analyst", "support", "auditor",
+                         "outsider", "admin"}
     assert Incident.objects.count() == 4
+    # One incident per confidentiality: the personas see different lists.
+    from crisis.selectors import incident_list
+
+    def visible(username):
+        return incident_list(user=User.objects.get(username=username)).count()
+
+    assert (visible("outsider"), visible("exec"), visible("legal"), visible("admin")) \
+        == (2, 3, 3, 4)
     assert User.objects.get(username="lead").check_password("crisisdesk-demo")
     assert User.objects.get(username="lead").has_perm("crisis.add_incident")
     assert not User.objects.get(username="outsider").has_perm("crisis.add_incident")
