@@ -131,6 +131,42 @@ def measure(name: str, action: Callable[[], object], *, repeat: int, warmup: int
                   sql=[q["sql"] for q in captured.captured_queries])
 
 
+def measure_ab(name: str, action: Callable[[], object], switch: Callable[[bool], None], *,
+               repeat: int, warmup: int = 3, budget_s: float | None = None,
+               min_repeat: int = 20) -> tuple[Sample, Sample]:
+    """Like ``measure``, for A (``switch(False)``) and B (``switch(True)``) interleaved run
+    by run (ABBA…), so a busy machine slows both alike. Ends with A switched on."""
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    captured, responses = {}, {}
+    for state in (False, True):
+        switch(state)
+        for _ in range(warmup):
+            action()
+        reset_queries()
+        with CaptureQueriesContext(connection) as captured[state]:
+            responses[state] = action()
+    timings: dict[bool, list[float]] = {False: [], True: []}
+    spent = 0.0
+    for i in range(repeat):
+        for state in (False, True) if i % 2 == 0 else (True, False):
+            switch(state)
+            started = time.perf_counter()
+            action()
+            elapsed = time.perf_counter() - started
+            timings[state].append(elapsed * 1000)
+            spent += elapsed
+        if budget_s is not None and i + 1 >= min_repeat and spent > budget_s:
+            break
+    switch(False)
+    return tuple(Sample(name=name, timings_ms=timings[state],
+                        queries=len(captured[state].captured_queries),
+                        status=getattr(responses[state], "status_code", None),
+                        sql=[q["sql"] for q in captured[state].captured_queries])
+                 for state in (False, True))
+
+
 def explain(sample: Sample, *, min_ms: float = 1.0, max_lines: int = 8,
             match: str = "") -> list[str]:
     """EXPLAIN ANALYZE each of the sample's queries (PostgreSQL); lines for those slower

@@ -36,6 +36,7 @@ from bench.harness import (
     ensure_database,
     explain,
     measure,
+    measure_ab,
     use_bench_database,
 )
 
@@ -44,6 +45,12 @@ SEED = 20261124
 SEARCH = {"q": "recall"}
 FILTER = {"severity": "critical", "status": "active"}
 READER, FEW, AUDITOR = "bench-vis-reader", "bench-vis-few", "bench-vis-auditor"
+EXPERIMENTS = {
+    "jit-off": "SET jit = off on the connection",
+    "permission-id": "the visibility subquery filters on the view permission's id instead "
+                     "of joining auth_permission and django_content_type",
+    "both": "jit-off and permission-id",
+}
 OTHER_ROLES = ["deputy", "spokesperson", "legal_reviewer", "communications_officer",
                "scribe", "executive_sponsor", "observer"]
 
@@ -79,12 +86,10 @@ def main(argv: list[str]) -> None:
                         help="EXPLAIN (ANALYZE, BUFFERS) the incident queries (PostgreSQL)")
     parser.add_argument("--drop", action="store_true",
                         help="drop the PostgreSQL benchmark database afterwards")
-    parser.add_argument("--jit-off", action="store_true",
-                        help="experiment: SET jit = off on the benchmark's connection")
-    parser.add_argument("--permission-id", action="store_true",
-                        help="experiment: the visibility subquery filters on the view "
-                             "permission's id instead of joining auth_permission and "
-                             "django_content_type (patched in this process only)")
+    parser.add_argument("--ab", choices=sorted(EXPERIMENTS),
+                        help="A/B, interleaved request by request: the app as it is vs a "
+                             "change tried in this process only (" + "; ".join(
+                                 f"{k}: {v}" for k, v in EXPERIMENTS.items()) + ")")
     args = parser.parse_args(argv)
     if not 0 < args.few <= args.sees <= args.incidents:
         parser.error("need 0 < --few <= --sees <= --incidents")
@@ -95,7 +100,7 @@ def main(argv: list[str]) -> None:
 
     django.setup()
     disable_api_throttling()
-    experiments = _experiments(jit_off=args.jit_off, permission_id=args.permission_id)
+    toggle = _experiment(args.ab) if args.ab else None
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -113,7 +118,8 @@ def main(argv: list[str]) -> None:
     print(f"database: {connection.vendor} {url.split('@')[-1]}"
           f"{' (created)' if created else ''}   incidents: {plan.incidents} "
           f"({grants.confidential:.0%} confidential, the rest restricted)"
-          + (f"   EXPERIMENT: {', '.join(experiments)}" if experiments else ""))
+          + (f"\nA/B: every request alternates the app as it is (A) and {args.ab} (B): "
+             f"{EXPERIMENTS[args.ab]}" if args.ab else ""))
     print(f"seed: desk {'seeded' if desk_fresh else 'reused'} in {desk_s:.1f} s, roles and "
           f"rights {'seeded' if grant_fresh else 'reused'} in {grant_s:.1f} s: "
           f"{rows['assignments']:,} role assignments, {rows['rights']:,} object permissions")
@@ -167,13 +173,24 @@ def main(argv: list[str]) -> None:
             print(f"note: {path} {params} answered {probe.status_code}: measured as it is")
         elif path == api:
             counts[key] = probe.json()["count"]
-        sample = measure(label, lambda c=client, p=path, q=params: c.get(p, q),
-                         repeat=args.repeat, budget_s=args.budget)
-        samples[key] = sample
-        print(sample.row(TARGET_MS if targeted else None), flush=True)
-        if args.explain:
-            for line in explain(sample, min_ms=0.0, max_lines=40, match="crisis_incident"):
-                print(line)
+        action = lambda c=client, p=path, q=params: c.get(p, q)  # noqa: E731
+        if toggle is None:
+            measured = [(key, measure(label, action, repeat=args.repeat,
+                                      budget_s=args.budget))]
+        else:
+            a, b = measure_ab(label, action, toggle, repeat=args.repeat, budget_s=args.budget)
+            b.name = f"  B: {args.ab}"
+            measured = [(key, a), (f"{key} B", b)]
+        for sample_key, sample in measured:
+            samples[sample_key] = sample
+            print(sample.row(TARGET_MS if targeted else None), flush=True)
+            if args.explain:
+                if toggle is not None:
+                    toggle(sample_key.endswith(" B"))
+                for line in explain(sample, min_ms=0.0, max_lines=40, match="crisis_incident"):
+                    print(line)
+        if toggle is not None:
+            toggle(False)
 
     print()
     print("API counts: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
@@ -181,6 +198,14 @@ def main(argv: list[str]) -> None:
     _compare(samples, "few_api_q", "api_q", f"API q=recall, sees {few} vs {many}")
     _compare(samples, "few_page", "page", f"page /incidents/, sees {few} vs {many}")
     _compare(samples, "all_api", "api", f"API page 1, view_every vs sees {many}")
+    if toggle is not None:
+        print(f"A/B {args.ab}: p50 A -> B (p95 A -> B)")
+        for key, label, *_rest in requests:
+            a, b = samples.get(key), samples.get(f"{key} B")
+            if a and b:
+                print(f"  {label:<50} {a.percentile(50):6.1f} -> {b.percentile(50):6.1f} ms "
+                      f"({a.percentile(95):6.1f} -> {b.percentile(95):6.1f})   sql "
+                      f"{a.queries} -> {b.queries}")
     targeted = [samples[key] for key, *_rest, t in requests if t and key in samples]
     worst = max(targeted, key=lambda s: s.percentile(95))
     verdict = "meets" if worst.percentile(95) <= TARGET_MS else "MISSES"
@@ -202,49 +227,61 @@ def _compare(samples: dict[str, Sample], small: str, large: str, what: str) -> N
           f"vs {b.percentile(95):.1f} ms")
 
 
-def _experiments(*, jit_off: bool, permission_id: bool) -> list[str]:
-    """A/B knobs for changes the app might make; they touch this process only."""
-    done = []
-    if jit_off:
-        from django.db.backends.signals import connection_created
+def _experiment(name: str):
+    """A switch ``on(bool)`` for one of ``EXPERIMENTS``; it touches this process only."""
+    from django.db import connection
 
-        def no_jit(sender, connection, **kwargs):
+    switches = []
+    if name in ("jit-off", "both"):
+        def jit(on: bool) -> None:
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
-                    cursor.execute("SET jit = off")
+                    cursor.execute("SET jit = off" if on else "SET jit = DEFAULT")
 
-        connection_created.connect(no_jit, weak=False)
-        done.append("jit = off")
-    if permission_id:
-        from django.contrib.auth.models import Permission
-        from django.db.models import Exists, OuterRef, Q
-
+        switches.append(jit)
+    if name in ("permission-id", "both"):
         from crisis import selectors
-        from crisis.choices import Confidentiality
-        from crisis.permissions import VIEW, VIEW_EVERY, VIEW_RESTRICTED, codename, is_active
-        from teams.models import IncidentUserObjectPermission
 
-        view_pk: list[int] = []
+        original, patched = selectors.visibility_filter, _visibility_by_permission_id()
 
-        def visibility_filter(user):
-            # crisis.selectors.visibility_filter with the permission's pk (looked up once)
-            if not is_active(user):
-                return None
-            if user.is_superuser or user.has_perm(VIEW_EVERY):
-                return Q()
-            if not view_pk:
-                view_pk.append(Permission.objects.get(content_type__app_label="crisis",
-                                                      codename=codename(VIEW)).pk)
-            on_team = Exists(IncidentUserObjectPermission.objects.filter(
-                content_object=OuterRef("pk"), user=user, permission_id=view_pk[0]))
-            visible = Q(confidentiality=Confidentiality.INTERNAL) | Q(on_team)
-            if user.has_perm(VIEW_RESTRICTED):
-                visible |= Q(confidentiality=Confidentiality.RESTRICTED)
-            return visible
+        def permission_id(on: bool) -> None:
+            selectors.visibility_filter = patched if on else original
 
-        selectors.visibility_filter = visibility_filter
-        done.append("permission id in the subquery")
-    return done
+        switches.append(permission_id)
+
+    def switch(on: bool) -> None:
+        for each in switches:
+            each(on)
+
+    return switch
+
+
+def _visibility_by_permission_id():
+    """``crisis.selectors.visibility_filter`` with the view permission's pk, looked up once,
+    instead of joining auth_permission and django_content_type in every subquery."""
+    from django.contrib.auth.models import Permission
+    from django.db.models import Exists, OuterRef, Q
+
+    from crisis.choices import Confidentiality
+    from crisis.permissions import VIEW, VIEW_EVERY, VIEW_RESTRICTED, codename, is_active
+    from teams.models import IncidentUserObjectPermission
+
+    view_pk = Permission.objects.get(content_type__app_label="crisis",
+                                     codename=codename(VIEW)).pk
+
+    def visibility_filter(user):
+        if not is_active(user):
+            return None
+        if user.is_superuser or user.has_perm(VIEW_EVERY):
+            return Q()
+        on_team = Exists(IncidentUserObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), user=user, permission_id=view_pk))
+        visible = Q(confidentiality=Confidentiality.INTERNAL) | Q(on_team)
+        if user.has_perm(VIEW_RESTRICTED):
+            visible |= Q(confidentiality=Confidentiality.RESTRICTED)
+        return visible
+
+    return visibility_filter
 
 
 # --- seeding ------------------------------------------------------------------------------
@@ -333,8 +370,12 @@ def seed_grants(grants: Grants) -> tuple[float, bool, dict[str, int]]:
                                          permission_id=permission)
             for (user_pk, pk), permissions in held.items() for permission in sorted(permissions)))
     if connection.vendor == "postgresql":
+        # The confidentiality UPDATE left a dead version of every incident: vacuum them
+        # (as autovacuum would, soon) so the first runs do not walk them, then fresh stats.
+        tables = [Incident, RoleAssignment, IncidentUserObjectPermission]
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM (ANALYZE) " + ", ".join(
+                connection.ops.quote_name(m._meta.db_table) for m in tables))
     return time.perf_counter() - started, True, counts
 
 
