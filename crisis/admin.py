@@ -125,7 +125,7 @@ class TaskCommentAdmin(ReadOnlyAdmin):
 
 @admin.register(LiveEvent)
 class LiveEventAdmin(ReadOnlyAdmin):
-    list_display = ("pk", "type", "incident", "created_at")
+    list_display = ("incident", "seq", "type", "created_at")
     list_filter = ("type",)
     search_fields = ("type", "incident__title")
     list_select_related = ("incident",)

@@ -1,6 +1,10 @@
 """Websocket consumers only carry messages: authenticate, join groups, re-check, forward."""
 
+import asyncio
+import hashlib
 import json
+import random
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -9,6 +13,14 @@ from . import live, selectors
 
 MAX_FRAME_BYTES = 4096
 CLOSE_NOT_ALLOWED = 4403
+# A client that missed more than this many events reloads its panels instead.
+RESYNC_LIMIT = 500
+# Viewers already in the room answer a newcomer at a random moment within this many
+# seconds, so a room of hundreds does not answer all at once.
+PRESENCE_REPLY_SPREAD = 2.0
+# The client beats every 10 s and forgets a viewer not heard from for 25 s; a beat is
+# passed on at most once a second per socket, whatever a client sends.
+PRESENCE_BEAT_MIN_INTERVAL = 1.0
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -27,10 +39,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for group in groups:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
+        await self.connected()
+
+    async def connected(self):
+        """Runs once the socket is accepted: send the first frames."""
 
     async def disconnect(self, code):
         for group in getattr(self, "live_groups", []):
             await self.channel_layer.group_discard(group, self.channel_name)
+        self.live_groups = []
 
     async def allowed_groups(self, user) -> list[str] | None:
         raise NotImplementedError
@@ -52,12 +69,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.receive_json(content)
 
+    def client_frames(self) -> dict:
+        """The frame types a client may send, each with its handler."""
+        return {"ping": self.on_ping}
+
     async def receive_json(self, content, **kwargs):
-        if content.get("type") == "ping":
-            await self.send_json({"type": "pong"})
+        handlers = self.client_frames()
+        handler = handlers.get(content.get("type"))
+        if handler is None:
+            await self.send_error("type", f"Unknown frame type {content.get('type')!r}; "
+                                          f"expected one of: {', '.join(handlers)}.")
             return
-        await self.send_error("type", f"Unknown frame type {content.get('type')!r}; "
-                                      "expected one of: ping.")
+        await handler(content)
+
+    async def on_ping(self, content):
+        await self.send_json({"type": "pong"})
 
     async def send_error(self, field: str, message: str):
         await self.send_json({"type": "error", "error": {"field": field, "message": message}})
@@ -67,21 +93,38 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         frame = message["frame"]
         if getattr(self, "access_lost", False):
             return  # events already on their way when access ended
-        if await self.may_view(frame["incident"]):
-            await self.send_json(frame)
-        else:
+        if not self.may_still_view(frame) and not await self.may_view(frame["incident"]):
             await self.lost_access(frame["incident"])
+            return
+        await self.send_json(frame)
+
+    def may_still_view(self, frame: dict) -> bool:
+        """True when this frame cannot have changed who may view its incident."""
+        return False
+
+    async def access_changed(self, message):
+        """The user's global rights changed (crisis.live.access_changed)."""
+
+    async def user_frame(self, message):
+        """A frame for the user's notification stream (crisis.live.tell_user)."""
 
     async def lost_access(self, incident_id: int):
         """The user may no longer view an incident whose event arrived: drop the event."""
 
     @database_sync_to_async
     def may_view(self, incident_id: int) -> bool:
+        return selectors.incident_visible(user=self.fresh_user(), incident_id=incident_id)
+
+    def fresh_user(self):
+        """The signed-in user with capabilities read again: they may have changed since the
+        socket opened. Call from sync code (database_sync_to_async)."""
         user = self.scope["user"]
-        # Capabilities may have changed since the socket opened; read them again.
+        user.pk  # noqa: B018 -- evaluates channels' lazy user, whose caches live on the real one
+        user = getattr(user, "_wrapped", user)
         for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
             user.__dict__.pop(cache, None)
-        return selectors.incident_visible(user=user, incident_id=incident_id)
+        user.refresh_from_db(fields=["is_active", "is_superuser"])
+        return user
 
 
 class IncidentListConsumer(LiveConsumer):
@@ -92,17 +135,134 @@ class IncidentListConsumer(LiveConsumer):
 
 
 class IncidentConsumer(LiveConsumer):
-    """/ws/incidents/<id>/: every event of one incident; 4403 when it may not be viewed."""
+    """/ws/incidents/<id>/: every event of one incident, in ``seq`` order, and who is here.
+
+    Access is checked on connect and again whenever an event could change it (the
+    incident's confidentiality, a role of this user); a socket that lost it is closed
+    with 4403 and receives nothing further.
+    """
 
     async def allowed_groups(self, user):
-        incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
-        if not await self.may_view(incident_id):
+        self.incident_id = self.scope["url_route"]["kwargs"]["incident_id"]
+        if not await self.may_view(self.incident_id):
             return None
-        return [live.incident_group(incident_id)]
+        self.confidentiality = await self.current_confidentiality()
+        # The user's own group tells of changes to their capabilities (access_changed).
+        return [live.incident_group(self.incident_id), live.user_group(user.pk)]
+
+    def client_frames(self) -> dict:
+        return {"ping": self.on_ping, "resync": self.on_resync,
+                "presence.beat": self.on_presence_beat}
+
+    # --- access ----------------------------------------------------------------------------
+    def may_still_view(self, frame: dict) -> bool:
+        data = frame.get("data") or {}
+        if frame["type"] == "incident.updated":
+            unchanged = data.get("confidentiality") == self.confidentiality
+            self.confidentiality = data.get("confidentiality", self.confidentiality)
+            return unchanged
+        if frame["type"] == "team.changed":
+            return data.get("user") != self.scope["user"].pk
+        return True
+
+    async def access_changed(self, message):
+        if not getattr(self, "access_lost", False) and not await self.may_view(self.incident_id):
+            await self.lost_access(self.incident_id)
+
+    @database_sync_to_async
+    def current_confidentiality(self) -> str:
+        from .models import Incident
+
+        return Incident.objects.values_list("confidentiality", flat=True).get(
+            pk=self.incident_id)
 
     async def lost_access(self, incident_id: int):
         """Confidentiality went up or the user's role ended: nothing more reaches them."""
         self.access_lost = True
         await self.disconnect(CLOSE_NOT_ALLOWED)
-        self.live_groups = []
         await self.close(code=CLOSE_NOT_ALLOWED)
+
+    # --- catching up -----------------------------------------------------------------------
+    async def on_resync(self, content):
+        """``{"type": "resync", "after": <last seq seen>}``: replay what was missed."""
+        after = content.get("after")
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            await self.send_error("after", "after must be the last seq you saw: "
+                                           "a whole number, 0 or more.")
+            return
+        frames, latest = await self.events_after(after)
+        if frames is None:
+            await self.send_json({"type": "resync.reload", "seq": latest})
+            return
+        for frame in frames:
+            await self.send_json(frame)
+        await self.send_json({"type": "resync.done", "seq": latest})
+
+    @database_sync_to_async
+    def events_after(self, after: int) -> tuple[list[dict] | None, int]:
+        events = selectors.live_events_after(incident_id=self.incident_id, after=after,
+                                             limit=RESYNC_LIMIT + 1)
+        latest = live.last_seq(self.incident_id)
+        if len(events) > RESYNC_LIMIT:
+            return None, latest
+        return [event.as_frame() for event in events], max([latest, after] +
+                                                           [e.seq for e in events])
+
+    # --- presence --------------------------------------------------------------------------
+    # Who is viewing is not stored: each socket announces itself to the room on connect,
+    # every open socket answers the newcomer, beats keep it alive, and a goodbye (or
+    # silence) removes it. The frames carry no seq: they are not part of the event log.
+    async def connected(self):
+        user = self.scope["user"]
+        self.viewer = {
+            "key": hashlib.blake2s(self.channel_name.encode(), digest_size=6).hexdigest(),
+            "user": user.pk,
+            "name": str(user),
+        }
+        self.last_beat = 0.0
+        self.replies: set[asyncio.Task] = set()
+        await self.send_json({"type": "presence.you", "viewer": self.viewer})
+        await self.channel_layer.group_send(
+            live.incident_group(self.incident_id),
+            {"type": "presence.joined", "viewer": self.viewer, "reply_to": self.channel_name},
+        )
+
+    async def disconnect(self, code):
+        viewer = getattr(self, "viewer", None)
+        for reply in getattr(self, "replies", ()):
+            reply.cancel()
+        if viewer and getattr(self, "live_groups", None):
+            await self.channel_layer.group_send(live.incident_group(self.incident_id),
+                                                {"type": "presence.left", "viewer": viewer})
+        await super().disconnect(code)
+
+    async def on_presence_beat(self, content):
+        now = time.monotonic()
+        if now - self.last_beat < PRESENCE_BEAT_MIN_INTERVAL:
+            return
+        self.last_beat = now
+        await self.channel_layer.group_send(live.incident_group(self.incident_id),
+                                            {"type": "presence.here", "viewer": self.viewer})
+
+    async def presence_joined(self, message):
+        if message["viewer"]["key"] == self.viewer["key"] or getattr(self, "access_lost", False):
+            return
+        await self.send_json({"type": "presence.here", "viewer": message["viewer"]})
+        reply = asyncio.ensure_future(self.introduce_to(message["reply_to"]))
+        self.replies.add(reply)
+        reply.add_done_callback(self.replies.discard)
+
+    async def introduce_to(self, channel: str):
+        await asyncio.sleep(random.uniform(0, PRESENCE_REPLY_SPREAD))  # noqa: S311 (timing only)
+        await self.channel_layer.send(channel,
+                                      {"type": "presence.here", "viewer": self.viewer})
+
+    async def presence_here(self, message):
+        if message["viewer"]["key"] != self.viewer["key"] and not getattr(self, "access_lost",
+                                                                           False):
+            await self.send_json({"type": "presence.here", "viewer": message["viewer"]})
+
+    async def presence_left(self, message):
+        if message["viewer"]["key"] != self.viewer["key"] and not getattr(self, "access_lost",
+                                                                           False):
+            await self.send_json({"type": "presence.left", "viewer": message["viewer"]})

@@ -324,22 +324,28 @@ class TaskComment(models.Model):
 class LiveEvent(models.Model):
     """One event of an incident's live stream, written in the transaction of its change.
 
-    Its primary key is the ``seq`` clients see: increasing in commit order per incident,
-    so a client that reconnects can ask for everything after the last one it saw.
+    ``seq`` counts an incident's events 1, 2, 3... without gaps, in commit order (the
+    writer holds the incident's row lock until commit), so a client that reconnects asks
+    for everything after the last ``seq`` it saw and knows when it missed one.
     """
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="live_events")
+    seq = models.PositiveBigIntegerField()
     type = models.CharField(max_length=64)
     data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["pk"]
+        ordering = ["incident", "seq"]
         verbose_name = _("live event")
         verbose_name_plural = _("live events")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "seq"], name="live_event_seq_once"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.type} #{self.pk}"
+        return f"{self.type} #{self.seq}"
 
     def as_frame(self) -> dict:
-        return {"type": self.type, "incident": self.incident_id, "data": self.data, "seq": self.pk}
+        return {"type": self.type, "incident": self.incident_id, "data": self.data,
+                "seq": self.seq}

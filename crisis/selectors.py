@@ -11,6 +11,7 @@ from .models import (
     ChecklistItem,
     Incident,
     IncidentType,
+    LiveEvent,
     Task,
     TaskComment,
     TimelineEntry,
@@ -189,3 +190,9 @@ def incident_clocks(*, incident: Incident) -> dict:
     )
     return {"detected_at": incident.detected_at, "last_statement_at": last_statement,
             "next_task": next_task}
+
+
+def live_events_after(*, incident_id: int, after: int, limit: int) -> list[LiveEvent]:
+    """An incident's events after ``seq`` ``after``, oldest first (the caller may view it)."""
+    return list(LiveEvent.objects.filter(incident_id=incident_id, seq__gt=after)
+                .order_by("seq")[:limit])

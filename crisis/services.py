@@ -5,6 +5,7 @@ Every state change: (1) checks permission, (2) validates against the locked row,
 broadcasts a live event and enqueues side effects.
 """
 
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -132,7 +133,8 @@ def _refuse_if_closed(incident: Incident) -> None:
 def incident_frame(incident: Incident) -> dict:
     return {"id": incident.pk, "reference": incident.reference, "title": incident.title,
             "status": incident.status, "severity": incident.severity,
-            "warning_level": incident.warning_level, "is_drill": incident.is_drill}
+            "warning_level": incident.warning_level, "is_drill": incident.is_drill,
+            "confidentiality": incident.confidentiality}
 
 
 def _incident_changed(incident: Incident) -> None:
@@ -340,8 +342,8 @@ def incident_escalate(
                    or incident.warning_level == WarningLevel.RED):
             notify(recipients=team_selectors.escalation_recipients(incident=incident),
                    kind=NotificationKind.INCIDENT_ESCALATED,
-                   title=_("%(ref)s escalated: %(title)s") % {"ref": incident.reference,
-                                                             "title": incident.title},
+                   title=lambda: _("%(ref)s escalated: %(title)s")
+                   % {"ref": incident.reference, "title": incident.title},
                    dedupe_key=f"escalated:{entry.pk}", incident=incident)
         _incident_changed(incident)
     return incident
@@ -417,9 +419,49 @@ def timeline_add(*, actor, incident: Incident, kind: str, body: str,
                                               "incident.")]})
     _refuse_if_merged(incident)
     with transaction.atomic():
-        return record(incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
-                      actor=actor, body=body, corrects=corrects,
-                      data={"as": kind.value} if corrects else {})
+        entry = record(incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
+                       actor=actor, body=body, corrects=corrects,
+                       data={"as": kind.value} if corrects else {})
+        _notify_mentioned(entry, already=corrects.body if corrects else "")
+    return entry
+
+
+MENTION = re.compile(r"(?<![\w.+@-])@([\w.@+-]{1,150})")
+MAX_MENTIONS = 20
+
+
+def mentioned_usernames(text: str) -> set[str]:
+    """``@sofia`` and ``@j.doe`` in a note (a trailing full stop ends the sentence)."""
+    names = set()
+    for match in MENTION.finditer(text or ""):
+        name = match.group(1)
+        names.update({name, name.rstrip(".-")})
+    return {name for name in names if name}
+
+
+def _notify_mentioned(entry: TimelineEntry, *, already: str = "") -> None:
+    """Tell the people named with ``@username`` in an authored entry (once per entry and
+    person; never the author; only people who may view the incident, which notify()
+    checks). A correction tells only those the corrected entry did not already name."""
+    names = mentioned_usernames(entry.body) - mentioned_usernames(already)
+    if not names:
+        return
+    from teams.models import User
+
+    people = (User.objects.filter(username__in=names, is_active=True)
+              .exclude(pk=entry.actor_id).order_by("pk")[:MAX_MENTIONS])
+    if not people:
+        return
+    incident, author = entry.incident, entry.actor
+    excerpt = " ".join(entry.body.split())
+    excerpt = excerpt if len(excerpt) <= 120 else excerpt[:119] + "…"
+
+    def title() -> str:
+        return _("%(author)s mentioned you on %(ref)s: %(text)s") % {
+            "author": author, "ref": incident.reference, "text": excerpt}
+
+    notify(recipients=people, kind=NotificationKind.MENTION, title=title,
+           dedupe_key=f"mention:{entry.pk}", incident=incident)
 
 
 def timeline_entry_pin(*, actor, entry: TimelineEntry, pinned: bool) -> TimelineEntry:
@@ -468,7 +510,7 @@ def playbook_apply(*, incident: Incident, actor) -> list[Task]:
            body=_("%(n)d task(s) added from the playbook.") % {"n": len(tasks)},
            data={"added": [task.pk for task in tasks],
                   "titles": [task.title for task in tasks]})
-    live.emit(incident=incident, type="tasks.changed", data={"added": [t.pk for t in tasks]})
+    live.emit(incident=incident, type="task.changed", data={"added": [t.pk for t in tasks]})
     return tasks
 
 
@@ -496,7 +538,7 @@ def task_create(*, actor, incident: Incident, title: str, description: str = "",
         record(incident=incident, kind=TimelineKind.TASK, actor=actor,
                body=_("Task added: %(title)s") % {"title": task.title},
                data={"task": task.pk, "added": [task.pk]})
-        live.emit(incident=incident, type="tasks.changed", data={"added": [task.pk]})
+        live.emit(incident=incident, type="task.changed", data={"added": [task.pk]})
         if owner is not None and owner != actor:
             _notify_task_owner(task, NotificationKind.TASK_ASSIGNED)
     return task
@@ -518,7 +560,7 @@ def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task
         record(incident=task.incident, kind=TimelineKind.TASK, actor=actor, body=reason,
                data={"task": task.pk, "title": task.title, "from": current.value,
                       "to": target.value})
-        live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
+        live.emit(incident=task.incident, type="task.changed", data={"updated": [task.pk]})
     return task
 
 
@@ -536,7 +578,7 @@ def task_assign(*, actor, task: Task, owner) -> Task:
         record(incident=task.incident, kind=TimelineKind.TASK, actor=actor,
                data={"task": task.pk, "title": task.title,
                       "owner": str(owner) if owner else None})
-        live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
+        live.emit(incident=task.incident, type="task.changed", data={"updated": [task.pk]})
         if owner is not None and owner != actor:
             _notify_task_owner(task, NotificationKind.TASK_ASSIGNED)
     return task
@@ -549,7 +591,7 @@ def checklist_item_set(*, actor, item: ChecklistItem, done: bool) -> ChecklistIt
         _refuse_if_closed(task.incident)
         ChecklistItem.objects.filter(pk=item.pk).update(done=done)
         item.done = done
-        live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
+        live.emit(incident=task.incident, type="task.changed", data={"updated": [task.pk]})
     return item
 
 
@@ -563,7 +605,7 @@ def task_comment_add(*, actor, task: Task, body: str) -> TaskComment:
                                         % {"n": MAX_TEXT_LENGTH}]})
     with transaction.atomic():
         comment = TaskComment.objects.create(task=task, author=actor, body=body)
-        live.emit(incident=task.incident, type="tasks.changed", data={"updated": [task.pk]})
+        live.emit(incident=task.incident, type="task.changed", data={"updated": [task.pk]})
     return comment
 
 
@@ -578,10 +620,12 @@ def task_mark_overdue_notified(*, task: Task) -> bool:
 
 
 def _notify_task_owner(task: Task, kind: str) -> None:
-    titles = {
-        NotificationKind.TASK_ASSIGNED: _("Task for you on %(ref)s: %(title)s"),
-        NotificationKind.TASK_OVERDUE: _("Overdue on %(ref)s: %(title)s"),
-    }
-    notify(recipients=[task.owner], kind=kind,
-           title=titles[kind] % {"ref": task.incident.reference, "title": task.title},
+    def title() -> str:  # in each recipient's language
+        template = {
+            NotificationKind.TASK_ASSIGNED: _("Task for you on %(ref)s: %(title)s"),
+            NotificationKind.TASK_OVERDUE: _("Overdue on %(ref)s: %(title)s"),
+        }[kind]
+        return template % {"ref": task.incident.reference, "title": task.title}
+
+    notify(recipients=[task.owner], kind=kind, title=title,
            dedupe_key=f"{kind}:{task.pk}:{task.owner_id}", incident=task.incident)

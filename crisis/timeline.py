@@ -12,6 +12,6 @@ def record(*, incident: Incident, kind: str, actor, body: str = "", data: dict |
     """Append an entry; call inside the transaction of the change it records."""
     entry = TimelineEntry.objects.create(incident=incident, kind=kind, actor=actor, body=body,
                                          data=data or {}, corrects=corrects)
-    live.emit(incident=incident, type="timeline.entry",
+    live.emit(incident=incident, type="timeline.appended",
               data={"id": entry.pk, "kind": kind, "pinned": entry.pinned})
     return entry

@@ -6,7 +6,13 @@ from rest_framework.routers import DefaultRouter
 
 from reports import views as report_views
 from teams import views as team_views
-from teams.api import DepartmentViewSet, DutyShiftViewSet, RoleViewSet, TeamViewSet
+from teams.api import (
+    DepartmentViewSet,
+    DutyShiftViewSet,
+    NotificationViewSet,
+    RoleViewSet,
+    TeamViewSet,
+)
 
 from . import views
 from .api import (
@@ -29,6 +35,7 @@ router.register(r"incidents/(?P<incident_pk>\d+)/team", TeamViewSet, basename="i
 router.register("roles", RoleViewSet, basename="role")
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("duty-shifts", DutyShiftViewSet, basename="duty-shift")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 incident_patterns = [
     path("", views.incident_list, name="incident-list"),
@@ -61,6 +68,10 @@ urlpatterns = [
     path("", team_views.my_work, name="home"),
     path("departments/", team_views.department_list, name="department-list"),
     path("roster/", team_views.roster, name="roster"),
+    path("notifications/", team_views.notification_list, name="notifications"),
+    path("notifications/read/", team_views.notifications_read, name="notifications-read"),
+    path("notifications/<int:pk>/", team_views.notification_open, name="notification-open"),
+    path("account/", team_views.account, name="account"),
     path("incidents/", include((incident_patterns, "crisis"))),
     path("api/", include((router.urls, "api"))),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from teams import selectors as team_selectors
 from teams.panels import team_panel_context
 
-from . import selectors, services
+from . import live, selectors, services
 from .choices import (
     TRANSITIONS,
     UNFINISHED_TASK_STATUSES,
@@ -182,11 +182,26 @@ def _checklist_context(request, incident) -> dict:
 
 
 def _room_response(request, incident, *, status=200, **extra):
-    context = {**_header_context(request, incident), **_timeline_context(request, incident),
-               **_checklist_context(request, incident), **team_panel_context(request, incident),
+    # Read before the panels: an event committed while they render is replayed, not lost.
+    seq = live.last_seq(incident.pk)
+    context = {"seq": seq, **_header_context(request, incident),
+               **_timeline_context(request, incident), **_checklist_context(request, incident),
+               **team_panel_context(request, incident),
                "composer": extra.pop("composer", None) or TimelineEntryForm(),
                "room": True, **extra}
     return render(request, "crisis/incident_detail.html", context, status=status)
+
+
+# The room's live panels by element id: its template and the context it needs. The panel's
+# root element names the events that redraw it (data-live-on); incident-room.js fetches it
+# again by this id. A later issue adds a panel here and in incident_detail.html.
+ROOM_PANELS = {
+    "room-header": ("crisis/_room_header.html", _header_context),
+    "timeline-panel": ("crisis/_timeline.html", _timeline_context),
+    "team-panel": ("teams/_team_panel.html", team_panel_context),
+    "checklist-panel": ("crisis/_checklist.html", _checklist_context),
+    "classification-panel": ("crisis/_classification.html", _header_context),
+}
 
 
 @login_required
@@ -195,17 +210,9 @@ def incident_detail(request, pk: int):
     """The incident room. htmx and room.js fetch single panels by their HX-Target."""
     incident = selectors.incident_get(user=request.user, pk=pk)
     target = request.headers.get("HX-Target") if _is_htmx(request) else None
-    if target == "room-header":
-        response = render(request, "crisis/_room_header.html",
-                          _header_context(request, incident))
-    elif target == "timeline-panel":
-        response = render(request, "crisis/_timeline.html", _timeline_context(request, incident))
-    elif target == "team-panel":
-        response = render(request, "teams/_team_panel.html",
-                          team_panel_context(request, incident))
-    elif target == "checklist-panel":
-        response = render(request, "crisis/_checklist.html",
-                          _checklist_context(request, incident))
+    if target in ROOM_PANELS:
+        template, context = ROOM_PANELS[target]
+        response = render(request, template, context(request, incident))
     else:
         response = _room_response(request, incident)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])

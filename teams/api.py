@@ -1,6 +1,7 @@
 """REST API of teams. Reads of an incident's team go through the incident selectors, so
 an incident the user may not view answers 404; writes call one service each."""
 
+import django_filters
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -14,12 +15,16 @@ from crisis.models import Incident
 from crisis.permissions import IncidentApiPermission, can_manage_team
 
 from . import selectors, services
+from .choices import NotificationKind
 from .filters import DutyShiftFilter
-from .models import DutyShift, RoleAssignment
+from .models import DutyShift, Notification, RoleAssignment
 from .serializers import (
     DepartmentSerializer,
     DutyShiftSerializer,
     LeadHandoverSerializer,
+    NotificationReadResultSerializer,
+    NotificationReadSerializer,
+    NotificationSerializer,
     RoleAssignmentSerializer,
     RoleAssignSerializer,
     RoleEndSerializer,
@@ -119,3 +124,46 @@ class DutyShiftViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return DutyShift.objects.select_related("user").order_by("starts_on", "duty", "pk")
+
+
+class NotificationFilter(django_filters.FilterSet):
+    # A choice, not a BooleanFilter: "?unread=perhaps" is a 400 naming the field, not ignored.
+    unread = django_filters.ChoiceFilter(
+        method="filter_unread", choices=[("true", "true"), ("false", "false")],
+        label=_("true: only unread ones; false: only read ones."))
+    kind = django_filters.MultipleChoiceFilter(choices=NotificationKind.choices)
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]
+
+    def filter_unread(self, queryset, name, value):
+        return queryset.filter(read_at__isnull=value == "true")
+
+
+class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                          viewsets.GenericViewSet):
+    """Your own notifications, newest first (`?unread=true` for the unread ones). Someone
+    else's answers 404. Live: the `/ws/notifications/` websocket."""
+
+    serializer_class = NotificationSerializer
+    filterset_class = NotificationFilter
+    ordering_fields = ["created_at"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return services.notification_list(user=self.request.user)
+
+    @extend_schema(summary="Mark notifications read", request=NotificationReadSerializer,
+                   responses={200: NotificationReadResultSerializer, **error_responses(400)})
+    @action(detail=False, methods=["post"])
+    def read(self, request, *args, **kwargs):
+        serializer = NotificationReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        marked = services.notifications_mark_read(
+            user=request.user, ids=None if data.get("all") else data["ids"])
+        return Response(NotificationReadResultSerializer({
+            "marked": marked,
+            "unread": services.notification_unread_count(user=request.user)}).data)

@@ -25,11 +25,61 @@ STANDING_CRISIS_CORE = (
 
 
 class NotificationKind(models.TextChoices):
+    """What a notification is about. Adding a kind: a member here (and in ``IMPORTANT``
+    when it should reach people by email with the default preference), then a
+    ``teams.services.notify()`` call in the service that causes it."""
+
     INCIDENT_CREATED = "incident_created", _("New incident")
     INCIDENT_ESCALATED = "incident_escalated", _("Incident escalated")
     TASK_ASSIGNED = "task_assigned", _("Task assigned to you")
     TASK_OVERDUE = "task_overdue", _("Task overdue")
     TEAM_ADDED = "team_added", _("Added to an incident team")
+    MENTION = "mention", _("You were mentioned")
+
+    @property
+    def is_important(self) -> bool:
+        """Emailed to people who keep the default preference ("important only")."""
+        return self in IMPORTANT_NOTIFICATIONS
+
+    @property
+    def icon(self) -> str:
+        """Tabler icon shown next to the kind (always with its label, never alone)."""
+        return NOTIFICATION_ICONS.get(self, "bell")
+
+
+# The one place that says which kinds matter enough for an email by default. Approval
+# requested from you and a red alert for your watch join this set with their issues.
+# A new incident reaches the standing crisis core, whose early word is the point.
+IMPORTANT_NOTIFICATIONS = frozenset({
+    NotificationKind.INCIDENT_CREATED,
+    NotificationKind.TASK_ASSIGNED,
+    NotificationKind.TEAM_ADDED,
+    NotificationKind.MENTION,
+    NotificationKind.INCIDENT_ESCALATED,
+})
+NOTIFICATION_ICONS = {
+    NotificationKind.INCIDENT_CREATED: "urgent",
+    NotificationKind.INCIDENT_ESCALATED: "trending-up",
+    NotificationKind.TASK_ASSIGNED: "checkbox",
+    NotificationKind.TASK_OVERDUE: "clock-exclamation",
+    NotificationKind.TEAM_ADDED: "users-plus",
+    NotificationKind.MENTION: "at",
+}
+
+
+class EmailNotifications(models.TextChoices):
+    """Which notifications a person also receives by email (all are kept in CrisisDesk)."""
+
+    IMPORTANT = "important", _("Important ones only")
+    ALL = "all", _("All of them")
+    NONE = "none", _("None")
+
+    def wants(self, kind: str) -> bool:
+        if self is EmailNotifications.ALL:
+            return True
+        if self is EmailNotifications.NONE:
+            return False
+        return kind in IMPORTANT_NOTIFICATIONS
 
 
 class Duty(models.TextChoices):

@@ -11,7 +11,7 @@ from guardian.models import UserObjectPermissionBase
 
 from crisis.choices import Severity
 
-from .choices import DepartmentKind, Duty, NotificationKind
+from .choices import DepartmentKind, Duty, EmailNotifications, NotificationKind
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -24,12 +24,32 @@ class User(AbstractUser):
         default="UTC",
         help_text=_("Times are shown to you in this zone; they are stored in UTC."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Pages and emails in this language. Empty: the site's default."),
+    )
+    email_notifications = models.CharField(
+        _("email notifications"),
+        max_length=16,
+        choices=EmailNotifications,
+        default=EmailNotifications.IMPORTANT,
+        help_text=_("Every notification is kept in CrisisDesk; this decides which are also "
+                    "emailed to you."),
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    @property
+    def email_language(self) -> str:
+        """The language of what is written to this person outside a page (emails)."""
+        return self.language or settings.LANGUAGE_CODE
 
 
 class Department(models.Model):

@@ -1,13 +1,14 @@
-"""API shapes of teams: roles, assignments, departments and the duty roster."""
+"""API shapes of teams: roles, assignments, departments, the duty roster and one's own
+notifications."""
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from crisis.serializers import StrictInputMixin, UserSummarySerializer
 
-from .models import Department, DutyShift, Role, RoleAssignment
+from .models import Department, DutyShift, Notification, Role, RoleAssignment
 from .selectors import assignable_people, role_list
-from .services import HANDOVER_PREVIOUS
+from .services import HANDOVER_PREVIOUS, MAX_READ_IDS
 
 
 class RoleSerializer(serializers.ModelSerializer):
@@ -94,3 +95,51 @@ class DutyShiftSerializer(StrictInputMixin, serializers.ModelSerializer):
             raise serializers.ValidationError({"ends_on": [_("A shift ends on or after the "
                                                             "day it starts.")]})
         return attrs
+
+
+class NotificationIncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    incident = NotificationIncidentSerializer(read_only=True, allow_null=True)
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "kind_label", "title", "incident", "created_at", "read",
+                  "read_at"]
+
+    def get_read(self, notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationReadSerializer(StrictInputMixin, serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, allow_empty=False,
+        max_length=MAX_READ_IDS,
+        help_text=_("Ids of your notifications to mark read (others' are ignored)."))
+    all = serializers.BooleanField(required=False,
+                                   help_text=_("true: mark every notification of yours read."))
+
+    def validate_all(self, value: bool) -> bool:
+        if value is not True:
+            raise serializers.ValidationError(_("Send true, or leave it out and send ids."))
+        return value
+
+    def validate(self, attrs):
+        if attrs.get("all") and "ids" in attrs:
+            raise serializers.ValidationError({"ids": [_("Send either ids or all: true, not "
+                                                         "both.")]})
+        if not attrs.get("all") and "ids" not in attrs:
+            raise serializers.ValidationError({"ids": [_("Send ids (a list of notification "
+                                                         "ids) or all: true.")]})
+        return attrs
+
+
+class NotificationReadResultSerializer(serializers.Serializer):
+    marked = serializers.IntegerField(help_text=_("How many were unread and are read now."))
+    unread = serializers.IntegerField(help_text=_("How many are still unread."))

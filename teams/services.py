@@ -1,9 +1,11 @@
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from crisis import live
@@ -19,7 +21,7 @@ from crisis.selectors import may_view
 from crisis.timeline import record
 
 from . import selectors
-from .choices import Duty, NotificationKind
+from .choices import Duty, EmailNotifications, NotificationKind
 from .models import (
     Department,
     IncidentUserObjectPermission,
@@ -32,46 +34,168 @@ from .models import (
 LEAD, DEPUTY, SCRIBE = "lead", "deputy", "scribe"
 
 
-def notification_create(
-    *, recipient: User, kind: str, title: str, dedupe_key: str, incident=None
-) -> Notification:
-    """Store a notification once per recipient and cause (safe to call again on retry)."""
+# --- notifications --------------------------------------------------------------------------
+# Stored with the change that causes them (so nothing is lost while someone is offline),
+# told to the recipient's open sockets and emailed (as they chose) after commit.
+
+NotificationTitle = str | Callable[[], str]
+LATEST_NOTIFICATIONS = 10
+MAX_READ_IDS = 200
+
+
+def _store_notification(*, recipient: User, kind: str, title: NotificationTitle,
+                        dedupe_key: str, incident=None) -> tuple[Notification, bool]:
+    """(notification, created): once per recipient and cause, even when called again."""
+    existing = Notification.objects.filter(recipient=recipient, dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing, False
+    if callable(title):
+        # Written in the recipient's language: the title is what the bell, the page and
+        # the email show them.
+        with translation.override(recipient.email_language):
+            title = str(title())
     try:
         with transaction.atomic():
             return Notification.objects.create(
-                recipient=recipient,
-                kind=kind,
-                title=title[:240],
-                dedupe_key=dedupe_key,
-                incident=incident,
-            )
+                recipient=recipient, kind=kind, title=title[:240], dedupe_key=dedupe_key,
+                incident=incident), True
     except IntegrityError:
-        return Notification.objects.get(recipient=recipient, dedupe_key=dedupe_key)
+        return Notification.objects.get(recipient=recipient, dedupe_key=dedupe_key), False
+
+
+def notification_create(
+    *, recipient: User, kind: str, title: NotificationTitle, dedupe_key: str, incident=None
+) -> Notification:
+    """Store a notification once per recipient and cause (safe to call again on retry)."""
+    return _store_notification(recipient=recipient, kind=kind, title=title,
+                               dedupe_key=dedupe_key, incident=incident)[0]
 
 
 def notify(
-    *, recipients: Iterable[User], kind: str, title: str, dedupe_key: str, incident=None
+    *, recipients: Iterable[User], kind: str, title: NotificationTitle, dedupe_key: str,
+    incident=None,
 ) -> list[Notification]:
-    """Store notifications with the change that causes them; email them after commit.
+    """Store notifications with the change that causes them; after commit, tell the
+    recipients' open pages and email those who want this kind by email.
 
+    ``title`` is text, or a function returning it (called in each recipient's language).
     Nobody hears of an incident they may not view (a confidential one, say)."""
     from .tasks import deliver_notification_emails
 
-    notifications = [
-        notification_create(recipient=user, kind=kind, title=title, dedupe_key=dedupe_key,
-                            incident=incident)
-        for user in recipients
-        if incident is None or may_view(user=user, incident=incident)
-    ]
-    pending = [n.pk for n in notifications if n.emailed_at is None]
+    notifications, created = [], []
+    for user in recipients:
+        if incident is not None and not may_view(user=user, incident=incident):
+            continue
+        notification, new = _store_notification(recipient=user, kind=kind, title=title,
+                                                 dedupe_key=dedupe_key, incident=incident)
+        notifications.append(notification)
+        if new:
+            created.append(notification)
+    for notification in created:
+        _tell_created(notification)
+    pending = [n.pk for n in notifications if n.emailed_at is None
+               and EmailNotifications(n.recipient.email_notifications).wants(n.kind)]
     if pending:
         transaction.on_commit(lambda: deliver_notification_emails.delay(pending))
     return notifications
 
 
+def _tell_created(notification: Notification) -> None:
+    user = notification.recipient
+    with translation.override(user.email_language):
+        frame = {"type": "notification.created",
+                 "notification": notification_frame(notification),
+                 "unread": notification_unread_count(user=user)}
+    live.tell_user(user.pk, frame)
+
+
 def notification_mark_emailed(*, notification: Notification) -> None:
     notification.emailed_at = timezone.now()
     notification.save(update_fields=["emailed_at"])
+
+
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark ``user``'s own notifications read: those in ``ids``, or all when ``ids`` is
+    None. Others' ids are ignored (never an error: it would tell that they exist).
+    Returns how many changed; the user's other pages hear the new unread count."""
+    unread = notification_list(user=user).filter(read_at__isnull=True)
+    if ids is not None:
+        ids = list(ids)
+        if len(ids) > MAX_READ_IDS:
+            raise ValidationError({"ids": [_("Mark at most %(n)d at a time.")
+                                           % {"n": MAX_READ_IDS}]})
+        unread = unread.filter(pk__in=ids)
+    with transaction.atomic():
+        changed = list(unread.values_list("pk", flat=True))
+        if changed:
+            Notification.objects.filter(pk__in=changed).update(read_at=timezone.now())
+            live.tell_user(user.pk, {"type": "notification.read", "ids": changed,
+                                     "all": ids is None,
+                                     "unread": notification_unread_count(user=user)})
+    return len(changed)
+
+
+def user_preferences_update(*, user: User, **changes) -> User:
+    """Change how CrisisDesk speaks to ``user``: ``timezone``, ``language``,
+    ``email_notifications`` (each optional; a bad value names its field)."""
+    allowed = {"timezone", "language", "email_notifications"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    before = {name: getattr(user, name) for name in changes}
+    for name, value in changes.items():
+        setattr(user, name, value)
+    try:
+        user.full_clean(validate_unique=False, validate_constraints=False,
+                        exclude=[f.name for f in User._meta.fields if f.name not in changes])
+    except ValidationError:
+        for name, value in before.items():
+            setattr(user, name, value)
+        raise
+    if changes:
+        user.save(update_fields=list(changes))
+    return user
+
+
+# Reads of one's own notifications. Notifications about an incident the person may no
+# longer view (confidentiality went up, their role ended) are left out, like the incident.
+
+def notification_list(*, user: User):
+    from crisis.models import Incident
+    from crisis.selectors import visibility_filter
+
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    mine = Notification.objects.filter(recipient=user)
+    visible = visibility_filter(user)
+    if visible is None:
+        return mine.none()
+    if visible != Q():
+        mine = mine.filter(Q(incident__isnull=True)
+                           | Q(incident__in=Incident.objects.filter(visible).values("pk")))
+    return mine.select_related("incident").order_by("-created_at", "-pk")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return notification_list(user=user).filter(read_at__isnull=True).count()
+
+
+def notification_frame(notification: Notification) -> dict:
+    """The small dict the bell, the socket and the API's live frames share."""
+    incident = notification.incident
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "kind_label": str(NotificationKind(notification.kind).label),
+        "icon": NotificationKind(notification.kind).icon,
+        "important": NotificationKind(notification.kind).is_important,
+        "title": notification.title,
+        "incident": {"id": incident.pk, "reference": incident.reference,
+                     "url": incident.get_absolute_url()} if incident else None,
+        "url": reverse("notification-open", args=[notification.pk]),
+        "created_at": notification.created_at.isoformat(),
+        "read": notification.read_at is not None,
+    }
 
 
 # --- incident teams ------------------------------------------------------------------------
@@ -162,8 +286,8 @@ def _assign(*, actor, incident, user: User, role: Role, department: Department |
                   extra=extra)
     if actor is None or actor.pk != user.pk:
         notify(recipients=[user], kind=NotificationKind.TEAM_ADDED,
-               title=_("%(ref)s: you are %(role)s – %(title)s")
-               % {"ref": incident.reference, "role": role, "title": incident.title},
+               title=lambda: _("%(ref)s: you are %(role)s – %(title)s")
+               % {"ref": incident.reference, "role": str(role), "title": incident.title},
                dedupe_key=f"team_added:{assignment.pk}", incident=incident)
     return assignment
 

@@ -5,7 +5,10 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 
+from .choices import EmailNotifications
 from .models import Notification
 from .services import notification_mark_emailed
 
@@ -19,8 +22,10 @@ logger = logging.getLogger(__name__)
     max_retries=6,
 )
 def deliver_notification_emails(notification_ids: list[int]) -> int:
-    """Email stored notifications to recipients who have an address.
+    """Email stored notifications to recipients who have an address and want them.
 
+    Each email is written in the recipient's language. What the recipient's preference
+    (``User.email_notifications``, read now) leaves out is not sent and stays unemailed.
     Idempotent: a notification is emailed once (``emailed_at``), so a retry after a
     failure part-way through sends only what is still owed. Returns the number sent.
     """
@@ -31,20 +36,27 @@ def deliver_notification_emails(notification_ids: list[int]) -> int:
         .order_by("pk")
     )
     for notification in notifications:
-        if not notification.recipient.email or not notification.recipient.is_active:
+        recipient = notification.recipient
+        if not recipient.email or not recipient.is_active:
+            continue
+        if not EmailNotifications(recipient.email_notifications).wants(notification.kind):
             continue
         context = {
             "notification": notification,
             "incident": notification.incident,
-            "recipient": notification.recipient,
+            "recipient": recipient,
             "link": settings.SITE_URL + notification.incident.get_absolute_url()
             if notification.incident else settings.SITE_URL,
+            "settings_link": settings.SITE_URL + reverse("account"),
         }
+        with translation.override(recipient.email_language):
+            subject = render_to_string("emails/notification_subject.txt", context)
+            body = render_to_string("emails/notification.txt", context)
         send_mail(
-            subject=render_to_string("emails/notification_subject.txt", context).strip(),
-            message=render_to_string("emails/notification.txt", context),
+            subject=" ".join(subject.split()),
+            message=body,
             from_email=None,
-            recipient_list=[notification.recipient.email],
+            recipient_list=[recipient.email],
         )
         notification_mark_emailed(notification=notification)
         sent += 1

@@ -1,16 +1,24 @@
-"""Pages of teams: the incident room's team actions, my work, departments and the roster.
+"""Pages of teams: the incident room's team actions, my work, departments, the roster,
+my notifications and my account settings.
 Thin: forms validate input, one service call does the change."""
 
+import copy
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from crisis import selectors as incident_selectors
 from crisis.choices import UNFINISHED_TASK_STATUSES, IncidentStatus
@@ -18,7 +26,15 @@ from crisis.errors import ConflictError
 from crisis.permissions import can_manage_team
 
 from . import selectors, services
-from .forms import DutyShiftForm, LeadHandoverForm, RoleAssignForm, RoleEndForm
+from .context_processors import with_icons
+from .forms import (
+    AccountForm,
+    DutyShiftForm,
+    LeadHandoverForm,
+    NotificationReadForm,
+    RoleAssignForm,
+    RoleEndForm,
+)
 from .models import DutyShift
 from .panels import team_panel_context
 
@@ -148,7 +164,10 @@ def my_work(request):
              .order_by("due_at", "pk")[:100])
     open_elsewhere = (visible.exclude(Q(status=IncidentStatus.CLOSED) | Q(pk__in=list(mine)))
                       [:10])
+    unread = services.notification_list(user=request.user).filter(read_at__isnull=True)
     return render(request, "teams/my_work.html", {
+        "unread_notifications": list(unread[:5]),
+        "unread_count": unread.count(),
         "my_incidents": my_incidents,
         "my_tasks": list(tasks),
         "open_elsewhere": list(open_elsewhere),
@@ -200,3 +219,103 @@ def _int(value) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+# --- notifications and account ---------------------------------------------------------------
+
+NOTIFICATIONS_PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def notification_list(request):
+    """My notifications, newest first; unread ones stand out. ``?show=unread`` filters."""
+    show = "unread" if request.GET.get("show") == "unread" else "all"
+    notifications = services.notification_list(user=request.user)
+    if show == "unread":
+        notifications = notifications.filter(read_at__isnull=True)
+    return _notifications_page(request, notifications, show=show)
+
+
+def _notifications_page(request, notifications, *, show: str, form=None, status: int = 200):
+    page = Paginator(notifications, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_icons(page.object_list)
+    return render(request, "teams/notification_list.html", {
+        "page": page,
+        "show": show,
+        "unread": services.notification_unread_count(user=request.user),
+        "form": form,
+    }, status=status)
+
+
+@login_required
+@require_GET
+def notification_open(request, pk: int):
+    """Follow a notification: it is read now, and I land on its incident."""
+    notification = services.notification_list(user=request.user).filter(pk=pk).first()
+    if notification is None:
+        raise Http404("No such notification.")
+    services.notifications_mark_read(user=request.user, ids=[notification.pk])
+    if notification.incident_id:
+        return redirect(notification.incident.get_absolute_url())
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notifications_read(request):
+    """Mark all my notifications read, or those named by ``ids``; back where I was."""
+    form = NotificationReadForm(request.POST)
+    if not form.is_valid():
+        return _notifications_page(request, services.notification_list(user=request.user),
+                                   show="all", form=form, status=400)
+    ids = None if form.cleaned_data["all"] else form.cleaned_data["ids"]
+    marked = services.notifications_mark_read(user=request.user, ids=ids)
+    if _is_htmx(request):
+        return HttpResponse(status=204)
+    messages.success(request, ngettext("%(n)d notification marked read.",
+                                       "%(n)d notifications marked read.", marked)
+                     % {"n": marked})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        back = reverse("notifications")
+    return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account(request):
+    """My time zone, language and which notifications I also get by email."""
+    # A copy: validating a ModelForm writes to its instance, and the page's header must
+    # keep showing the saved settings when the form has errors.
+    form = AccountForm(request.POST or None, instance=copy.copy(request.user))
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        try:
+            services.user_preferences_update(user=user, **{
+                name: form.cleaned_data[name] for name in form.changed_data})
+        except ValidationError as error:
+            form.add_service_errors(error)
+        else:
+            language = user.language or settings.LANGUAGE_CODE
+            with translation.override(language):
+                messages.success(request, _("Your settings are saved."))
+            response = redirect("account")
+            if "language" in form.changed_data:
+                # The language switcher's cookie would otherwise keep the old choice.
+                if user.language:
+                    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language,
+                                        max_age=settings.LANGUAGE_COOKIE_AGE,
+                                        path=settings.LANGUAGE_COOKIE_PATH,
+                                        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                                        secure=settings.LANGUAGE_COOKIE_SECURE,
+                                        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                                        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
+                else:
+                    response.delete_cookie(settings.LANGUAGE_COOKIE_NAME,
+                                           path=settings.LANGUAGE_COOKIE_PATH,
+                                           domain=settings.LANGUAGE_COOKIE_DOMAIN)
+            return response
+    return render(request, "teams/account.html", {"form": form},
+                  status=400 if form.errors else 200)

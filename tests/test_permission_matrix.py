@@ -109,6 +109,8 @@ class Scene:
     department: int
     shift: int
     incident_type: int
+    notification: int = 0  # the scribe's, about this incident: nobody else's to open
+
 
     @property
     def today(self) -> str:
@@ -200,6 +202,18 @@ def _title_shown(response, s: Scene) -> bool:
     return s.title in response.content.decode()
 
 
+def _notification(s: Scene) -> int:
+    return s.notification
+
+
+def _unread_for_everyone(s: Scene) -> None:
+    """Something unread for every persona, so marking all read changes something."""
+    Notification.objects.bulk_create(
+        Notification(recipient=user, kind="task_overdue", title="Matrix reminder",
+                     dedupe_key=f"matrix:{s.conf}")
+        for user in User.objects.filter(username__startswith="matrix-"))
+
+
 def _shift(s: Scene, days: int = 0) -> dict:
     day = (timezone.localdate() + datetime.timedelta(days=days)).isoformat()
     return {"duty": Duty.CRISIS_LEAD, "user": s.candidate, "starts_on": s.today, "ends_on": day}
@@ -280,6 +294,12 @@ API_ROWS = [
         need=("teams.change_dutyshift",), scoped=False),
     Row("api:duty-shift-detail", "delete", SHIFT, need=("teams.delete_dutyshift",), ok=204,
         scoped=False),
+    # notifications: one's own only; someone else's is "not found" to everyone
+    Row("api:notification-list", "get", url("api:notification-list"), scoped=False),
+    Row("api:notification-detail", "get", url("api:notification-detail", pk=_notification),
+        scoped=False, ok=404, label="someone else's"),
+    Row("api:notification-read", "post", url("api:notification-read"),
+        lambda s: {"all": True}, scoped=False, prepare=_unread_for_everyone),
     Row("api-schema", "get", url("api-schema"), scoped=False, anonymous=200),
 ]
 
@@ -360,6 +380,15 @@ PAGE_ROWS = [
         url("crisis:checklist-item", task_pk=lambda s: s.task, item_pk=lambda s: s.item),
         lambda s: {"done": "on"}, need=CONTRIBUTE, ok=302),
     Row("api-docs", "get", url("api-docs"), scoped=False, anonymous=200),
+    Row("notifications", "get", url("notifications"), scoped=False),
+    Row("notifications-read", "post", url("notifications-read"), lambda s: {"all": "on"},
+        ok=302, scoped=False, prepare=_unread_for_everyone),
+    Row("notification-open", "get", url("notification-open", pk=_notification), scoped=False,
+        ok=404, label="someone else's"),
+    Row("account", "get", url("account"), scoped=False),
+    Row("account", "post", url("account"),
+        lambda s: {"timezone": "Asia/Taipei", "language": "zh-hant",
+                   "email_notifications": "all"}, ok=302, scoped=False),
     # The Django admin: staff only (others are sent to its sign-in page); an incident the
     # staff member may not view is "not found", which the admin answers with a redirect.
     Row("admin:crisis_incident_changelist", "get", url("admin:crisis_incident_changelist"),
@@ -426,7 +455,9 @@ def _build_world() -> World:
             entry=TimelineEntryFactory(incident=incident, actor=root).pk, task=task.pk,
             item=ChecklistItemFactory(task=task).pk, assignment=assignment.pk,
             candidate=candidate.pk, scribe=scribe.pk, department=department.pk, shift=shift.pk,
-            incident_type=incident_type.pk)
+            incident_type=incident_type.pk,
+            notification=Notification.objects.get(
+                recipient=scribe, dedupe_key=f"team_added:{assignment.pk}").pk)
 
     global_rights = {"anonymous": frozenset()}
     role_rights = {"anonymous": frozenset()}
@@ -449,7 +480,7 @@ def world(django_db_setup, django_db_blocker):
 
 
 SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, LiveEvent,
-                   RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift)
+                   RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift, User)
 
 
 def db_state() -> dict:
@@ -588,7 +619,8 @@ def test_every_route_is_in_the_table():
                      for method in methods if (name, method) not in rows)
     missing += sorted(name for name, methods in api.items() if not methods and name not in named)
     pages = [name for name in routes if name.startswith("crisis:")
-             or name in ("home", "roster", "department-list", "api-schema", "api-docs")]
+             or name in ("home", "roster", "department-list", "api-schema", "api-docs",
+                         "notifications", "notifications-read", "notification-open", "account")]
     missing += sorted(name for name in pages if name not in named)
     assert not missing, f"routes without a row in the permission matrix: {missing}"
     assert not named - set(routes), f"rows for routes that do not exist: {named - set(routes)}"

@@ -71,12 +71,12 @@
   function refreshHeader() {
     const header = document.getElementById("room-header");
     if (!header) return Promise.resolve();
-    if (header.querySelector(".dropdown-menu.show")) { later("header"); return Promise.resolve(); }
+    if (header.querySelector(".dropdown-menu.show")) { later("room-header"); return Promise.resolve(); }
     return fetchHtml(roomUrl, "room-header").then((html) => {
       if (!html) return;
       const fresh = parse(html).firstElementChild;
       const current = document.getElementById("room-header");
-      if (!current || current.querySelector(".dropdown-menu.show")) { later("header"); return; }
+      if (!current || current.querySelector(".dropdown-menu.show")) { later("room-header"); return; }
       const focused = current.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
       current.replaceWith(fresh);
       activate(fresh);
@@ -152,7 +152,7 @@
       const wanted = Array.from(freshList.children).map((li) => {
         const old = li.id && existing.get(li.id);
         if (old && (old.dataset.version === li.dataset.version || busy(old))) {
-          if (busy(old) && old.dataset.version !== li.dataset.version) later("checklist");
+          if (busy(old) && old.dataset.version !== li.dataset.version) later("checklist-panel");
           return old;
         }
         if (old) {
@@ -182,11 +182,11 @@
   function refreshTeam() {
     const panel = document.getElementById("team-panel");
     if (!panel) return Promise.resolve();
-    if (busy(panel)) { later("team"); return Promise.resolve(); }
+    if (busy(panel)) { later("team-panel"); return Promise.resolve(); }
     return fetchHtml(roomUrl, "team-panel").then((html) => {
       if (!html) return;
       const current = document.getElementById("team-panel");
-      if (!current || busy(current)) { later("team"); return; }
+      if (!current || busy(current)) { later("team-panel"); return; }
       const fresh = parse(html).firstElementChild;
       const wasOpen = Array.from(current.querySelectorAll("details")).map((d) => d.open);
       fresh.querySelectorAll("details").forEach((d, i) => { if (wasOpen[i]) d.open = true; });
@@ -196,33 +196,123 @@
     });
   }
 
+  // Any other panel: the element names the events that redraw it (data-live-on), the room
+  // URL answers it by its id (HX-Target), and it is replaced whole unless someone is busy.
+  function refreshPanel(id) {
+    const panel = document.getElementById(id);
+    if (!panel) return Promise.resolve();
+    if (busy(panel)) { later(id); return Promise.resolve(); }
+    return fetchHtml(roomUrl, id).then((html) => {
+      const current = document.getElementById(id);
+      if (!html || !current) return;
+      if (busy(current)) { later(id); return; }
+      const fresh = parse(html).firstElementChild;
+      fresh.classList.add("cd-fresh");
+      current.replaceWith(fresh);
+      activate(fresh);
+    });
+  }
+
   // Refresh a panel once a burst of frames is over; retry later when someone was busy.
   const timers = {};
-  const refreshers = { header: refreshHeader, checklist: refreshChecklist, timeline: refreshTimeline,
-                       team: refreshTeam };
-  function soon(panel, delay) {
-    clearTimeout(timers[panel]);
-    timers[panel] = setTimeout(() => refreshers[panel](), delay || 150);
+  const refreshers = { "room-header": refreshHeader, "checklist-panel": refreshChecklist,
+                       "timeline-panel": refreshTimeline, "team-panel": refreshTeam };
+  // A redraw already due no later than asked stays as it is, so a steady stream of
+  // events cannot keep postponing it; a sooner one replaces a slower retry.
+  function soon(id, delay) {
+    const wait = delay || 80;
+    const due = Date.now() + wait;
+    const pending = timers[id];
+    if (pending && pending.due <= due) return;
+    if (pending) clearTimeout(pending.handle);
+    timers[id] = { due, handle: setTimeout(() => {
+      delete timers[id];
+      (refreshers[id] || refreshPanel)(id).then(() => { if (id === "team-panel") showPresence(); });
+    }, wait) };
   }
-  function later(panel) { soon(panel, 3000); }
+  function later(id) { soon(id, 3000); }
+  function livePanels() { return Array.from(document.querySelectorAll("[data-live-on]")); }
 
-  window.CrisisDesk.live("/ws/incidents/" + room.dataset.incident + "/", (frame) => {
-    switch (frame.type) {
-      case "incident.updated": soon("header"); break;
-      case "timeline.entry": insertEntry(frame.data.id); soon("header"); break;
-      case "timeline.pinned": refreshPinned(frame.data.id); break;
-      case "tasks.changed": soon("checklist"); soon("header"); break;
-      case "team.changed": soon("team"); soon("checklist"); break;
-      default: break;
-    }
+  function onEvent(frame) {
+    if (frame.type === "timeline.appended") insertEntry(frame.data.id);
+    else if (frame.type === "timeline.pinned") refreshPinned(frame.data.id);
+    livePanels().forEach((panel) => {
+      if (panel.dataset.liveOn.split(/\s+/).includes(frame.type)) soon(panel.id);
+    });
+  }
+
+  // --- presence --------------------------------------------------------------------------
+  // Every open socket of the room is a viewer; a person with two tabs counts once.
+  const BEAT_EVERY = 10000;
+  const FORGET_AFTER = 25000;
+  const viewers = new Map(); // socket key -> {user, name, seen}
+  let me = null;
+  function initials(name) {
+    return name.split(/\s+/).filter(Boolean).slice(0, 2).map((part) => part[0]).join("").toUpperCase();
+  }
+  function showPresence() {
+    const box = document.getElementById("presence-now");
+    if (!box) return;
+    const people = new Map();
+    viewers.forEach((viewer) => people.set(viewer.user, viewer.name));
+    const list = document.getElementById("presence-list");
+    const before = new Set(Array.from(list.children).map((li) => Number(li.dataset.user)));
+    list.replaceChildren(...Array.from(people, ([user, name]) => {
+      const li = document.createElement("li");
+      li.dataset.user = user;
+      const avatar = document.createElement("span");
+      avatar.className = "avatar avatar-xs rounded-circle cd-viewer" + (me && user === me.user ? " bg-primary-lt" : "");
+      avatar.title = name;
+      avatar.textContent = initials(name);
+      const label = document.createElement("span");
+      label.className = "visually-hidden";
+      label.textContent = name;
+      li.append(avatar, label);
+      return li;
+    }));
+    box.hidden = people.size === 0;
+    const arrived = Array.from(people.keys()).filter((user) => !before.has(user) && (!me || user !== me.user));
+    if (arrived.length) document.getElementById("presence-announce").textContent = arrived.map((u) => people.get(u)).join(", ");
+    document.querySelectorAll("#team-panel [data-user]:not(#presence-list > li)").forEach((row) => {
+      const here = people.has(Number(row.dataset.user));
+      row.querySelectorAll("[data-presence], [data-presence-text]").forEach((el) => { el.hidden = !here; });
+      row.classList.toggle("cd-here", here);
+    });
+  }
+  function onPresence(frame) {
+    const viewer = frame.viewer;
+    if (frame.type === "presence.you") { me = viewer; viewers.set(viewer.key, { ...viewer, seen: Infinity }); }
+    else if (frame.type === "presence.here") viewers.set(viewer.key, { ...viewer, seen: Date.now() });
+    else if (frame.type === "presence.left") viewers.delete(viewer.key);
+    showPresence();
+  }
+  setInterval(() => {
+    const now = Date.now();
+    let changed = false;
+    viewers.forEach((viewer, key) => { if (now - viewer.seen > FORGET_AFTER) { viewers.delete(key); changed = true; } });
+    if (changed) showPresence();
+  }, 2000);
+
+  const stream = window.CrisisDesk.live("/ws/incidents/" + room.dataset.incident + "/", (frame) => {
+    if (frame.type.startsWith("presence.")) onPresence(frame);
+    else if (typeof frame.seq === "number") onEvent(frame);
   }, {
-    onReconnect: () => { soon("header"); soon("checklist"); soon("timeline"); soon("team"); },
+    seq: Number(room.dataset.seq || 0),
+    // Too much was missed to replay: redraw every panel.
+    onReload: () => livePanels().concat([document.getElementById("timeline-panel")])
+      .forEach((panel) => panel && soon(panel.id)),
+    // Whoever we saw may have left while we were away; they answer again on reconnect.
+    onClose: () => { viewers.clear(); me = null; showPresence(); },
     // No longer allowed to view it (role ended, confidentiality raised): show why.
     onDenied: () => window.location.reload(),
   });
+  setInterval(() => stream.send({ type: "presence.beat" }), BEAT_EVERY);
 
   // Our own composer: the server's answer names the new entry; show it at once.
   document.body.addEventListener("cd:entry", (event) => insertEntry(Number(event.detail.id)));
   // A task panel that answered with the whole checklist (a task was added).
-  document.body.addEventListener("htmx:afterSwap", (event) => activate(event.detail.elt));
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    activate(event.detail.elt);
+    showPresence();
+  });
 })();

@@ -200,3 +200,38 @@ def test_simultaneous_task_completion_records_one_change(managers, slow_locks):
     changes = [e for e in entries(incident, TimelineKind.TASK) if e.data.get("task") == task.pk]
     assert len(changes) == 1
     assert (changes[0].data["from"], changes[0].data["to"]) == ("open", "done")
+
+
+def test_concurrent_events_get_gapless_seqs_in_commit_order(monkeypatch):
+    """The live stream's seq: six writers at once still number 1..6, each once, and a
+    later commit never carries a smaller seq (what reconnecting clients rely on)."""
+    from django.db import transaction
+
+    from crisis import live
+    from crisis.models import LiveEvent
+
+    incident = IncidentFactory()
+    save_event = LiveEvent.save
+
+    def slow_event_save(self, *args, **kwargs):
+        time.sleep(HOLD_LOCK_SECONDS)  # between reading the last seq and writing the next
+        return save_event(self, *args, **kwargs)
+
+    monkeypatch.setattr(LiveEvent, "save", slow_event_save)
+    committed: list[int] = []
+
+    def write(n):
+        def action():
+            with transaction.atomic():
+                event = live.emit(incident=incident, type="test.event", data={"n": n})
+                transaction.on_commit(lambda: committed.append(event.seq))
+            return event.seq
+        return action
+
+    outcomes = run_together(*(write(n) for n in range(6)))
+
+    assert errors_of(outcomes) == []
+    assert sorted(o.result for o in outcomes) == [1, 2, 3, 4, 5, 6]
+    assert committed == [1, 2, 3, 4, 5, 6]
+    assert list(LiveEvent.objects.filter(incident=incident).values_list("seq", flat=True)) == \
+        [1, 2, 3, 4, 5, 6]

@@ -5,6 +5,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
+from crisis import consumers, live, selectors
 from crisis.asgi import application
 from crisis.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
 from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
@@ -24,12 +25,36 @@ def session_cookie(user) -> bytes:
     return f"sessionid={client.cookies['sessionid'].value}".encode()
 
 
-async def communicator(path: str, user=None) -> WebsocketCommunicator:
+class Socket(WebsocketCommunicator):
+    """A room socket whose tests read events; presence frames are read only when asked."""
+
+    def __init__(self, *args, presence: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.presence = presence
+
+    async def receive_json_from(self, timeout=1):
+        while True:
+            frame = await super().receive_json_from(timeout)
+            if self.presence or not frame["type"].startswith("presence."):
+                return frame
+
+    async def receive_nothing(self, timeout=0.1, interval=0.01):
+        """Nothing but presence frames (unless presence is asked for) within ``timeout``."""
+        while not await super().receive_nothing(timeout, interval):
+            output = await self.receive_output()
+            if output["type"] != "websocket.send":
+                return False
+            if self.presence or not json.loads(output["text"])["type"].startswith("presence."):
+                return False
+        return True
+
+
+async def communicator(path: str, user=None, presence: bool = False) -> Socket:
     """A socket through the real ASGI stack: origin check, session auth, routing."""
     headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
     if user is not None:
         headers.append((b"cookie", await sync_to_async(session_cookie)(user)))
-    return WebsocketCommunicator(application, path, headers=headers)
+    return Socket(application, path, headers=headers, presence=presence)
 
 
 async def test_anonymous_socket_is_refused():
@@ -130,7 +155,7 @@ async def test_incident_socket_streams_timeline_and_task_changes_in_order(lead, 
     await sync_to_async(task_set_status)(actor=manager, task=task, status="done")
 
     frames = [await socket.receive_json_from(timeout=3) for _ in range(3)]
-    assert [f["type"] for f in frames] == ["timeline.entry", "timeline.entry", "tasks.changed"]
+    assert [f["type"] for f in frames] == ["timeline.appended", "timeline.appended", "task.changed"]
     assert frames[0]["data"]["kind"] == "decision"
     assert all(f["incident"] == incident.pk for f in frames)
     seqs = [f["seq"] for f in frames]
@@ -187,3 +212,248 @@ async def test_ending_a_role_closes_that_persons_socket_on_a_confidential_incide
     await sync_to_async(role_end)(actor=admin, assignment=assignment)
     closed = await _receive_until_closed(socket)
     assert closed["code"] == CLOSE_NOT_ALLOWED
+
+
+# --- seq, resync ---------------------------------------------------------------------------
+
+async def _notes(actor, incident, count: int, prefix: str = "Note"):
+    for n in range(count):
+        await sync_to_async(timeline_add)(actor=actor, incident=incident, kind="note",
+                                          body=f"{prefix} {n}")
+
+
+async def _room(lead, title="Room"):
+    runner = await sync_to_async(grant)(lead, MANAGE_INCIDENT, CONTRIBUTE)
+    incident = await sync_to_async(incident_create)(actor=runner, title=title)
+    return runner, incident
+
+
+async def test_events_carry_a_per_incident_seq_without_gaps(lead, outsider):
+    runner, incident = await _room(lead)
+    other = await sync_to_async(incident_create)(actor=runner, title="Elsewhere")
+    before = await sync_to_async(live.last_seq)(incident.pk)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+
+    await _notes(runner, incident, 2)
+    await _notes(runner, other, 2)  # another incident counts on its own
+    await _notes(runner, incident, 1)
+
+    seqs = [(await socket.receive_json_from(timeout=3))["seq"] for _ in range(3)]
+    assert seqs == [before + 1, before + 2, before + 3]
+    assert await sync_to_async(live.last_seq)(other.pk) == before + 2
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_reconnecting_client_receives_exactly_what_it_missed(lead, outsider):
+    runner, incident = await _room(lead)
+    first = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await first.connect())[0]
+    await _notes(runner, incident, 1, "Seen")
+    seen = (await first.receive_json_from(timeout=3))["seq"]
+    await first.disconnect()
+
+    await _notes(runner, incident, 3, "Missed")  # while the client was away
+
+    again = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await again.connect())[0]
+    await again.send_json_to({"type": "resync", "after": seen})
+    replayed = [await again.receive_json_from(timeout=3) for _ in range(4)]
+    assert [f["seq"] for f in replayed[:3]] == [seen + 1, seen + 2, seen + 3]
+    assert all(f["type"] == "timeline.appended" for f in replayed[:3])
+    assert replayed[3] == {"type": "resync.done", "seq": seen + 3}
+
+    await _notes(runner, incident, 1, "Live again")  # then the live stream goes on
+    assert (await again.receive_json_from(timeout=3))["seq"] == seen + 4
+    await again.disconnect()
+
+
+async def test_resync_with_nothing_missed_says_done_at_once(lead, outsider):
+    _, incident = await _room(lead)
+    latest = await sync_to_async(live.last_seq)(incident.pk)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+    await socket.send_json_to({"type": "resync", "after": latest})
+    assert await socket.receive_json_from(timeout=3) == {"type": "resync.done", "seq": latest}
+    await socket.disconnect()
+
+
+async def test_a_client_that_missed_too_much_is_told_to_reload(lead, outsider, monkeypatch):
+    monkeypatch.setattr(consumers, "RESYNC_LIMIT", 3)
+    runner, incident = await _room(lead)
+    await _notes(runner, incident, 4)
+    latest = await sync_to_async(live.last_seq)(incident.pk)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+
+    await socket.send_json_to({"type": "resync", "after": latest - 4})
+    assert await socket.receive_json_from(timeout=3) == {"type": "resync.reload", "seq": latest}
+    await socket.send_json_to({"type": "resync", "after": latest - 3})  # 3 is still fine
+    frames = [await socket.receive_json_from(timeout=3) for _ in range(4)]
+    assert frames[-1] == {"type": "resync.done", "seq": latest}
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("after", [-1, "3", None, 1.5, True, [1]])
+async def test_malformed_resync_names_the_field_and_keeps_the_socket(lead, outsider, after):
+    _, incident = await _room(lead)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+    await socket.send_json_to({"type": "resync", "after": after})
+    error = await socket.receive_json_from(timeout=3)
+    assert error["type"] == "error" and error["error"]["field"] == "after"
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from(timeout=3) == {"type": "pong"}
+    await socket.disconnect()
+
+
+async def test_a_frame_cannot_subscribe_a_socket_to_another_incident(lead, outsider):
+    runner = await sync_to_async(join)(lead, Capability.CRISIS_MANAGER)
+    watched = await sync_to_async(incident_create)(actor=runner, title="Open to all")
+    secret = await sync_to_async(incident_create)(actor=runner, title="Board matter",
+                                                  confidentiality="confidential")
+    socket = await communicator(f"/ws/incidents/{watched.pk}/", outsider)
+    assert (await socket.connect())[0]
+
+    await socket.send_json_to({"type": "subscribe", "incident": secret.pk})
+    assert (await socket.receive_json_from(timeout=3))["error"]["field"] == "type"
+    await socket.send_json_to({"type": "resync", "after": 0, "incident": secret.pk})
+    replay = []
+    while (frame := await socket.receive_json_from(timeout=3))["type"] != "resync.done":
+        replay.append(frame)
+    assert replay and {f["incident"] for f in replay} == {watched.pk}
+    await sync_to_async(timeline_add)(actor=runner, incident=secret, kind="note", body="Secret")
+    assert await socket.receive_nothing(timeout=0.3)
+    await socket.disconnect()
+
+
+async def test_unrelated_events_do_not_cost_an_access_query(lead, outsider):
+    """Fan-out to hundreds of sockets: only events that can change access are re-checked."""
+    runner, incident = await _room(lead)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+    checks = []
+    original = selectors.incident_visible
+
+    def counting(**kwargs):
+        checks.append(kwargs["incident_id"])
+        return original(**kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(selectors, "incident_visible", counting)
+        await _notes(runner, incident, 3)
+        for _ in range(3):
+            await socket.receive_json_from(timeout=3)
+        await sync_to_async(incident_classify)(actor=runner, incident=incident,
+                                               title="Room, renamed")
+        while (await socket.receive_json_from(timeout=3))["type"] != "incident.updated":
+            pass
+        assert checks == []
+        await sync_to_async(incident_classify)(actor=runner, incident=incident,
+                                               confidentiality="restricted")
+        assert (await _receive_until_closed(socket))["code"] == CLOSE_NOT_ALLOWED
+    assert checks == [incident.pk]  # confidentiality changed: that one was re-checked
+    await socket.disconnect()
+
+
+# --- presence ------------------------------------------------------------------------------
+
+async def _presence(socket, kind: str, timeout=4) -> dict:
+    while True:
+        frame = await socket.receive_json_from(timeout=timeout)
+        if frame["type"] == kind:
+            return frame
+
+
+async def test_presence_shows_who_is_here_and_who_left(lead, outsider):
+    runner, incident = await _room(lead)
+    path = f"/ws/incidents/{incident.pk}/"
+    ana = await communicator(path, runner, presence=True)
+    assert (await ana.connect())[0]
+    me = (await _presence(ana, "presence.you"))["viewer"]
+    assert me["user"] == runner.pk and me["name"] == str(runner)
+
+    ben = await communicator(path, outsider, presence=True)
+    assert (await ben.connect())[0]
+    ben_me = (await _presence(ben, "presence.you"))["viewer"]
+    # Ana hears Ben arrive at once; Ben hears of Ana within the reply spread.
+    assert (await _presence(ana, "presence.here"))["viewer"] == ben_me
+    assert (await _presence(ben, "presence.here",
+                            timeout=consumers.PRESENCE_REPLY_SPREAD + 2))["viewer"] == me
+
+    await ben.disconnect()
+    assert (await _presence(ana, "presence.left"))["viewer"] == ben_me
+    await ana.disconnect()
+
+
+async def test_presence_beats_are_passed_on_at_most_once_a_second(lead, outsider):
+    runner, incident = await _room(lead)
+    path = f"/ws/incidents/{incident.pk}/"
+    ana = await communicator(path, runner, presence=True)
+    assert (await ana.connect())[0]
+    await _presence(ana, "presence.you")
+    ben = await communicator(path, outsider)
+    assert (await ben.connect())[0]
+    await _presence(ana, "presence.here")  # Ben's arrival
+
+    for _ in range(5):
+        await ben.send_json_to({"type": "presence.beat"})
+    await _presence(ana, "presence.here")
+    more = []
+    while not await ana.receive_nothing(timeout=0.5):
+        more.append(await ana.receive_json_from())
+    assert more == []
+    await ben.disconnect()
+    await ana.disconnect()
+
+
+async def test_presence_is_not_an_event_and_has_no_seq(lead, outsider):
+    _, incident = await _room(lead)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider, presence=True)
+    assert (await socket.connect())[0]
+    frame = await socket.receive_json_from(timeout=3)
+    assert frame["type"] == "presence.you" and "seq" not in frame
+    await socket.disconnect()
+
+
+# --- global rights ---------------------------------------------------------------------------
+
+async def test_leaving_a_capability_group_closes_sockets_it_alone_opened(lead, outsider):
+    runner = await sync_to_async(join)(lead, Capability.CRISIS_MANAGER)
+    incident = await sync_to_async(incident_create)(actor=runner, title="Restricted recall",
+                                                    confidentiality="restricted")
+    executive = await sync_to_async(join)(outsider, Capability.EXECUTIVE)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", executive)
+    assert (await socket.connect())[0]
+    keeps = await communicator(f"/ws/incidents/{incident.pk}/", runner)
+    assert (await keeps.connect())[0]
+
+    group = await sync_to_async(lambda: executive.groups.get())()
+    await sync_to_async(executive.groups.remove)(group)
+
+    assert (await _receive_until_closed(socket))["code"] == CLOSE_NOT_ALLOWED
+    await sync_to_async(timeline_add)(actor=runner, incident=incident, kind="note", body="On")
+    assert (await keeps.receive_json_from(timeout=3))["type"] == "timeline.appended"
+    await keeps.disconnect()
+
+
+async def test_deactivating_a_person_closes_their_sockets(lead, outsider):
+    _, incident = await _room(lead)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+
+    outsider.is_active = False
+    await sync_to_async(outsider.save)(update_fields=["is_active"])
+
+    assert (await _receive_until_closed(socket))["code"] == CLOSE_NOT_ALLOWED
+
+
+async def test_a_new_capability_does_not_disturb_open_sockets(lead, outsider):
+    _, incident = await _room(lead)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+    await sync_to_async(join)(outsider, Capability.AUDITOR)
+    await socket.send_json_to({"type": "ping"})
+    assert await socket.receive_json_from(timeout=3) == {"type": "pong"}
+    await socket.disconnect()

@@ -1,7 +1,8 @@
+import asyncio
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,26 +52,37 @@ def test_incident_create_opens_in_triage_and_records_the_event(lead):
 
 
 def test_incident_create_broadcasts_only_after_commit(lead, django_capture_on_commit_callbacks):
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(live.INCIDENT_LIST_GROUP, channel)
+    # One event loop for the whole exchange: the Redis pub/sub layer subscribes per loop.
+    async def scenario():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(live.INCIDENT_LIST_GROUP, channel)
+        try:
+            def create():
+                with django_capture_on_commit_callbacks(execute=False) as callbacks:
+                    incident = incident_create(actor=lead, title="Data leak claim")
+                return incident, callbacks
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        incident = incident_create(actor=lead, title="Data leak claim")
-    assert callbacks  # nothing is sent before commit
-    for callback in callbacks:
-        callback()
+            incident, callbacks = await sync_to_async(create)()
+            assert callbacks
+            with pytest.raises(asyncio.TimeoutError):  # nothing is sent before commit
+                await asyncio.wait_for(layer.receive(channel), 0.3)
+            for callback in callbacks:
+                await sync_to_async(callback)()
+            message = await asyncio.wait_for(layer.receive(channel), 5)
+        finally:
+            await layer.group_discard(live.INCIDENT_LIST_GROUP, channel)
+        return incident, message
 
-    message = async_to_sync(layer.receive)(channel)
+    incident, message = async_to_sync(scenario)()
     assert message["frame"] == {
         "type": "incident.created",
         "incident": incident.pk,
-        "seq": LiveEvent.objects.get(incident=incident, type="incident.created").pk,
+        "seq": LiveEvent.objects.get(incident=incident, type="incident.created").seq,
         "data": {"id": incident.pk, "reference": incident.reference, "title": "Data leak claim",
                  "severity": "medium", "status": "triage", "warning_level": "",
-                 "is_drill": False},
+                 "is_drill": False, "confidentiality": "internal"},
     }
-    async_to_sync(layer.group_discard)(live.INCIDENT_LIST_GROUP, channel)
 
 
 def test_incident_create_notifies_the_crisis_core_by_email(

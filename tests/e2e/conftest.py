@@ -4,14 +4,20 @@
 ``ChannelsLiveServerTestCase`` does for a TestCase: it forks a ``DaphneProcess`` that
 serves ``get_default_application()`` (static files from the finders) against the test
 database. Data a test writes must be committed to be seen by that process, hence
-``transactional_db``.
+``transactional_db``. ``second_asgi_live_server`` is another such process on the same
+database (events cross between them only on a shared channel layer: Redis).
+
+Playwright's sync API keeps an event loop running in the test's thread; the tests make
+their writes ``off_the_event_loop``, in a plain thread as a request would.
 """
 
 import os
 import re
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -23,7 +29,8 @@ from django.db import connections
 from django.urls import get_resolver
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-from tests.teams.factories import PASSWORD
+from tests.conftest import grant
+from tests.teams.factories import PASSWORD, UserFactory
 
 HERE = Path(__file__).resolve().parent
 LIVE_HOST = "localhost"
@@ -89,9 +96,54 @@ def prepare_server_process(database_names: dict[str, str]):
     os.environ.pop(ASYNC_UNSAFE, None)
 
 
+class LiveServer(str):
+    """The base URL of a live server (``http://localhost:<port>``), which is what tests and
+    Playwright need, plus the process behind it for tests about the servers themselves."""
+
+    process: DaphneProcess
+
+    def __new__(cls, url: str, process: DaphneProcess):
+        server = super().__new__(cls, url)
+        server.process = process
+        return server
+
+    @property
+    def port(self) -> int:
+        return self.process.port.value
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+
+@contextmanager
+def serving(database_names: dict[str, str]) -> Iterator[LiveServer]:
+    """Fork a daphne serving the app on the given test databases; stop it on exit.
+
+    The caller has already made the test databases reachable (committed data, a file or
+    server database) and put ``LIVE_HOST`` in ALLOWED_HOSTS: the fork inherits both.
+    Several can run at once (each on its own free port), e.g. two servers behind one
+    Redis channel layer.
+    """
+    setup = partial(prepare_server_process, database_names)
+    server = DaphneProcess(LIVE_HOST, make_application, setup=setup)
+    server.daemon = True  # never outlive the test run, whatever happens
+    server.start()
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while not server.ready.wait(timeout=0.1):
+            if not server.is_alive() or time.monotonic() > deadline:
+                detail = server.errors.get(timeout=1)[1] if not server.errors.empty() else ""
+                raise RuntimeError(f"daphne did not start listening\n{detail}")
+        yield LiveServer(f"http://{LIVE_HOST}:{server.port.value}", server)
+    finally:
+        server.terminate()
+        server.join(timeout=10)
+
+
 @pytest.fixture
-def asgi_live_server(transactional_db, settings):
-    """Base URL (``http://localhost:<port>``) of a daphne serving the app on the test DB."""
+def live_server_databases(transactional_db, settings) -> dict[str, str]:
+    """Make the test databases servable by forked servers; the names they must use."""
     for connection in connections.all():
         if connection.vendor == "sqlite" and connection.is_in_memory_db():
             raise ImproperlyConfigured("The live server needs a file or server test database.")
@@ -102,21 +154,25 @@ def asgi_live_server(transactional_db, settings):
     # Import the URLconf (views, DRF, WeasyPrint...) here, once per run: every forked server
     # inherits it instead of paying for it on its first request.
     get_resolver().url_patterns  # noqa: B018
-    names = {alias: connections[alias].settings_dict["NAME"] for alias in connections}
-    setup = partial(prepare_server_process, names)
-    server = DaphneProcess(LIVE_HOST, make_application, setup=setup)
-    server.daemon = True  # never outlive the test run, whatever happens
-    server.start()
-    try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while not server.ready.wait(timeout=0.1):
-            if not server.is_alive() or time.monotonic() > deadline:
-                detail = server.errors.get(timeout=1)[1] if not server.errors.empty() else ""
-                raise RuntimeError(f"daphne did not start listening\n{detail}")
-        yield f"http://{LIVE_HOST}:{server.port.value}"
-    finally:
-        server.terminate()
-        server.join(timeout=10)
+    return {alias: connections[alias].settings_dict["NAME"] for alias in connections}
+
+
+@pytest.fixture
+def asgi_live_server(live_server_databases) -> Iterator[LiveServer]:
+    """Base URL (``http://localhost:<port>``) of a daphne serving the app on the test DB."""
+    with serving(live_server_databases) as server:
+        yield server
+
+
+@pytest.fixture
+def second_asgi_live_server(live_server_databases, asgi_live_server) -> Iterator[LiveServer]:
+    """Another daphne process on the same test DB, next to ``asgi_live_server``.
+
+    Events reach its sockets only through a channel layer both processes share (Redis);
+    the in-memory layer lives inside one process.
+    """
+    with serving(live_server_databases) as server:
+        yield server
 
 
 # --- Playwright ---------------------------------------------------------------------------
@@ -151,8 +207,10 @@ def new_context(browser: Browser, asgi_live_server):
     """Factory of fresh browser contexts (own cookies) on the live server; closed after."""
     contexts: list[BrowserContext] = []
 
-    def make() -> BrowserContext:
-        context = browser.new_context(base_url=asgi_live_server, viewport=VIEWPORT)
+    def make(base_url: str | None = None) -> BrowserContext:
+        """A context on ``asgi_live_server``, or on ``base_url`` (another live server)."""
+        context = browser.new_context(base_url=base_url or asgi_live_server,
+                                      viewport=VIEWPORT)
         context.set_default_timeout(5_000)
         contexts.append(context)
         return context
@@ -187,3 +245,35 @@ def sign_in(
     page.fill("#id_password", password)
     page.click("main form button[type=submit]")
     expect(page).to_have_url(at_path(next_path))
+
+
+# --- Data ---------------------------------------------------------------------------------
+
+
+def off_the_event_loop(action):
+    """Run ``action`` in a plain thread: services broadcast with async_to_sync, which
+    refuses to run in this thread while Playwright's event loop is running."""
+
+    def run():
+        try:
+            return action()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
+def person(username: str, *codenames: str, **names):
+    """A user with these rights (``app.codename``), made off the event loop (granting
+    rights tells that user's open sockets, teams/signals.py)."""
+    return off_the_event_loop(
+        lambda: grant(UserFactory(username=username, **names), *codenames))
+
+
+@pytest.fixture
+def crisis_lead(transactional_db):
+    """May open incidents, run them (lifecycle, escalation) and write in them."""
+    from crisis.permissions import ADD_INCIDENT, CONTRIBUTE, MANAGE_INCIDENT
+
+    return person("lead", ADD_INCIDENT, MANAGE_INCIDENT, CONTRIBUTE)

@@ -2,36 +2,20 @@
 escalation; a second person already in the room sees the lead's work arrive live."""
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from playwright.sync_api import Page, expect
 
 from crisis import services
 from crisis.models import Incident, IncidentType, Task
 from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
 from tests.conftest import grant
-from tests.e2e.conftest import at_path, sign_in
+from tests.e2e.conftest import at_path, off_the_event_loop, sign_in
 from tests.teams.factories import UserFactory
 
 SHOTS = Path("/tmp/shots")  # outside the repository on purpose
 CRITICAL_ONLY = "Convene the executive crisis call"  # a shipped critical-only task
-
-
-def off_the_event_loop(action):
-    """Run ``action`` in a plain thread: services broadcast with async_to_sync, which
-    refuses to run in this thread while Playwright's event loop is running."""
-
-    def run():
-        try:
-            return action()
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(run).result()
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -1,0 +1,96 @@
+"""/ws/notifications/: the signed-in user's own notifications, live.
+
+Only carries messages: on connect the unread count and the latest few; then every
+``notification.created`` / ``notification.read`` the services tell this user
+(``crisis.live.tell_user``). The one thing a client may ask is to mark notifications read,
+which goes through the same service as the pages and the API."""
+
+from channels.db import database_sync_to_async
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from crisis import live
+from crisis.consumers import CLOSE_NOT_ALLOWED, LiveConsumer
+
+from . import services
+
+READ_FRAME_KEYS = frozenset({"type", "ids", "all"})
+
+
+class NotificationConsumer(LiveConsumer):
+    """One user's stream; nobody else's socket joins their group."""
+
+    async def allowed_groups(self, user):
+        return [live.user_group(user.pk)]
+
+    async def connected(self):
+        await self.send_json(await self.state_frame())
+
+    def client_frames(self) -> dict:
+        return {"ping": self.on_ping, "notifications.read": self.mark_read}
+
+    async def mark_read(self, content: dict):
+        unknown = sorted(set(content) - READ_FRAME_KEYS)
+        if unknown:
+            await self.send_error(unknown[0], _("Unknown field."))
+            return
+        ids, every = content.get("ids"), content.get("all")
+        if every is not None and every is not True:
+            await self.send_error("all", _("Send all: true to mark every notification read."))
+            return
+        if every and ids is not None:
+            await self.send_error("ids", _("Send either ids or all: true, not both."))
+            return
+        if not every:
+            problem = _ids_problem(ids)
+            if problem:
+                await self.send_error("ids", problem)
+                return
+        marked, unread = await self.mark(None if every else ids)
+        await self.send_json({"type": "notifications.marked", "marked": marked,
+                              "unread": unread})
+
+    async def user_frame(self, message):
+        """A frame from ``crisis.live.tell_user`` for this user: forward it as it is."""
+        await self.send_json(message["frame"])
+
+    async def access_changed(self, message):
+        """The user's rights changed (``crisis.live.access_changed``): what they may see of
+        their notifications may have too, so the bell is redrawn; a deactivated account's
+        socket is closed."""
+        if not await self.still_active():
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        await self.send_json(await self.state_frame())
+
+    @database_sync_to_async
+    def still_active(self) -> bool:
+        return self.fresh_user().is_active
+
+    @database_sync_to_async
+    def mark(self, ids):
+        user = self.scope["user"]
+        marked = services.notifications_mark_read(user=user, ids=ids)
+        return marked, services.notification_unread_count(user=user)
+
+    @database_sync_to_async
+    def state_frame(self) -> dict:
+        user = self.scope["user"]
+        with translation.override(user.email_language):
+            latest = services.notification_list(user=user)[:services.LATEST_NOTIFICATIONS]
+            return {"type": "notifications.state",
+                    "unread": services.notification_unread_count(user=user),
+                    "latest": [services.notification_frame(n) for n in latest]}
+
+
+def _ids_problem(ids) -> str | None:
+    """Why ``ids`` is not a list of notification ids, or None when it is."""
+    if ids is None:
+        return _("Send ids (a list of notification ids) or all: true.")
+    if not isinstance(ids, list) or not ids:
+        return _("Send a non-empty list of notification ids.")
+    if len(ids) > services.MAX_READ_IDS:
+        return _("Mark at most %(n)d at a time.") % {"n": services.MAX_READ_IDS}
+    if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+        return _("Each id is a positive whole number.")
+    return None
