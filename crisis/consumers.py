@@ -1,25 +1,19 @@
 """Websocket consumers only carry messages: authenticate, join groups, re-check, forward."""
 
-import asyncio
 import hashlib
 import json
-import random
 import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from . import live, selectors
+from . import live, presence, selectors
 
 MAX_FRAME_BYTES = 4096
 CLOSE_NOT_ALLOWED = 4403
 # A client that missed more than this many events reloads its panels instead.
 RESYNC_LIMIT = 500
-# Viewers already in the room answer a newcomer at a random moment within this many
-# seconds, so a room of hundreds does not answer all at once.
-PRESENCE_REPLY_SPREAD = 2.0
-# The client beats every 10 s and forgets a viewer not heard from for 25 s; a beat is
-# passed on at most once a second per socket, whatever a client sends.
+# The browser beats every 10 s; more than one beat a second per socket is ignored.
 PRESENCE_BEAT_MIN_INTERVAL = 1.0
 
 
@@ -209,9 +203,11 @@ class IncidentConsumer(LiveConsumer):
                                                            [e.seq for e in events])
 
     # --- presence --------------------------------------------------------------------------
-    # Who is viewing is not stored: each socket announces itself to the room on connect,
-    # every open socket answers the newcomer, beats keep it alive, and a goodbye (or
-    # silence) removes it. The frames carry no seq: they are not part of the event log.
+    # Who is viewing lives in a registry every server process shares (crisis.presence).
+    # A newcomer gets the list, the room hears of arrivals and departures, and each
+    # heartbeat refreshes the viewer and answers with the list, so a viewer whose server
+    # died drops out on its own. Nothing here is sent N times per viewer: a room of
+    # hundreds costs one broadcast per arrival or departure. No seq: not in the event log.
     async def connected(self):
         user = self.scope["user"]
         self.viewer = {
@@ -219,19 +215,21 @@ class IncidentConsumer(LiveConsumer):
             "user": user.pk,
             "name": str(user),
         }
-        self.last_beat = 0.0
-        self.replies: set[asyncio.Task] = set()
-        await self.send_json({"type": "presence.you", "viewer": self.viewer})
-        await self.channel_layer.group_send(
-            live.incident_group(self.incident_id),
-            {"type": "presence.joined", "viewer": self.viewer, "reply_to": self.channel_name},
-        )
+        self.last_beat = time.monotonic()
+        await presence.registry().join(self.incident_id, self.viewer)
+        await self.send_presence()
+        await self.channel_layer.group_send(live.incident_group(self.incident_id),
+                                            {"type": "presence.joined", "viewer": self.viewer})
+
+    async def send_presence(self):
+        viewers, more = await presence.registry().viewers(self.incident_id)
+        await self.send_json({"type": "presence.state", "you": self.viewer,
+                              "viewers": viewers, "more": more})
 
     async def disconnect(self, code):
         viewer = getattr(self, "viewer", None)
-        for reply in getattr(self, "replies", ()):
-            reply.cancel()
         if viewer and getattr(self, "live_groups", None):
+            await presence.registry().leave(self.incident_id, viewer)
             await self.channel_layer.group_send(live.incident_group(self.incident_id),
                                                 {"type": "presence.left", "viewer": viewer})
         await super().disconnect(code)
@@ -241,23 +239,10 @@ class IncidentConsumer(LiveConsumer):
         if now - self.last_beat < PRESENCE_BEAT_MIN_INTERVAL:
             return
         self.last_beat = now
-        await self.channel_layer.group_send(live.incident_group(self.incident_id),
-                                            {"type": "presence.here", "viewer": self.viewer})
+        await presence.registry().beat(self.incident_id, self.viewer)
+        await self.send_presence()
 
     async def presence_joined(self, message):
-        if message["viewer"]["key"] == self.viewer["key"] or getattr(self, "access_lost", False):
-            return
-        await self.send_json({"type": "presence.here", "viewer": message["viewer"]})
-        reply = asyncio.ensure_future(self.introduce_to(message["reply_to"]))
-        self.replies.add(reply)
-        reply.add_done_callback(self.replies.discard)
-
-    async def introduce_to(self, channel: str):
-        await asyncio.sleep(random.uniform(0, PRESENCE_REPLY_SPREAD))  # noqa: S311 (timing only)
-        await self.channel_layer.send(channel,
-                                      {"type": "presence.here", "viewer": self.viewer})
-
-    async def presence_here(self, message):
         if message["viewer"]["key"] != self.viewer["key"] and not getattr(self, "access_lost",
                                                                            False):
             await self.send_json({"type": "presence.here", "viewer": message["viewer"]})

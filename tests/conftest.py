@@ -34,6 +34,27 @@ def reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def nobody_viewing(request, settings):
+    """Room presence outlives a test (process memory or Redis) while incident ids are
+    used again after transactional tests empty the tables: start with nobody viewing."""
+    marker = request.node.get_closest_marker("django_db")
+    if not ("transactional_db" in request.fixturenames or (marker and marker.kwargs.get(
+            "transaction"))):
+        return
+    from crisis import presence
+
+    presence._registry = None
+    if settings.REDIS_URL:
+        import redis
+
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        keys = list(client.scan_iter("crisisdesk:presence:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture(autouse=True)
 def eager_celery():
     """Tasks run in-process unless a test starts a real worker (see tests/teams)."""
     previous = celery_app.conf.task_always_eager

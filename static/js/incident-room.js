@@ -242,10 +242,12 @@
   }
 
   // --- presence --------------------------------------------------------------------------
-  // Every open socket of the room is a viewer; a person with two tabs counts once.
+  // The server keeps who is viewing (crisis.presence): it sends the list on connect and in
+  // answer to every heartbeat, and tells of arrivals and departures in between. A person
+  // with two tabs counts once.
   const BEAT_EVERY = 10000;
-  const FORGET_AFTER = 25000;
-  const viewers = new Map(); // socket key -> {user, name, seen}
+  let viewers = new Map(); // socket key -> {user, name}
+  let more = 0;
   let me = null;
   function initials(name) {
     return name.split(/\s+/).filter(Boolean).slice(0, 2).map((part) => part[0]).join("").toUpperCase();
@@ -257,7 +259,7 @@
     viewers.forEach((viewer) => people.set(viewer.user, viewer.name));
     const list = document.getElementById("presence-list");
     const before = new Set(Array.from(list.children).map((li) => Number(li.dataset.user)));
-    list.replaceChildren(...Array.from(people, ([user, name]) => {
+    const items = Array.from(people, ([user, name]) => {
       const li = document.createElement("li");
       li.dataset.user = user;
       const avatar = document.createElement("span");
@@ -269,7 +271,14 @@
       label.textContent = name;
       li.append(avatar, label);
       return li;
-    }));
+    });
+    if (more > 0) {
+      const li = document.createElement("li");
+      li.className = "small text-secondary align-self-center";
+      li.textContent = "+" + more;
+      items.push(li);
+    }
+    list.replaceChildren(...items);
     box.hidden = people.size === 0;
     const arrived = Array.from(people.keys()).filter((user) => !before.has(user) && (!me || user !== me.user));
     if (arrived.length) document.getElementById("presence-announce").textContent = arrived.map((u) => people.get(u)).join(", ");
@@ -280,18 +289,15 @@
     });
   }
   function onPresence(frame) {
-    const viewer = frame.viewer;
-    if (frame.type === "presence.you") { me = viewer; viewers.set(viewer.key, { ...viewer, seen: Infinity }); }
-    else if (frame.type === "presence.here") viewers.set(viewer.key, { ...viewer, seen: Date.now() });
-    else if (frame.type === "presence.left") viewers.delete(viewer.key);
+    if (frame.type === "presence.state") {
+      me = frame.you;
+      viewers = new Map(frame.viewers.map((viewer) => [viewer.key, viewer]));
+      viewers.set(me.key, me);
+      more = frame.more || 0;
+    } else if (frame.type === "presence.here") viewers.set(frame.viewer.key, frame.viewer);
+    else if (frame.type === "presence.left") viewers.delete(frame.viewer.key);
     showPresence();
   }
-  setInterval(() => {
-    const now = Date.now();
-    let changed = false;
-    viewers.forEach((viewer, key) => { if (now - viewer.seen > FORGET_AFTER) { viewers.delete(key); changed = true; } });
-    if (changed) showPresence();
-  }, 2000);
 
   const stream = window.CrisisDesk.live("/ws/incidents/" + room.dataset.incident + "/", (frame) => {
     if (frame.type.startsWith("presence.")) onPresence(frame);
@@ -302,7 +308,7 @@
     onReload: () => livePanels().concat([document.getElementById("timeline-panel")])
       .forEach((panel) => panel && soon(panel.id)),
     // Whoever we saw may have left while we were away; they answer again on reconnect.
-    onClose: () => { viewers.clear(); me = null; showPresence(); },
+    onClose: () => { viewers.clear(); more = 0; me = null; showPresence(); },
     // No longer allowed to view it (role ended, confidentiality raised): show why.
     onDenied: () => window.location.reload(),
   });

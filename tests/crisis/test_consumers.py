@@ -5,7 +5,7 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from crisis import consumers, live, selectors
+from crisis import consumers, live, presence, selectors
 from crisis.asgi import application
 from crisis.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
 from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
@@ -371,41 +371,73 @@ async def test_presence_shows_who_is_here_and_who_left(lead, outsider):
     path = f"/ws/incidents/{incident.pk}/"
     ana = await communicator(path, runner, presence=True)
     assert (await ana.connect())[0]
-    me = (await _presence(ana, "presence.you"))["viewer"]
+    state = await _presence(ana, "presence.state")
+    me = state["you"]
     assert me["user"] == runner.pk and me["name"] == str(runner)
+    assert state["viewers"] == [me] and state["more"] == 0
 
     ben = await communicator(path, outsider, presence=True)
     assert (await ben.connect())[0]
-    ben_me = (await _presence(ben, "presence.you"))["viewer"]
-    # Ana hears Ben arrive at once; Ben hears of Ana within the reply spread.
-    assert (await _presence(ana, "presence.here"))["viewer"] == ben_me
-    assert (await _presence(ben, "presence.here",
-                            timeout=consumers.PRESENCE_REPLY_SPREAD + 2))["viewer"] == me
+    ben_state = await _presence(ben, "presence.state")  # Ben is told who is already here
+    ben_me = ben_state["you"]
+    assert {v["key"] for v in ben_state["viewers"]} == {me["key"], ben_me["key"]}
+    assert (await _presence(ana, "presence.here"))["viewer"] == ben_me  # Ana, at once
 
     await ben.disconnect()
     assert (await _presence(ana, "presence.left"))["viewer"] == ben_me
     await ana.disconnect()
 
 
-async def test_presence_beats_are_passed_on_at_most_once_a_second(lead, outsider):
+async def test_a_heartbeat_answers_with_who_is_still_here(lead, outsider, monkeypatch):
+    monkeypatch.setattr(consumers, "PRESENCE_BEAT_MIN_INTERVAL", 0)
     runner, incident = await _room(lead)
     path = f"/ws/incidents/{incident.pk}/"
     ana = await communicator(path, runner, presence=True)
     assert (await ana.connect())[0]
-    await _presence(ana, "presence.you")
+    me = (await _presence(ana, "presence.state"))["you"]
     ben = await communicator(path, outsider)
     assert (await ben.connect())[0]
-    await _presence(ana, "presence.here")  # Ben's arrival
-
-    for _ in range(5):
-        await ben.send_json_to({"type": "presence.beat"})
     await _presence(ana, "presence.here")
-    more = []
-    while not await ana.receive_nothing(timeout=0.5):
-        more.append(await ana.receive_json_from())
-    assert more == []
+
+    await ana.send_json_to({"type": "presence.beat"})
+    state = await _presence(ana, "presence.state")
+    assert len(state["viewers"]) == 2 and me in state["viewers"]
+
+    # A viewer whose server died never says goodbye: it expires without heartbeats.
+    ben_viewer = next(v for v in state["viewers"] if v["key"] != me["key"])
+    expires_after = presence.EXPIRES_AFTER
+    monkeypatch.setattr(presence, "EXPIRES_AFTER", -1)
+    await presence.registry().beat(incident.pk, ben_viewer)  # his last beat, long ago
+    monkeypatch.setattr(presence, "EXPIRES_AFTER", expires_after)
+    await ana.send_json_to({"type": "presence.beat"})
+    state = await _presence(ana, "presence.state")
+    assert state["viewers"] == [me]
     await ben.disconnect()
     await ana.disconnect()
+
+
+async def test_presence_beats_are_answered_at_most_once_a_second(lead, outsider):
+    _, incident = await _room(lead)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider, presence=True)
+    assert (await socket.connect())[0]
+    await _presence(socket, "presence.state")
+    for _ in range(5):
+        await socket.send_json_to({"type": "presence.beat"})
+    assert await socket.receive_nothing(timeout=0.5)  # all within a second of connecting
+    await socket.disconnect()
+
+
+async def test_a_big_room_lists_a_bounded_number_of_viewers(lead, outsider, monkeypatch):
+    monkeypatch.setattr(presence, "LIMIT", 2)
+    _, incident = await _room(lead)
+    for n in range(3):
+        await presence.registry().join(incident.pk, {"key": f"k{n}", "user": 900 + n,
+                                                     "name": f"Viewer {n}"})
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider, presence=True)
+    assert (await socket.connect())[0]
+    state = await _presence(socket, "presence.state")
+    assert len(state["viewers"]) == 2 and state["more"] == 2
+    await socket.disconnect()
 
 
 async def test_presence_is_not_an_event_and_has_no_seq(lead, outsider):
@@ -413,7 +445,7 @@ async def test_presence_is_not_an_event_and_has_no_seq(lead, outsider):
     socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider, presence=True)
     assert (await socket.connect())[0]
     frame = await socket.receive_json_from(timeout=3)
-    assert frame["type"] == "presence.you" and "seq" not in frame
+    assert frame["type"] == "presence.state" and "seq" not in frame
     await socket.disconnect()
 
 
