@@ -1,5 +1,6 @@
 """Websocket consumers only carry messages: authenticate, join groups, re-check, forward."""
 
+import asyncio
 import hashlib
 import json
 import time
@@ -15,6 +16,8 @@ CLOSE_NOT_ALLOWED = 4403
 RESYNC_LIMIT = 500
 # The browser beats every 10 s; more than one beat a second per socket is ignored.
 PRESENCE_BEAT_MIN_INTERVAL = 1.0
+# Arrivals and departures are sent to a socket at most this often, gathered.
+PRESENCE_BATCH_SECONDS = 1.0
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -216,6 +219,9 @@ class IncidentConsumer(LiveConsumer):
             "name": str(user),
         }
         self.last_beat = time.monotonic()
+        self.presence_pending: dict[str, tuple[bool, dict]] = {}
+        self.presence_flush: asyncio.Future | None = None
+        self.presence_sent_at = 0.0
         await presence.registry().join(self.incident_id, self.viewer)
         await self.send_presence()
         await self.channel_layer.group_send(live.incident_group(self.incident_id),
@@ -228,6 +234,8 @@ class IncidentConsumer(LiveConsumer):
 
     async def disconnect(self, code):
         viewer = getattr(self, "viewer", None)
+        if getattr(self, "presence_flush", None) is not None:
+            self.presence_flush.cancel()
         if viewer and getattr(self, "live_groups", None):
             await presence.registry().leave(self.incident_id, viewer)
             await self.channel_layer.group_send(live.incident_group(self.incident_id),
@@ -243,11 +251,30 @@ class IncidentConsumer(LiveConsumer):
         await self.send_presence()
 
     async def presence_joined(self, message):
-        if message["viewer"]["key"] != self.viewer["key"] and not getattr(self, "access_lost",
-                                                                           False):
-            await self.send_json({"type": "presence.here", "viewer": message["viewer"]})
+        self.presence_changed(message["viewer"], here=True)
 
     async def presence_left(self, message):
-        if message["viewer"]["key"] != self.viewer["key"] and not getattr(self, "access_lost",
-                                                                           False):
-            await self.send_json({"type": "presence.left", "viewer": message["viewer"]})
+        self.presence_changed(message["viewer"], here=False)
+
+    # Arrivals and departures reach a socket at most once a second, gathered into one
+    # frame: a room of hundreds filling up is then hundreds of frames per socket at most,
+    # not one per arrival.
+    def presence_changed(self, viewer: dict, *, here: bool):
+        if viewer["key"] == self.viewer["key"] or getattr(self, "access_lost", False):
+            return
+        self.presence_pending[viewer["key"]] = (here, viewer)
+        if self.presence_flush is None:
+            wait = max(0.0, self.presence_sent_at + PRESENCE_BATCH_SECONDS - time.monotonic())
+            self.presence_flush = asyncio.ensure_future(self.send_presence_changes(wait))
+
+    async def send_presence_changes(self, wait: float):
+        await asyncio.sleep(wait)
+        pending, self.presence_pending = self.presence_pending, {}
+        self.presence_flush = None
+        self.presence_sent_at = time.monotonic()
+        if pending and not getattr(self, "access_lost", False):
+            await self.send_json({
+                "type": "presence.changed",
+                "here": [viewer for here, viewer in pending.values() if here],
+                "left": [viewer for here, viewer in pending.values() if not here],
+            })

@@ -243,7 +243,8 @@
 
   // --- presence --------------------------------------------------------------------------
   // The server keeps who is viewing (crisis.presence): it sends the list on connect and in
-  // answer to every heartbeat, and tells of arrivals and departures in between. A person
+  // answer to every heartbeat, and tells of arrivals and departures in between (gathered,
+  // at most once a second). A person
   // with two tabs counts once.
   const BEAT_EVERY = 10000;
   let viewers = new Map(); // socket key -> {user, name}
@@ -294,8 +295,10 @@
       viewers = new Map(frame.viewers.map((viewer) => [viewer.key, viewer]));
       viewers.set(me.key, me);
       more = frame.more || 0;
-    } else if (frame.type === "presence.here") viewers.set(frame.viewer.key, frame.viewer);
-    else if (frame.type === "presence.left") viewers.delete(frame.viewer.key);
+    } else if (frame.type === "presence.changed") {
+      frame.here.forEach((viewer) => viewers.set(viewer.key, viewer));
+      frame.left.forEach((viewer) => viewers.delete(viewer.key));
+    }
     showPresence();
   }
 

@@ -381,10 +381,37 @@ async def test_presence_shows_who_is_here_and_who_left(lead, outsider):
     ben_state = await _presence(ben, "presence.state")  # Ben is told who is already here
     ben_me = ben_state["you"]
     assert {v["key"] for v in ben_state["viewers"]} == {me["key"], ben_me["key"]}
-    assert (await _presence(ana, "presence.here"))["viewer"] == ben_me  # Ana, at once
+    assert (await _presence(ana, "presence.changed")) == {  # Ana hears at once
+        "type": "presence.changed", "here": [ben_me], "left": []}
 
     await ben.disconnect()
-    assert (await _presence(ana, "presence.left"))["viewer"] == ben_me
+    assert (await _presence(ana, "presence.changed")) == {  # within the 1 s batch
+        "type": "presence.changed", "here": [], "left": [ben_me]}
+    await ana.disconnect()
+
+
+async def test_arrivals_within_a_second_reach_a_socket_as_one_frame(lead, outsider):
+    runner, incident = await _room(lead)
+    path = f"/ws/incidents/{incident.pk}/"
+    ana = await communicator(path, runner, presence=True)
+    assert (await ana.connect())[0]
+    await _presence(ana, "presence.state")
+    others = [await communicator(path, outsider) for _ in range(4)]
+    for socket in others:
+        assert (await socket.connect())[0]
+
+    arrived = []
+    while len(arrived) < 4:
+        arrived += (await _presence(ana, "presence.changed"))["here"]
+    assert len({v["key"] for v in arrived}) == 4
+    for socket in others:
+        await socket.disconnect()
+    left = []
+    frames = 0
+    while len(left) < 4:
+        left += (await _presence(ana, "presence.changed"))["left"]
+        frames += 1
+    assert frames <= 2  # gathered: at most one frame a second
     await ana.disconnect()
 
 
@@ -397,7 +424,7 @@ async def test_a_heartbeat_answers_with_who_is_still_here(lead, outsider, monkey
     me = (await _presence(ana, "presence.state"))["you"]
     ben = await communicator(path, outsider)
     assert (await ben.connect())[0]
-    await _presence(ana, "presence.here")
+    await _presence(ana, "presence.changed")
 
     await ana.send_json_to({"type": "presence.beat"})
     state = await _presence(ana, "presence.state")
