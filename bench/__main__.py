@@ -2,7 +2,8 @@ import importlib
 import sys
 
 BENCHMARKS = {"incident_list": "bench.incident_list",
-              "incident_visibility": "bench.incident_visibility"}
+              "incident_visibility": "bench.incident_visibility",
+              "fanout": "bench.fanout"}
 
 
 def main() -> None:
