@@ -153,7 +153,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return services.notification_list(user=self.request.user)
+        return selectors.notification_list(user=self.request.user)
 
     @extend_schema(summary="Mark notifications read", request=NotificationReadSerializer,
                    responses={200: NotificationReadResultSerializer, **error_responses(400)})
@@ -166,4 +166,4 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             user=request.user, ids=None if data.get("all") else data["ids"])
         return Response(NotificationReadResultSerializer({
             "marked": marked,
-            "unread": services.notification_unread_count(user=request.user)}).data)
+            "unread": selectors.notification_unread_count(user=request.user)}).data)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from crisis import live
 from crisis.consumers import CLOSE_NOT_ALLOWED, LiveConsumer
 
-from . import services
+from . import selectors, services
 
 READ_FRAME_KEYS = frozenset({"type", "ids", "all"})
 
@@ -71,16 +71,16 @@ class NotificationConsumer(LiveConsumer):
     def mark(self, ids):
         user = self.scope["user"]
         marked = services.notifications_mark_read(user=user, ids=ids)
-        return marked, services.notification_unread_count(user=user)
+        return marked, selectors.notification_unread_count(user=user)
 
     @database_sync_to_async
     def state_frame(self) -> dict:
         user = self.scope["user"]
         with translation.override(user.email_language):
-            latest = services.notification_list(user=user)[:services.LATEST_NOTIFICATIONS]
+            latest = selectors.notification_list(user=user)[:selectors.LATEST_NOTIFICATIONS]
             return {"type": "notifications.state",
-                    "unread": services.notification_unread_count(user=user),
-                    "latest": [services.notification_frame(n) for n in latest]}
+                    "unread": selectors.notification_unread_count(user=user),
+                    "latest": [selectors.notification_frame(n) for n in latest]}
 
 
 def _ids_problem(ids) -> str | None:

@@ -3,7 +3,7 @@
 from django.utils.functional import cached_property
 
 from .choices import NotificationKind
-from .services import LATEST_NOTIFICATIONS, notification_list, notification_unread_count
+from .selectors import LATEST_NOTIFICATIONS, notification_list, notification_unread_count
 
 
 def with_icons(notifications) -> list:

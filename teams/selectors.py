@@ -1,10 +1,19 @@
 import datetime
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.urls import reverse
 from django.utils import timezone
 
-from .choices import STANDING_CRISIS_CORE, DepartmentKind, Duty
-from .models import Department, DutyShift, Role, RoleAssignment, RolePolicy, User
+from .choices import STANDING_CRISIS_CORE, DepartmentKind, Duty, NotificationKind
+from .models import (
+    Department,
+    DutyShift,
+    Notification,
+    Role,
+    RoleAssignment,
+    RolePolicy,
+    User,
+)
 
 
 def today() -> datetime.date:
@@ -123,3 +132,48 @@ def my_assignments(*, user) -> QuerySet[RoleAssignment]:
     return (RoleAssignment.objects.filter(user=user, ended_at__isnull=True)
             .select_related("incident", "incident__type", "role", "department")
             .order_by("incident__closed_at", "-incident__created_at"))
+
+
+# --- notifications ----------------------------------------------------------------------
+LATEST_NOTIFICATIONS = 10  # in the bell and the socket's first frame
+
+
+# Reads of one's own notifications. Notifications about an incident the person may no
+# longer view (confidentiality went up, their role ended) are left out, like the incident.
+
+def notification_list(*, user: User):
+    from crisis.models import Incident
+    from crisis.selectors import visibility_filter
+
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    mine = Notification.objects.filter(recipient=user)
+    visible = visibility_filter(user)
+    if visible is None:
+        return mine.none()
+    if visible != Q():
+        mine = mine.filter(Q(incident__isnull=True)
+                           | Q(incident__in=Incident.objects.filter(visible).values("pk")))
+    return mine.select_related("incident").order_by("-created_at", "-pk")
+
+
+def notification_unread_count(*, user: User) -> int:
+    return notification_list(user=user).filter(read_at__isnull=True).count()
+
+
+def notification_frame(notification: Notification) -> dict:
+    """The small dict the bell, the socket and the API's live frames share."""
+    incident = notification.incident
+    return {
+        "id": notification.pk,
+        "kind": notification.kind,
+        "kind_label": str(NotificationKind(notification.kind).label),
+        "icon": NotificationKind(notification.kind).icon,
+        "important": NotificationKind(notification.kind).is_important,
+        "title": notification.title,
+        "incident": {"id": incident.pk, "reference": incident.reference,
+                     "url": incident.get_absolute_url()} if incident else None,
+        "url": reverse("notification-open", args=[notification.pk]),
+        "created_at": notification.created_at.isoformat(),
+        "read": notification.read_at is not None,
+    }

@@ -3,8 +3,6 @@ from collections.abc import Callable, Iterable
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -39,7 +37,6 @@ LEAD, DEPUTY, SCRIBE = "lead", "deputy", "scribe"
 # told to the recipient's open sockets and emailed (as they chose) after commit.
 
 NotificationTitle = str | Callable[[], str]
-LATEST_NOTIFICATIONS = 10
 MAX_READ_IDS = 200
 
 
@@ -104,8 +101,8 @@ def _tell_created(notification: Notification) -> None:
     user = notification.recipient
     with translation.override(user.email_language):
         frame = {"type": "notification.created",
-                 "notification": notification_frame(notification),
-                 "unread": notification_unread_count(user=user)}
+                 "notification": selectors.notification_frame(notification),
+                 "unread": selectors.notification_unread_count(user=user)}
     live.tell_user(user.pk, frame)
 
 
@@ -118,7 +115,7 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
     """Mark ``user``'s own notifications read: those in ``ids``, or all when ``ids`` is
     None. Others' ids are ignored (never an error: it would tell that they exist).
     Returns how many changed; the user's other pages hear the new unread count."""
-    unread = notification_list(user=user).filter(read_at__isnull=True)
+    unread = selectors.notification_list(user=user).filter(read_at__isnull=True)
     if ids is not None:
         ids = list(ids)
         if len(ids) > MAX_READ_IDS:
@@ -131,7 +128,7 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
             Notification.objects.filter(pk__in=changed).update(read_at=timezone.now())
             live.tell_user(user.pk, {"type": "notification.read", "ids": changed,
                                      "all": ids is None,
-                                     "unread": notification_unread_count(user=user)})
+                                     "unread": selectors.notification_unread_count(user=user)})
     return len(changed)
 
 
@@ -155,47 +152,6 @@ def user_preferences_update(*, user: User, **changes) -> User:
     if changes:
         user.save(update_fields=list(changes))
     return user
-
-
-# Reads of one's own notifications. Notifications about an incident the person may no
-# longer view (confidentiality went up, their role ended) are left out, like the incident.
-
-def notification_list(*, user: User):
-    from crisis.models import Incident
-    from crisis.selectors import visibility_filter
-
-    if not getattr(user, "is_authenticated", False):
-        return Notification.objects.none()
-    mine = Notification.objects.filter(recipient=user)
-    visible = visibility_filter(user)
-    if visible is None:
-        return mine.none()
-    if visible != Q():
-        mine = mine.filter(Q(incident__isnull=True)
-                           | Q(incident__in=Incident.objects.filter(visible).values("pk")))
-    return mine.select_related("incident").order_by("-created_at", "-pk")
-
-
-def notification_unread_count(*, user: User) -> int:
-    return notification_list(user=user).filter(read_at__isnull=True).count()
-
-
-def notification_frame(notification: Notification) -> dict:
-    """The small dict the bell, the socket and the API's live frames share."""
-    incident = notification.incident
-    return {
-        "id": notification.pk,
-        "kind": notification.kind,
-        "kind_label": str(NotificationKind(notification.kind).label),
-        "icon": NotificationKind(notification.kind).icon,
-        "important": NotificationKind(notification.kind).is_important,
-        "title": notification.title,
-        "incident": {"id": incident.pk, "reference": incident.reference,
-                     "url": incident.get_absolute_url()} if incident else None,
-        "url": reverse("notification-open", args=[notification.pk]),
-        "created_at": notification.created_at.isoformat(),
-        "read": notification.read_at is not None,
-    }
 
 
 # --- incident teams ------------------------------------------------------------------------

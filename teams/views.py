@@ -164,7 +164,7 @@ def my_work(request):
              .order_by("due_at", "pk")[:100])
     open_elsewhere = (visible.exclude(Q(status=IncidentStatus.CLOSED) | Q(pk__in=list(mine)))
                       [:10])
-    unread = services.notification_list(user=request.user).filter(read_at__isnull=True)
+    unread = selectors.notification_list(user=request.user).filter(read_at__isnull=True)
     return render(request, "teams/my_work.html", {
         "unread_notifications": list(unread[:5]),
         "unread_count": unread.count(),
@@ -231,7 +231,7 @@ NOTIFICATIONS_PAGE_SIZE = 25
 def notification_list(request):
     """My notifications, newest first; unread ones stand out. ``?show=unread`` filters."""
     show = "unread" if request.GET.get("show") == "unread" else "all"
-    notifications = services.notification_list(user=request.user)
+    notifications = selectors.notification_list(user=request.user)
     if show == "unread":
         notifications = notifications.filter(read_at__isnull=True)
     return _notifications_page(request, notifications, show=show)
@@ -243,7 +243,7 @@ def _notifications_page(request, notifications, *, show: str, form=None, status:
     return render(request, "teams/notification_list.html", {
         "page": page,
         "show": show,
-        "unread": services.notification_unread_count(user=request.user),
+        "unread": selectors.notification_unread_count(user=request.user),
         "form": form,
     }, status=status)
 
@@ -252,7 +252,7 @@ def _notifications_page(request, notifications, *, show: str, form=None, status:
 @require_GET
 def notification_open(request, pk: int):
     """Follow a notification: it is read now, and I land on its incident."""
-    notification = services.notification_list(user=request.user).filter(pk=pk).first()
+    notification = selectors.notification_list(user=request.user).filter(pk=pk).first()
     if notification is None:
         raise Http404("No such notification.")
     services.notifications_mark_read(user=request.user, ids=[notification.pk])
@@ -267,7 +267,7 @@ def notifications_read(request):
     """Mark all my notifications read, or those named by ``ids``; back where I was."""
     form = NotificationReadForm(request.POST)
     if not form.is_valid():
-        return _notifications_page(request, services.notification_list(user=request.user),
+        return _notifications_page(request, selectors.notification_list(user=request.user),
                                    show="all", form=form, status=400)
     ids = None if form.cleaned_data["all"] else form.cleaned_data["ids"]
     marked = services.notifications_mark_read(user=request.user, ids=ids)
