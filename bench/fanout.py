@@ -8,7 +8,7 @@ ratio. Target: p99 ≤ 250 ms at 500 clients on this 2-core machine."
 
 How it runs, per variant (channel layer × server processes × N):
 
-- **Servers**: 1 or 2 ``daphne crisis.asgi:application`` subprocesses on their own ports
+- **Servers**: 1 or 2 ``daphne config.asgi:application`` subprocesses on their own ports
   (``DEBUG=0``, PostgreSQL, Redis, ``CHANNEL_LAYER`` = the variant's layer), each in a
   process group of its own, killed when the variant ends whatever happens.
 - **Clients**: a separate load process (``python -m bench.fanout --load``, asyncio with the
@@ -108,7 +108,7 @@ def server_environment(database: str, redis_url: str) -> None:
     os.environ.update({
         "DATABASE_URL": database, "REDIS_URL": redis_url, "DEBUG": "0",
         "SECRET_KEY": SECRET_KEY, "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_SETTINGS_MODULE": "crisis.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
     })
 
@@ -197,7 +197,7 @@ def start_servers(count: int, layer: str, base_port: int, logs: Path) -> tuple[l
             log = open(logs / f"daphne-{layer}-{i}.log", "w")  # noqa: SIM115
             processes.append(subprocess.Popen(
                 [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                 "crisis.asgi:application"],
+                 "config.asgi:application"],
                 cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True))
             ports.append(port)
@@ -255,11 +255,12 @@ class LiveEmitter:
         from django.db import transaction
 
         from crisis import live
+        from crisis.events import Event
 
         committed: list[float] = []
         with transaction.atomic():
             transaction.on_commit(lambda: committed.append(time.time()))
-            live.emit(incident=self.incident, type=EVENT_TYPE, data=data)
+            live.emit(incident=self.incident, event=Event(EVENT_TYPE, data))
         return committed[0], time.time() - committed[0]
 
     def close(self) -> None:

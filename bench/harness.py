@@ -12,7 +12,7 @@ def use_bench_database() -> str:
     the database the app runs on. Must run before django.setup()."""
     url = os.environ.get("BENCH_DATABASE_URL", "sqlite:///var/bench.sqlite3")
     os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crisis.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     # The in-process test client calls itself "testserver".
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")

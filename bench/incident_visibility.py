@@ -263,8 +263,8 @@ def _visibility_by_permission_id():
     from django.db.models import Exists, OuterRef, Q
 
     from crisis.choices import Confidentiality
+    from crisis.models import IncidentUserObjectPermission
     from crisis.permissions import VIEW, VIEW_EVERY, VIEW_RESTRICTED, codename, is_active
-    from teams.models import IncidentUserObjectPermission
 
     view_pk = Permission.objects.get(content_type__app_label="crisis",
                                      codename=codename(VIEW)).pk
@@ -330,8 +330,8 @@ def seed_grants(grants: Grants) -> tuple[float, bool, dict[str, int]]:
 
     from bench.seed import insert
     from crisis.choices import Confidentiality
-    from crisis.models import Incident
-    from teams.models import IncidentUserObjectPermission, Role, RoleAssignment
+    from crisis.models import Incident, IncidentUserObjectPermission
+    from teams.models import Role, RoleAssignment
 
     started = time.perf_counter()
     reader, few, members = _users(grants)
@@ -388,7 +388,8 @@ def check_rights_sync(sample: int = 30) -> str:
     back: the seeded rights must be exactly what the app's own sync would hold."""
     from django.db import transaction
 
-    from teams.models import IncidentUserObjectPermission, RoleAssignment
+    from crisis.models import IncidentUserObjectPermission
+    from teams.models import RoleAssignment
     from teams.services import rights_sync
 
     pairs = list(RoleAssignment.objects.filter(ended_at__isnull=True)

@@ -1,5 +1,1 @@
-"""Project wiring (settings, urls, asgi, celery) and the incident core."""
-
-from .celery import app as celery_app
-
-__all__ = ("celery_app",)
+"""The incident core: incidents, their timeline, tasks, playbooks and live event log."""

@@ -4,6 +4,7 @@ from .models import (
     ChecklistItem,
     Incident,
     IncidentType,
+    IncidentUserObjectPermission,
     LiveEvent,
     Playbook,
     Task,
@@ -138,3 +139,14 @@ class ChecklistItemAdmin(ReadOnlyAdmin):
     list_filter = ("done",)
     search_fields = ("text", "task__title")
     list_select_related = ("task",)
+
+
+@admin.register(IncidentUserObjectPermission)
+class IncidentRightAdmin(ReadOnlyAdmin):
+    """The guardian rights roles granted; read-only, they follow the roles."""
+
+    incident_path = "content_object"
+    list_display = ("content_object", "user", "permission")
+    list_filter = ("permission",)
+    search_fields = ("user__username", "content_object__title")
+    list_select_related = ("content_object", "user", "permission")

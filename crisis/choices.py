@@ -139,3 +139,16 @@ class TaskStatus(models.TextChoices):
 
 
 UNFINISHED_TASK_STATUSES = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
+
+
+class DepartmentKind(models.TextChoices):
+    COMMUNICATIONS = "communications", _("PR / communications")
+    LEGAL = "legal", _("Legal")
+    MARKETING = "marketing", _("Marketing")
+    CUSTOMER_SERVICE = "customer_service", _("Customer service")
+    TECHNOLOGY = "technology", _("Technology")
+    HR = "hr", _("Human resources")
+    OPERATIONS = "operations", _("Operations")
+    EXECUTIVE = "executive", _("Executive")
+    GOVERNMENT_AFFAIRS = "government_affairs", _("Government affairs")
+    OTHER = "other", _("Other")

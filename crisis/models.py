@@ -6,11 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from guardian.models import UserObjectPermissionBase
 
-from teams.choices import DepartmentKind
+from core.live import SequencedEvent
 
 from .choices import (
     Confidentiality,
+    DepartmentKind,
     IncidentStatus,
     Origin,
     Severity,
@@ -321,7 +323,7 @@ class TaskComment(models.Model):
         return self.body[:60]
 
 
-class LiveEvent(models.Model):
+class LiveEvent(SequencedEvent):
     """One event of an incident's live stream, written in the transaction of its change.
 
     ``seq`` counts an incident's events 1, 2, 3... without gaps, in commit order (the
@@ -329,11 +331,9 @@ class LiveEvent(models.Model):
     for everything after the last ``seq`` it saw and knows when it missed one.
     """
 
+    stream_field = "incident"
+
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="live_events")
-    seq = models.PositiveBigIntegerField()
-    type = models.CharField(max_length=64)
-    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
-    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["incident", "seq"]
@@ -343,9 +343,13 @@ class LiveEvent(models.Model):
             models.UniqueConstraint(fields=["incident", "seq"], name="live_event_seq_once"),
         ]
 
-    def __str__(self) -> str:
-        return f"{self.type} #{self.seq}"
 
-    def as_frame(self) -> dict:
-        return {"type": self.type, "incident": self.incident_id, "data": self.data,
-                "seq": self.seq}
+class IncidentUserObjectPermission(UserObjectPermissionBase):
+    """Guardian's per-incident grants with a real foreign key, so visibility is a join on
+    an index instead of a cast of generic object ids."""
+
+    content_object = models.ForeignKey(Incident, on_delete=models.CASCADE)
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("right on an incident")
+        verbose_name_plural = _("rights on incidents")

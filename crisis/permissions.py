@@ -9,6 +9,8 @@ Tasks, statements and reviews belong to their incident and follow its rights.
 
 from rest_framework.permissions import BasePermission
 
+from .models import IncidentUserObjectPermission
+
 ADD_INCIDENT = "crisis.add_incident"
 
 # Rights on one incident, as "app_label.codename" (global) and codename (object).
@@ -48,8 +50,6 @@ def granted_on(user, incident) -> frozenset[str]:
         return frozenset()
     cache = incident.__dict__.setdefault("_granted_rights", {})
     if user.pk not in cache:
-        from teams.models import IncidentUserObjectPermission
-
         cache[user.pk] = frozenset(
             IncidentUserObjectPermission.objects.filter(user=user, content_object=incident)
             .values_list("permission__codename", flat=True))

@@ -1,16 +1,16 @@
 """Permission-aware reads: every incident, entry and task a user sees comes through here."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
-
-from teams.models import IncidentUserObjectPermission
 
 from .choices import UNFINISHED_TASK_STATUSES, Confidentiality, TimelineKind
 from .models import (
     ChecklistItem,
     Incident,
     IncidentType,
+    IncidentUserObjectPermission,
     LiveEvent,
     Task,
     TaskComment,
@@ -53,11 +53,15 @@ def may_view(*, user, incident: Incident) -> bool:
     return codename(VIEW) in granted_on(user, incident)
 
 
+def assignable_people() -> QuerySet:
+    """Who a task or role can be given to: everyone who can still sign in, by name."""
+    return (get_user_model().objects.filter(is_active=True)
+            .order_by("first_name", "last_name", "username"))
+
+
 def people_who_may_view(incident: Incident):
     """Active people ``visibility_filter`` lets see ``incident``, by name: whom its tasks
     can be given to."""
-    from teams.selectors import assignable_people
-
     people = assignable_people()
     if incident.confidentiality == Confidentiality.INTERNAL:
         return people

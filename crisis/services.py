@@ -15,11 +15,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from teams import selectors as team_selectors
-from teams.choices import NotificationKind
-from teams.services import notify, team_assemble
+from core.errors import ConflictError
 
-from . import live
+from . import events, hooks, live
 from .choices import (
     AUTHORED_KINDS,
     STATUS_TIMESTAMPS,
@@ -35,7 +33,6 @@ from .choices import (
     WarningLevel,
     is_step_back,
 )
-from .errors import ConflictError
 from .models import (
     ChecklistItem,
     Incident,
@@ -130,16 +127,8 @@ def _refuse_if_closed(incident: Incident) -> None:
                             % {"ref": incident.reference}, current=incident.status, allowed=[])
 
 
-def incident_frame(incident: Incident) -> dict:
-    return {"id": incident.pk, "reference": incident.reference, "title": incident.title,
-            "status": incident.status, "severity": incident.severity,
-            "warning_level": incident.warning_level, "is_drill": incident.is_drill,
-            "confidentiality": incident.confidentiality}
-
-
 def _incident_changed(incident: Incident) -> None:
-    live.emit(incident=incident, type="incident.updated", data=incident_frame(incident),
-              to_list=True)
+    live.emit(incident=incident, event=events.incident_updated(incident))
 
 
 def effective_warning_level(*, auto: str, manual: str, overridden: bool) -> str:
@@ -185,15 +174,8 @@ def incident_create(
         record(incident=incident, kind=TimelineKind.CREATED, actor=actor,
                data={"severity": incident.severity, "type": incident.type.name})
         playbook_apply(incident=incident, actor=actor)
-        team_assemble(incident=incident, actor=actor, opened=True)
-        live.emit(incident=incident, type="incident.created", data=incident_frame(incident),
-                  to_list=True)
-        notify(
-            recipients=team_selectors.incident_created_recipients(incident=incident),
-            kind=NotificationKind.INCIDENT_CREATED,
-            title=f"{incident.reference}: {incident.title}",
-            dedupe_key=f"incident_created:{incident.pk}", incident=incident,
-        )
+        hooks.incident_opened.send(sender=Incident, incident=incident, actor=actor)
+        live.emit(incident=incident, event=events.incident_created(incident))
     return incident
 
 
@@ -336,15 +318,8 @@ def incident_escalate(
                                            "override": bool(override)})
         if "severity" in changes:
             playbook_apply(incident=incident, actor=actor)
-            if up:
-                team_assemble(incident=incident, actor=actor)
-        if up and (incident.severity == Severity.CRITICAL
-                   or incident.warning_level == WarningLevel.RED):
-            notify(recipients=team_selectors.escalation_recipients(incident=incident),
-                   kind=NotificationKind.INCIDENT_ESCALATED,
-                   title=lambda: _("%(ref)s escalated: %(title)s")
-                   % {"ref": incident.reference, "title": incident.title},
-                   dedupe_key=f"escalated:{entry.pk}", incident=incident)
+        hooks.incident_escalated.send(sender=Incident, incident=incident, actor=actor,
+                                      entry=entry, changes=changes, went_up=up)
         _incident_changed(incident)
     return incident
 
@@ -394,7 +369,8 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
         record(incident=incident, kind=TimelineKind.CLASSIFICATION, actor=actor, data=diff)
         if "type" in diff:
             playbook_apply(incident=incident, actor=actor)
-            team_assemble(incident=incident, actor=actor)
+        hooks.incident_reclassified.send(sender=Incident, incident=incident, actor=actor,
+                                         changes=diff)
         _incident_changed(incident)
     return incident
 
@@ -422,12 +398,11 @@ def timeline_add(*, actor, incident: Incident, kind: str, body: str,
         entry = record(incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
                        actor=actor, body=body, corrects=corrects,
                        data={"as": kind.value} if corrects else {})
-        _notify_mentioned(entry, already=corrects.body if corrects else "")
+        _tell_mentioned(entry, already=corrects.body if corrects else "")
     return entry
 
 
 MENTION = re.compile(r"(?<![\w.+@-])@([\w.@+-]{1,150})")
-MAX_MENTIONS = 20
 
 
 def mentioned_usernames(text: str) -> set[str]:
@@ -439,29 +414,12 @@ def mentioned_usernames(text: str) -> set[str]:
     return {name for name in names if name}
 
 
-def _notify_mentioned(entry: TimelineEntry, *, already: str = "") -> None:
-    """Tell the people named with ``@username`` in an authored entry (once per entry and
-    person; never the author; only people who may view the incident, which notify()
-    checks). A correction tells only those the corrected entry did not already name."""
+def _tell_mentioned(entry: TimelineEntry, *, already: str = "") -> None:
+    """Tell higher layers who an authored entry names with ``@username`` (once per entry;
+    a correction names only those the corrected entry did not already name)."""
     names = mentioned_usernames(entry.body) - mentioned_usernames(already)
-    if not names:
-        return
-    from teams.models import User
-
-    people = (User.objects.filter(username__in=names, is_active=True)
-              .exclude(pk=entry.actor_id).order_by("pk")[:MAX_MENTIONS])
-    if not people:
-        return
-    incident, author = entry.incident, entry.actor
-    excerpt = " ".join(entry.body.split())
-    excerpt = excerpt if len(excerpt) <= 120 else excerpt[:119] + "…"
-
-    def title() -> str:
-        return _("%(author)s mentioned you on %(ref)s: %(text)s") % {
-            "author": author, "ref": incident.reference, "text": excerpt}
-
-    notify(recipients=people, kind=NotificationKind.MENTION, title=title,
-           dedupe_key=f"mention:{entry.pk}", incident=incident)
+    if names:
+        hooks.people_mentioned.send(sender=TimelineEntry, entry=entry, usernames=names)
 
 
 def timeline_entry_pin(*, actor, entry: TimelineEntry, pinned: bool) -> TimelineEntry:
@@ -470,8 +428,7 @@ def timeline_entry_pin(*, actor, entry: TimelineEntry, pinned: bool) -> Timeline
     with transaction.atomic():
         TimelineEntry.objects.filter(pk=entry.pk).update(pinned=pinned)
         entry.pinned = pinned
-        live.emit(incident=entry.incident, type="timeline.pinned",
-                  data={"id": entry.pk, "pinned": pinned})
+        live.emit(incident=entry.incident, event=events.timeline_pinned(entry))
     return entry
 
 
@@ -510,7 +467,7 @@ def playbook_apply(*, incident: Incident, actor) -> list[Task]:
            body=_("%(n)d task(s) added from the playbook.") % {"n": len(tasks)},
            data={"added": [task.pk for task in tasks],
                   "titles": [task.title for task in tasks]})
-    live.emit(incident=incident, type="task.changed", data={"added": [t.pk for t in tasks]})
+    live.emit(incident=incident, event=events.tasks_added(tasks))
     return tasks
 
 
@@ -538,9 +495,9 @@ def task_create(*, actor, incident: Incident, title: str, description: str = "",
         record(incident=incident, kind=TimelineKind.TASK, actor=actor,
                body=_("Task added: %(title)s") % {"title": task.title},
                data={"task": task.pk, "added": [task.pk]})
-        live.emit(incident=incident, type="task.changed", data={"added": [task.pk]})
+        live.emit(incident=incident, event=events.tasks_added([task]))
         if owner is not None and owner != actor:
-            _notify_task_owner(task, NotificationKind.TASK_ASSIGNED)
+            hooks.task_assigned.send(sender=Task, task=task, actor=actor)
     return task
 
 
@@ -560,7 +517,7 @@ def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task
         record(incident=task.incident, kind=TimelineKind.TASK, actor=actor, body=reason,
                data={"task": task.pk, "title": task.title, "from": current.value,
                       "to": target.value})
-        live.emit(incident=task.incident, type="task.changed", data={"updated": [task.pk]})
+        live.emit(incident=task.incident, event=events.task_updated(task))
     return task
 
 
@@ -578,9 +535,9 @@ def task_assign(*, actor, task: Task, owner) -> Task:
         record(incident=task.incident, kind=TimelineKind.TASK, actor=actor,
                data={"task": task.pk, "title": task.title,
                       "owner": str(owner) if owner else None})
-        live.emit(incident=task.incident, type="task.changed", data={"updated": [task.pk]})
+        live.emit(incident=task.incident, event=events.task_updated(task))
         if owner is not None and owner != actor:
-            _notify_task_owner(task, NotificationKind.TASK_ASSIGNED)
+            hooks.task_assigned.send(sender=Task, task=task, actor=actor)
     return task
 
 
@@ -591,7 +548,7 @@ def checklist_item_set(*, actor, item: ChecklistItem, done: bool) -> ChecklistIt
         _refuse_if_closed(task.incident)
         ChecklistItem.objects.filter(pk=item.pk).update(done=done)
         item.done = done
-        live.emit(incident=task.incident, type="task.changed", data={"updated": [task.pk]})
+        live.emit(incident=task.incident, event=events.task_updated(task))
     return item
 
 
@@ -605,7 +562,7 @@ def task_comment_add(*, actor, task: Task, body: str) -> TaskComment:
                                         % {"n": MAX_TEXT_LENGTH}]})
     with transaction.atomic():
         comment = TaskComment.objects.create(task=task, author=actor, body=body)
-        live.emit(incident=task.incident, type="task.changed", data={"updated": [task.pk]})
+        live.emit(incident=task.incident, event=events.task_updated(task))
     return comment
 
 
@@ -615,17 +572,5 @@ def task_mark_overdue_notified(*, task: Task) -> bool:
         claimed = Task.objects.filter(pk=task.pk, overdue_notified_at__isnull=True) \
             .update(overdue_notified_at=timezone.now())
         if claimed:
-            _notify_task_owner(task, NotificationKind.TASK_OVERDUE)
+            hooks.task_overdue.send(sender=Task, task=task)
     return bool(claimed)
-
-
-def _notify_task_owner(task: Task, kind: str) -> None:
-    def title() -> str:  # in each recipient's language
-        template = {
-            NotificationKind.TASK_ASSIGNED: _("Task for you on %(ref)s: %(title)s"),
-            NotificationKind.TASK_OVERDUE: _("Overdue on %(ref)s: %(title)s"),
-        }[kind]
-        return template % {"ref": task.incident.reference, "title": task.title}
-
-    notify(recipients=[task.owner], kind=kind, title=title,
-           dedupe_key=f"{kind}:{task.pk}:{task.owner_id}", incident=task.incident)

@@ -16,10 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from teams import selectors as team_selectors
-from teams.panels import team_panel_context
+from core.errors import ConflictError
 
-from . import live, selectors, services
+from . import live, panels, selectors, services
 from .choices import (
     TRANSITIONS,
     UNFINISHED_TASK_STATUSES,
@@ -27,7 +26,6 @@ from .choices import (
     TaskStatus,
     is_step_back,
 )
-from .errors import ConflictError
 from .filters import IncidentFilter, TimelineEntryFilter
 from .forms import (
     ChecklistItemForm,
@@ -53,7 +51,6 @@ from .permissions import (
 )
 
 TIMELINE_PAGE_SIZE = 25
-ROOM_PANELS = ("room-header", "timeline-panel", "checklist-panel")
 
 
 def _is_htmx(request) -> bool:
@@ -66,7 +63,7 @@ def _posted(request):
 
 
 def _people():
-    return team_selectors.assignable_people()
+    return selectors.assignable_people()
 
 
 # --- incident list -------------------------------------------------------------------------
@@ -184,24 +181,25 @@ def _checklist_context(request, incident) -> dict:
 def _room_response(request, incident, *, status=200, **extra):
     # Read before the panels: an event committed while they render is replayed, not lost.
     seq = live.last_seq(incident.pk)
-    context = {"seq": seq, **_header_context(request, incident),
-               **_timeline_context(request, incident), **_checklist_context(request, incident),
-               **team_panel_context(request, incident),
+    context = {"seq": seq, **panels.room_context(request, incident),
                "composer": extra.pop("composer", None) or TimelineEntryForm(),
                "room": True, **extra}
     return render(request, "crisis/incident_detail.html", context, status=status)
 
 
-# The room's live panels by element id: its template and the context it needs. The panel's
-# root element names the events that redraw it (data-live-on); incident-room.js fetches it
-# again by this id. A later issue adds a panel here and in incident_detail.html.
-ROOM_PANELS = {
-    "room-header": ("crisis/_room_header.html", _header_context),
-    "timeline-panel": ("crisis/_timeline.html", _timeline_context),
-    "team-panel": ("teams/_team_panel.html", team_panel_context),
-    "checklist-panel": ("crisis/_checklist.html", _checklist_context),
-    "classification-panel": ("crisis/_classification.html", _header_context),
-}
+def register_room_panels() -> None:
+    """The incident core's own panels (crisis.apps calls this in ready())."""
+    for panel in (
+        panels.RoomPanel("room-header", "crisis/_room_header.html", _header_context,
+                         column=panels.HEADER),
+        panels.RoomPanel("timeline-panel", "crisis/_timeline.html", _timeline_context,
+                         column=panels.MAIN),
+        panels.RoomPanel("checklist-panel", "crisis/_checklist.html", _checklist_context,
+                         position=200),
+        panels.RoomPanel("classification-panel", "crisis/_classification.html",
+                         _header_context, position=300),
+    ):
+        panels.register(panel)
 
 
 @login_required
@@ -210,9 +208,9 @@ def incident_detail(request, pk: int):
     """The incident room. htmx and room.js fetch single panels by their HX-Target."""
     incident = selectors.incident_get(user=request.user, pk=pk)
     target = request.headers.get("HX-Target") if _is_htmx(request) else None
-    if target in ROOM_PANELS:
-        template, context = ROOM_PANELS[target]
-        response = render(request, template, context(request, incident))
+    panel = panels.room_panel(target) if target else None
+    if panel is not None:
+        response = render(request, panel.template, panel.context(request, incident))
     else:
         response = _room_response(request, incident)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])

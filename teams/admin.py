@@ -9,7 +9,6 @@ from crisis.admin import IncidentScopedAdmin, ReadOnlyAdmin
 from .models import (
     Department,
     DutyShift,
-    IncidentUserObjectPermission,
     Notification,
     Role,
     RoleAssignment,
@@ -106,14 +105,3 @@ class RoleAssignmentAdmin(ReadOnlyAdmin):
     list_filter = ("role", ("ended_at", admin.EmptyFieldListFilter), "assigned_at")
     search_fields = ("user__username", "user__last_name", "incident__title")
     list_select_related = ("incident", "user", "role", "department")
-
-
-@admin.register(IncidentUserObjectPermission)
-class IncidentRightAdmin(ReadOnlyAdmin):
-    """The guardian rights roles granted; read-only, they follow the roles."""
-
-    incident_path = "content_object"
-    list_display = ("content_object", "user", "permission")
-    list_filter = ("permission",)
-    search_fields = ("user__username", "content_object__title")
-    list_select_related = ("content_object", "user", "permission")

@@ -1,19 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-
-class DepartmentKind(models.TextChoices):
-    COMMUNICATIONS = "communications", _("PR / communications")
-    LEGAL = "legal", _("Legal")
-    MARKETING = "marketing", _("Marketing")
-    CUSTOMER_SERVICE = "customer_service", _("Customer service")
-    TECHNOLOGY = "technology", _("Technology")
-    HR = "hr", _("Human resources")
-    OPERATIONS = "operations", _("Operations")
-    EXECUTIVE = "executive", _("Executive")
-    GOVERNMENT_AFFAIRS = "government_affairs", _("Government affairs")
-    OTHER = "other", _("Other")
-
+from crisis.choices import DepartmentKind
 
 # Departments whose members hear of every new incident until the on-duty roster
 # (crisis teams issue) decides more precisely who is alerted.

@@ -2,15 +2,15 @@
 
 Only carries messages: on connect the unread count and the latest few; then every
 ``notification.created`` / ``notification.read`` the services tell this user
-(``crisis.live.tell_user``). The one thing a client may ask is to mark notifications read,
+(``core.live.tell_user``). The one thing a client may ask is to mark notifications read,
 which goes through the same service as the pages and the API."""
 
 from channels.db import database_sync_to_async
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from crisis import live
-from crisis.consumers import CLOSE_NOT_ALLOWED, LiveConsumer
+from core import live
+from core.consumers import CLOSE_NOT_ALLOWED, LiveConsumer
 
 from . import selectors, services
 
@@ -51,11 +51,11 @@ class NotificationConsumer(LiveConsumer):
                               "unread": unread})
 
     async def user_frame(self, message):
-        """A frame from ``crisis.live.tell_user`` for this user: forward it as it is."""
+        """A frame from ``core.live.tell_user`` for this user: forward it as it is."""
         await self.send_json(message["frame"])
 
     async def access_changed(self, message):
-        """The user's rights changed (``crisis.live.access_changed``): what they may see of
+        """The user's rights changed (``core.live.access_changed``): what they may see of
         their notifications may have too, so the bell is redrawn; a deactivated account's
         socket is closed."""
         if not await self.still_active():

@@ -3,10 +3,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from crisis.forms import PersonChoiceField, StyledFormMixin
+from crisis.selectors import assignable_people
 
 from .choices import EmailNotifications, NotificationKind
 from .models import Department, DutyShift, User
-from .selectors import assignable_people, role_list
+from .selectors import role_list
 from .services import MAX_READ_IDS
 
 

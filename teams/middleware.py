@@ -4,6 +4,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from . import services
+
 
 class UserPreferencesMiddleware:
     """Speak to the signed-in user as they chose (``/account/``).
@@ -39,10 +41,8 @@ class UserPreferencesMiddleware:
 
     @staticmethod
     def remember_language(user, language: str) -> None:
-        from .services import user_preferences_update
-
         if language in dict(settings.LANGUAGES) and language != user.language:
-            user_preferences_update(user=user, language=language)
+            services.user_preferences_update(user=user, language=language)
 
 
 def _is_language_switch(request, response) -> bool:

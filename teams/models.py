@@ -7,11 +7,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from guardian.models import UserObjectPermissionBase
 
-from crisis.choices import Severity
+from crisis.choices import DepartmentKind, Severity
+from crisis.permissions import INCIDENT_RIGHT_CODENAMES
 
-from .choices import DepartmentKind, Duty, EmailNotifications, NotificationKind
+from .choices import Duty, EmailNotifications, NotificationKind
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -143,8 +143,6 @@ class DutyShift(models.Model):
 
 
 def _incident_right_choices() -> Q:
-    from crisis.permissions import INCIDENT_RIGHT_CODENAMES
-
     return Q(content_type__app_label="crisis", content_type__model="incident",
              codename__in=INCIDENT_RIGHT_CODENAMES)
 
@@ -275,14 +273,3 @@ class RolePolicy(models.Model):
     def __str__(self) -> str:
         scope = self.incident_type or _("every type")
         return f"{scope} ≥ {self.get_min_severity_display()}: {self.role}"
-
-
-class IncidentUserObjectPermission(UserObjectPermissionBase):
-    """Guardian's per-incident grants with a real foreign key, so visibility is a join on
-    an index instead of a cast of generic object ids."""
-
-    content_object = models.ForeignKey("crisis.Incident", on_delete=models.CASCADE)
-
-    class Meta(UserObjectPermissionBase.Meta):
-        verbose_name = _("right on an incident")
-        verbose_name_plural = _("rights on incidents")

@@ -1,6 +1,7 @@
-"""The incident room's team panel: what it shows and who may change it. Used by the room
-page (crisis.views) and by the team actions (teams.views) that answer with the panel."""
+"""The incident room's team panel: what it shows and who may change it. Registered with the
+room (crisis.panels) and used by the team actions (teams.views) that answer with it."""
 
+from crisis import panels
 from crisis.permissions import can_manage_team
 
 from . import selectors
@@ -24,3 +25,8 @@ def team_panel_context(request, incident, *, assign_form=None, team_error: str =
                              if manage else None),
         "team_error": team_error,
     }
+
+
+def register() -> None:
+    panels.register(panels.RoomPanel("team-panel", "teams/_team_panel.html", team_panel_context,
+                                     position=100))

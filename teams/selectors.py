@@ -4,7 +4,11 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 
-from .choices import STANDING_CRISIS_CORE, DepartmentKind, Duty, NotificationKind
+from crisis.choices import DepartmentKind, Severity
+from crisis.models import Incident
+from crisis.selectors import visibility_filter
+
+from .choices import STANDING_CRISIS_CORE, Duty, NotificationKind
 from .models import (
     Department,
     DutyShift,
@@ -65,11 +69,6 @@ def escalation_recipients(*, incident) -> QuerySet[User]:
     )
 
 
-def assignable_people() -> QuerySet[User]:
-    """Who a task or role can be given to: everyone who can still sign in, by name."""
-    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
-
-
 def role_list() -> QuerySet[Role]:
     return Role.objects.filter(is_active=True).order_by("position", "name")
 
@@ -118,8 +117,6 @@ def role_candidates(*, role: Role, department: Department | None = None,
 
 def policies_for(*, incident) -> QuerySet[RolePolicy]:
     """The team policies ``incident`` meets at its current type and severity."""
-    from crisis.choices import Severity
-
     reached = [s.value for s in Severity if s.rank <= Severity(incident.severity).rank]
     return (RolePolicy.objects.filter(Q(incident_type__isnull=True)
                                       | Q(incident_type=incident.type_id),
@@ -142,9 +139,6 @@ LATEST_NOTIFICATIONS = 10  # in the bell and the socket's first frame
 # longer view (confidentiality went up, their role ended) are left out, like the incident.
 
 def notification_list(*, user: User):
-    from crisis.models import Incident
-    from crisis.selectors import visibility_filter
-
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
     mine = Notification.objects.filter(recipient=user)

@@ -4,10 +4,11 @@ notifications."""
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from crisis.selectors import assignable_people
 from crisis.serializers import StrictInputMixin, UserSummarySerializer
 
 from .models import Department, DutyShift, Notification, Role, RoleAssignment
-from .selectors import assignable_people, role_list
+from .selectors import role_list
 from .services import HANDOVER_PREVIOUS, MAX_READ_IDS
 
 

@@ -6,9 +6,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from crisis import live
+from core.errors import ConflictError
+from core.live import tell_user
+from crisis import events, live
 from crisis.choices import TimelineKind
-from crisis.errors import ConflictError
+from crisis.models import Incident, IncidentUserObjectPermission
 from crisis.permissions import (
     INCIDENT_RIGHT_CODENAMES,
     can_manage_team,
@@ -18,11 +20,10 @@ from crisis.permissions import (
 from crisis.selectors import may_view
 from crisis.timeline import record
 
-from . import selectors
+from . import selectors, tasks
 from .choices import Duty, EmailNotifications, NotificationKind
 from .models import (
     Department,
-    IncidentUserObjectPermission,
     Notification,
     Role,
     RoleAssignment,
@@ -77,8 +78,6 @@ def notify(
 
     ``title`` is text, or a function returning it (called in each recipient's language).
     Nobody hears of an incident they may not view (a confidential one, say)."""
-    from .tasks import deliver_notification_emails
-
     notifications, created = [], []
     for user in recipients:
         if incident is not None and not may_view(user=user, incident=incident):
@@ -93,7 +92,7 @@ def notify(
     pending = [n.pk for n in notifications if n.emailed_at is None
                and EmailNotifications(n.recipient.email_notifications).wants(n.kind)]
     if pending:
-        transaction.on_commit(lambda: deliver_notification_emails.delay(pending))
+        transaction.on_commit(lambda: tasks.deliver_notification_emails.delay(pending))
     return notifications
 
 
@@ -103,7 +102,7 @@ def _tell_created(notification: Notification) -> None:
         frame = {"type": "notification.created",
                  "notification": selectors.notification_frame(notification),
                  "unread": selectors.notification_unread_count(user=user)}
-    live.tell_user(user.pk, frame)
+    tell_user(user.pk, frame)
 
 
 def notification_mark_emailed(*, notification: Notification) -> None:
@@ -126,7 +125,7 @@ def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> 
         changed = list(unread.values_list("pk", flat=True))
         if changed:
             Notification.objects.filter(pk__in=changed).update(read_at=timezone.now())
-            live.tell_user(user.pk, {"type": "notification.read", "ids": changed,
+            tell_user(user.pk, {"type": "notification.read", "ids": changed,
                                      "all": ids is None,
                                      "unread": selectors.notification_unread_count(user=user)})
     return len(changed)
@@ -163,7 +162,6 @@ HANDOVER_PREVIOUS = ("deputy", "release")
 
 
 def _lock(incident):
-    from crisis.models import Incident
 
     return Incident.objects.select_for_update().select_related("type").get(pk=incident.pk)
 
@@ -226,9 +224,7 @@ def _team_changed(incident, *, actor, action: str, assignment: RoleAssignment,
         data["department"] = assignment.department.name
     data.update(extra or {})
     record(incident=incident, kind=TimelineKind.ROLE, actor=actor, body=note, data=data)
-    live.emit(incident=incident, type="team.changed",
-              data={"action": action, "assignment": assignment.pk, "user": assignment.user_id,
-                    "role": assignment.role.code})
+    live.emit(incident=incident, event=events.team_changed(assignment, action=action))
 
 
 def _assign(*, actor, incident, user: User, role: Role, department: Department | None,

@@ -2,14 +2,14 @@
 
 Roles on an incident tell the room themselves (``team.changed``); capabilities (groups),
 direct permissions and deactivation happen in the admin or the shell, so they are caught
-here and each affected person's sockets re-check access (``crisis.live.access_changed``).
+here and each affected person's sockets re-check access (``core.live.access_changed``).
 """
 
 from django.contrib.auth.models import Group
 from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
-from crisis import live
+from core import live
 
 from .models import User
 

@@ -8,9 +8,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from . import services
 from .choices import EmailNotifications
 from .models import Notification
-from .services import notification_mark_emailed
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,6 @@ def deliver_notification_emails(notification_ids: list[int]) -> int:
             from_email=None,
             recipient_list=[recipient.email],
         )
-        notification_mark_emailed(notification=notification)
+        services.notification_mark_emailed(notification=notification)
         sent += 1
     return sent

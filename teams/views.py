@@ -20,9 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import ConflictError
 from crisis import selectors as incident_selectors
 from crisis.choices import UNFINISHED_TASK_STATUSES, IncidentStatus
-from crisis.errors import ConflictError
 from crisis.permissions import can_manage_team
 
 from . import selectors, services

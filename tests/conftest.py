@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from crisis.celery import app as celery_app
+from config.celery import app as celery_app
 from crisis.permissions import ADD_INCIDENT
 from tests.teams.factories import UserFactory
 
@@ -41,7 +41,7 @@ def nobody_viewing(request, settings):
     if not ("transactional_db" in request.fixturenames or (marker and marker.kwargs.get(
             "transaction"))):
         return
-    from crisis import presence
+    from core import presence
 
     presence._registry = None
     if settings.REDIS_URL:

@@ -2,9 +2,14 @@
 
 Every API endpoint (route name and method) and every page is a row of ``TABLE``; each row
 runs for every persona (anonymous, a signed-in outsider, the holders of five roles on the
-incident, an executive, an auditor and an administrator) on an internal, a restricted and
-a confidential incident, and asserts the exact status. The expected status follows from
-the row and the persona only:
+incident, an executive, an auditor and an administrator) and asserts the exact status. A
+row about one incident runs for each signed-in persona on an internal, a restricted and a
+confidential incident. The others run once per persona, since the level cannot change their
+answer: rows not tied to one incident (lists, creation, the roster, one's notifications...),
+and the anonymous user, who is refused before any incident is looked up. Those single runs
+check what the level does change against all three incidents at once: which of them a list
+shows, and that no title the persona may not view leaks into the answer. The expected
+status follows from the row and the persona only:
 
 1. anonymous: the API answers 401 (token authentication comes first, so DRF says "not
    authenticated"), a page redirects to the sign-in page;
@@ -39,20 +44,20 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from crisis.choices import Confidentiality, IncidentStatus
+from crisis.choices import Confidentiality, DepartmentKind, IncidentStatus
 from crisis.models import (
     ChecklistItem,
     Incident,
+    IncidentUserObjectPermission,
     LiveEvent,
     Task,
     TaskComment,
     TimelineEntry,
 )
-from teams.choices import DepartmentKind, Duty
+from teams.choices import Duty
 from teams.models import (
     Department,
     DutyShift,
-    IncidentUserObjectPermission,
     Notification,
     Role,
     RoleAssignment,
@@ -403,8 +408,14 @@ TABLE = API_ROWS + PAGE_ROWS
 assert len({row.id for row in TABLE}) == len(TABLE), "two rows with the same id"
 
 def _cases():
+    """Each (row, persona) on each level where the level can change the answer; once (conf
+    ``None``, checked against every level) where it cannot: the row is not about one
+    incident, or the persona is anonymous."""
     for row in TABLE:
         for persona in row.personas:
+            if persona == "anonymous" or not row.scoped:
+                yield pytest.param(row, persona, None, id=f"{row.id}-{persona}")
+                continue
             for conf in CONFIDENTIALITIES:
                 yield pytest.param(row, persona, conf, id=f"{row.id}-{persona}-{conf}")
 
@@ -553,13 +564,17 @@ def _send(row: Row, client, scene: Scene):
 
 # --- the matrix ------------------------------------------------------------------------------
 
+# A case run once (conf None) asks about the internal incident's objects.
+ONCE = Confidentiality.INTERNAL
+
+
 @pytest.mark.parametrize(("row", "persona", "conf"), list(_cases()))
 def test_permission_matrix(world, clients, db, row, persona, conf):
-    scene = world.scenes[conf]
+    scene = world.scenes[conf or ONCE]
     if row.prepare:
         row.prepare(scene)
     client = _client(clients, row, persona, world.users.get(persona))
-    expected, granted = verdict(row, persona, conf, world)
+    expected, granted = verdict(row, persona, conf or ONCE, world)
     before = db_state() if row.writes else None
 
     response = _send(row, client, scene)
@@ -577,13 +592,15 @@ def test_permission_matrix(world, clients, db, row, persona, conf):
             settings.LOGIN_URL)
         assert response["Location"].startswith(login)
         return
-    visible = world.may_view(persona, conf)
-    if row.listed and expected == 200:
-        assert row.listed(response, scene) == visible, (
-            f"{row.id} as {persona}: the {conf} incident is "
-            f"{'missing' if visible else 'listed'}")
-    if not visible and response.get("Content-Type", "").startswith(("text/", "application/j")):
-        assert scene.title.encode() not in response.content, "the title leaked"
+    textual = response.get("Content-Type", "").startswith(("text/", "application/j"))
+    for level in CONFIDENTIALITIES if conf is None else (conf,):
+        shown, visible = world.scenes[level], world.may_view(persona, level)
+        if row.listed and expected == 200:
+            assert row.listed(response, shown) == visible, (
+                f"{row.id} as {persona}: the {level} incident is "
+                f"{'missing' if visible else 'listed'}")
+        if not visible and textual:
+            assert shown.title.encode() not in response.content, f"the {level} title leaked"
 
 
 # --- the table covers every route ------------------------------------------------------------

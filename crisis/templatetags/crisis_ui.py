@@ -11,11 +11,14 @@ from django.utils.translation import gettext as _
 from crisis.choices import (
     Confidentiality,
     IncidentStatus,
+    Origin,
     Severity,
+    StakeholderKind,
     TaskStatus,
     TimelineKind,
     WarningLevel,
 )
+from crisis.models import Incident
 
 register = template.Library()
 
@@ -183,8 +186,6 @@ def _label(choices, value) -> str:
 
 
 def _field_value(field: str, value) -> str:
-    from crisis.choices import Origin, StakeholderKind
-
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
@@ -201,8 +202,6 @@ def _field_value(field: str, value) -> str:
 @register.simple_tag
 def entry_headline(entry):
     """The one readable line a system entry stands for; people's entries show their text."""
-    from crisis.models import Incident
-
     data = entry.data or {}
     kind = entry.kind
     if kind == TimelineKind.CREATED:
@@ -301,8 +300,6 @@ def entry_reason(entry):
 
 @register.filter
 def stakeholder_labels(values):
-    from crisis.choices import StakeholderKind
-
     return [_label(StakeholderKind, value) for value in values or []]
 
 

@@ -17,9 +17,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
+from core.errors import ConflictError
 from crisis import services
 from crisis.choices import IncidentStatus, TaskStatus, TimelineKind
-from crisis.errors import ConflictError
 from crisis.models import Incident, Task, TimelineEntry
 from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
 from tests.conftest import grant
@@ -208,6 +208,7 @@ def test_concurrent_events_get_gapless_seqs_in_commit_order(monkeypatch):
     from django.db import transaction
 
     from crisis import live
+    from crisis.events import Event, EventType
     from crisis.models import LiveEvent
 
     incident = IncidentFactory()
@@ -223,7 +224,8 @@ def test_concurrent_events_get_gapless_seqs_in_commit_order(monkeypatch):
     def write(n):
         def action():
             with transaction.atomic():
-                event = live.emit(incident=incident, type="test.event", data={"n": n})
+                event = live.emit(incident=incident, event=Event(EventType.TASK_CHANGED,
+                                                              {"updated": [n]}))
                 transaction.on_commit(lambda: committed.append(event.seq))
             return event.seq
         return action

@@ -5,9 +5,10 @@ from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
-from crisis import consumers, live, presence, selectors
-from crisis.asgi import application
-from crisis.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
+from config.asgi import application
+from core import consumers, presence
+from core.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
+from crisis import live, selectors
 from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
 from crisis.services import incident_classify, incident_create, timeline_add
 from teams.choices import Capability

@@ -2,8 +2,8 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from crisis import health
-from crisis.celery import app as celery_app
+from config import health
+from config.celery import app as celery_app
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from core.errors import ConflictError
 from crisis import live
-from crisis.choices import TRANSITIONS, IncidentStatus, TaskStatus, TimelineKind
-from crisis.errors import ConflictError
+from crisis.choices import TRANSITIONS, DepartmentKind, IncidentStatus, TaskStatus, TimelineKind
 from crisis.models import Incident, IncidentType, LiveEvent, Task, TimelineEntry
 from crisis.permissions import CONTRIBUTE as CONTRIBUTE_RIGHT
 from crisis.permissions import MANAGE_INCIDENT
@@ -32,7 +32,6 @@ from crisis.services import (
     timeline_entry_pin,
 )
 from crisis.tasks import notify_overdue_tasks
-from teams.choices import DepartmentKind
 from teams.models import Notification
 from tests.conftest import grant
 from tests.teams.factories import DepartmentFactory, UserFactory

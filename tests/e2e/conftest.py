@@ -64,10 +64,10 @@ def make_application():
     """Runs in the server process: the project's ASGI application plus static files."""
     from channels.routing import get_default_application
 
-    # AllowedHostsOriginValidator copies settings.ALLOWED_HOSTS when crisis.asgi is imported,
+    # AllowedHostsOriginValidator copies settings.ALLOWED_HOSTS when config.asgi is imported,
     # which may have happened in the parent before the live host was added. Import it afresh
     # here so the websocket origin check sees the same ALLOWED_HOSTS as the HTTP side.
-    sys.modules.pop("crisis.asgi", None)
+    sys.modules.pop("config.asgi", None)
     return ASGIStaticFilesHandler(get_default_application())
 
 

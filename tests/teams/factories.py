@@ -1,6 +1,6 @@
 import factory
 
-from teams.choices import DepartmentKind
+from crisis.choices import DepartmentKind
 from teams.models import Department, User
 
 PASSWORD = "correct-horse-battery"

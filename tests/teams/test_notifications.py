@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from crisis.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
+from core.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
 from crisis.services import incident_create, task_assign, task_create, timeline_add
 from teams.choices import EmailNotifications, NotificationKind
 from teams.models import Notification
@@ -562,7 +562,7 @@ def test_api_mark_read_refuses_bad_input_naming_the_field(bob_api, bob, body, fi
 async def test_a_change_of_rights_redraws_the_bell_and_a_deactivated_socket_closes(bob):
     from channels.layers import get_channel_layer
 
-    from crisis import live
+    from core import live
 
     socket = await _connected(bob)
     await socket.receive_json_from(timeout=3)

@@ -11,16 +11,21 @@ from guardian.shortcuts import get_perms
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crisis.choices import Confidentiality, TimelineKind
-from crisis.errors import ConflictError
-from crisis.models import Incident, IncidentType, LiveEvent, TimelineEntry
+from core.errors import ConflictError
+from crisis.choices import Confidentiality, DepartmentKind, TimelineKind
+from crisis.models import (
+    Incident,
+    IncidentType,
+    IncidentUserObjectPermission,
+    LiveEvent,
+    TimelineEntry,
+)
 from crisis.permissions import can_manage_team
 from crisis.selectors import incident_list, incident_visible, may_view
 from crisis.services import incident_create, incident_escalate
-from teams.choices import Capability, DepartmentKind, Duty, NotificationKind
+from teams.choices import Capability, Duty, NotificationKind
 from teams.models import (
     DutyShift,
-    IncidentUserObjectPermission,
     Notification,
     Role,
     RoleAssignment,

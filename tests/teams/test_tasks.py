@@ -4,9 +4,10 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from crisis.celery import app as celery_app
+from config.celery import app as celery_app
+from crisis.choices import DepartmentKind
 from crisis.services import incident_create
-from teams.choices import DepartmentKind, NotificationKind
+from teams.choices import NotificationKind
 from teams.models import Notification
 from teams.tasks import deliver_notification_emails
 from tests.teams.factories import DepartmentFactory, UserFactory

@@ -64,11 +64,10 @@ INSTALLED_APPS = [
     "django_filters",
     "guardian",
     "axes",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "channels",
-    "teams",
+    "core",
     "crisis",
+    "teams",
     "comms",
     "reports",
 ]
@@ -87,8 +86,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "crisis.urls"
-ASGI_APPLICATION = "crisis.asgi.application"
+ROOT_URLCONF = "config.urls"
+ASGI_APPLICATION = "config.asgi.application"
 
 TEMPLATES = [
     {
@@ -103,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "teams.context_processors.notifications",
+                "core.context_processors.live_frames",
             ],
         },
     },
@@ -213,9 +213,9 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "crisis.api_support.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.Pagination",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "crisis.api_support.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "1200/minute"},
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
@@ -240,7 +240,7 @@ SPECTACULAR_SETTINGS = {
         "StakeholderKindEnum": "crisis.choices.StakeholderKind",
         "TimelineKindEnum": "crisis.choices.TimelineKind",
         "TaskStatusEnum": "crisis.choices.TaskStatus",
-        "DepartmentKindEnum": "teams.choices.DepartmentKind",
+        "DepartmentKindEnum": "crisis.choices.DepartmentKind",
     },
 }
 
@@ -270,6 +270,7 @@ STATICFILES_DIRS = [
     ("vendor/tabler/img", NODE_MODULES / "@tabler" / "core" / "dist" / "img"),  # css refers to it
     ("vendor/tabler-icons", NODE_MODULES / "@tabler" / "icons-webfont" / "dist"),
     ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
+    ("vendor/idiomorph", NODE_MODULES / "idiomorph" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -283,9 +284,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_ROOT = VAR_DIR / "media"
-
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email ------------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

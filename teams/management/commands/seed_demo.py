@@ -12,10 +12,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from crisis.choices import Confidentiality
+from crisis.choices import Confidentiality, DepartmentKind
 from crisis.models import Incident, IncidentType
 from crisis.services import incident_create
-from teams.choices import Capability, DepartmentKind, Duty
+from teams.choices import Capability, Duty
 from teams.models import Department, DutyShift, User
 
 DEMO_PASSWORD = "crisisdesk-demo"  # noqa: S105 - printed for the demo on purpose

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from crisis.consumers import IncidentConsumer, IncidentListConsumer
+from teams.consumers import NotificationConsumer
+
+websocket_urlpatterns = [
+    path("ws/incidents/", IncidentListConsumer.as_asgi()),
+    path("ws/incidents/<int:incident_id>/", IncidentConsumer.as_asgi()),
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

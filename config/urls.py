@@ -1,0 +1,35 @@
+"""Root URLs: each app's pages and API routes, put together here (apps never import
+each other's URLs). Incident pages of every app share the "crisis" namespace."""
+
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from crisis import urls as crisis_urls
+from reports import urls as reports_urls
+from teams import urls as teams_urls
+
+from .health import healthz
+
+router = DefaultRouter()
+for prefix, viewset, basename in crisis_urls.api_routes + teams_urls.api_routes:
+    router.register(prefix, viewset, basename=basename)
+
+incident_patterns = (crisis_urls.incident_patterns + teams_urls.incident_patterns
+                     + reports_urls.incident_patterns)
+
+urlpatterns = [
+    *teams_urls.urlpatterns,
+    path("incidents/", include((incident_patterns, "crisis"))),
+    path("api/", include((router.urls, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
+         name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,248 @@
+"""Websocket consumers only carry messages: authenticate, join groups, re-check, forward.
+
+The base every live stream shares; it knows no domain. A stream says which groups a user
+may join and whether they may still see a frame; ``ResyncMixin`` replays a numbered
+stream (core.live) after a reconnect and ``PresenceMixin`` tells who is here."""
+
+import asyncio
+import hashlib
+import json
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from . import live, presence
+from .frames import Frame
+
+MAX_FRAME_BYTES = 4096
+CLOSE_NOT_ALLOWED = 4403
+# A client that missed more than this many events reloads its panels instead.
+RESYNC_LIMIT = 500
+# The browser beats every 10 s; more than one beat a second per socket is ignored.
+PRESENCE_BEAT_MIN_INTERVAL = 1.0
+# Arrivals and departures are sent to a socket at most this often, gathered.
+PRESENCE_BATCH_SECONDS = 1.0
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Base for live streams: signed-in users only, small typed frames, errors as frames."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        groups = await self.allowed_groups(user)
+        if groups is None:
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        self.live_groups = groups
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+        await self.connected()
+
+    async def connected(self):
+        """Runs once the socket is accepted: send the first frames."""
+
+    async def disconnect(self, code):
+        for group in getattr(self, "live_groups", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+        self.live_groups = []
+
+    async def allowed_groups(self, user) -> list[str] | None:
+        raise NotImplementedError
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        if bytes_data is not None:
+            await self.send_error("frame", "Binary frames are not accepted; send JSON text.")
+            return
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self.send_error("frame", f"Frames are limited to {MAX_FRAME_BYTES} bytes.")
+            return
+        try:
+            content = json.loads(text_data)
+        except json.JSONDecodeError:
+            await self.send_error("frame", "Frames must be JSON objects.")
+            return
+        if not isinstance(content, dict):
+            await self.send_error("frame", "Frames must be JSON objects.")
+            return
+        await self.receive_json(content)
+
+    def client_frames(self) -> dict:
+        """The frame types a client may send, each with its handler."""
+        return {Frame.PING: self.on_ping}
+
+    async def receive_json(self, content, **kwargs):
+        handlers = self.client_frames()
+        handler = handlers.get(content.get("type"))
+        if handler is None:
+            await self.send_error("type", f"Unknown frame type {content.get('type')!r}; "
+                                          f"expected one of: {', '.join(handlers)}.")
+            return
+        await handler(content)
+
+    async def on_ping(self, content):
+        await self.send_json({"type": Frame.PONG})
+
+    async def send_error(self, field: str, message: str):
+        await self.send_json({"type": Frame.ERROR, "error": {"field": field, "message": message}})
+
+    async def live_event(self, message):
+        """A group message from core.live: forward it if this user may still see it."""
+        frame = message["frame"]
+        if getattr(self, "access_lost", False):
+            return  # events already on their way when access ended
+        if not self.may_still_view(frame) and not await self.may_view_frame(frame):
+            await self.lost_access(frame)
+            return
+        await self.send_json(frame)
+
+    def may_still_view(self, frame: dict) -> bool:
+        """True when this frame cannot have changed whether the user may see it."""
+        return False
+
+    async def may_view_frame(self, frame: dict) -> bool:
+        """Whether the user may (still) see what ``frame`` is about."""
+        raise NotImplementedError
+
+    async def access_changed(self, message):
+        """The user's global rights changed (core.live.access_changed)."""
+
+    async def user_frame(self, message):
+        """A frame for the user's own stream (core.live.tell_user)."""
+
+    async def lost_access(self, frame: dict):
+        """The user may no longer see what an arriving frame is about: drop it."""
+
+    def fresh_user(self):
+        """The signed-in user with capabilities read again: they may have changed since the
+        socket opened. Call from sync code (database_sync_to_async)."""
+        user = self.scope["user"]
+        user.pk  # noqa: B018 -- evaluates channels' lazy user, whose caches live on the real one
+        user = getattr(user, "_wrapped", user)
+        for cache in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+            user.__dict__.pop(cache, None)
+        user.refresh_from_db(fields=["is_active", "is_superuser"])
+        return user
+
+
+
+
+class ResyncMixin:
+    """Catching up on a numbered stream (core.live): on every (re)connect the client sends
+    ``{"type": "resync", "after": <last seq seen>}`` and gets what it missed, then
+    ``resync.done``; more than ``RESYNC_LIMIT`` missed events: ``resync.reload``.
+
+    The consumer sets ``event_model`` (a ``core.live.SequencedEvent``) and ``stream_id``."""
+
+    event_model = None
+    stream_id: int
+
+    async def on_resync(self, content):
+        after = content.get("after")
+        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+            await self.send_error("after", "after must be the last seq you saw: "
+                                           "a whole number, 0 or more.")
+            return
+        frames, latest = await self.events_after(after)
+        if frames is None:
+            await self.send_json({"type": Frame.RESYNC_RELOAD, "seq": latest})
+            return
+        for frame in frames:
+            await self.send_json(frame)
+        await self.send_json({"type": Frame.RESYNC_DONE, "seq": latest})
+
+    @database_sync_to_async
+    def events_after(self, after: int) -> tuple[list[dict] | None, int]:
+        events = live.events_after(model=self.event_model, stream_id=self.stream_id,
+                                   after=after, limit=RESYNC_LIMIT + 1)
+        latest = live.last_seq(model=self.event_model, stream_id=self.stream_id)
+        if len(events) > RESYNC_LIMIT:
+            return None, latest
+        return [event.as_frame() for event in events], max([latest, after] +
+                                                           [e.seq for e in events])
+
+
+class PresenceMixin:
+    """Who has a room open, from a registry every server process shares (core.presence).
+
+    A newcomer gets the list, the room hears of arrivals and departures, and each heartbeat
+    refreshes the viewer and answers with the list, so a viewer whose server died drops out
+    on its own. Nothing here is sent N times per viewer: a room of hundreds costs one
+    broadcast per arrival or departure. No seq: presence is not in the event log.
+
+    The consumer sets ``presence_room`` (an id) and ``presence_group`` (the room's group)
+    before calling ``presence_join()``, and calls ``presence_leave()`` on disconnect."""
+
+    presence_room: int
+    presence_group: str
+
+    async def presence_join(self):
+        user = self.scope["user"]
+        self.viewer = {
+            "key": hashlib.blake2s(self.channel_name.encode(), digest_size=6).hexdigest(),
+            "user": user.pk,
+            "name": str(user),
+        }
+        self.last_beat = time.monotonic()
+        self.presence_pending: dict[str, tuple[bool, dict]] = {}
+        self.presence_flush: asyncio.Future | None = None
+        self.presence_sent_at = 0.0
+        await presence.registry().join(self.presence_room, self.viewer)
+        await self.send_presence()
+        await self.channel_layer.group_send(self.presence_group,
+                                            {"type": "presence.joined", "viewer": self.viewer})
+
+    async def send_presence(self):
+        viewers, more = await presence.registry().viewers(self.presence_room)
+        await self.send_json({"type": Frame.PRESENCE_STATE, "you": self.viewer,
+                              "viewers": viewers, "more": more})
+
+    async def presence_leave(self):
+        viewer = getattr(self, "viewer", None)
+        if getattr(self, "presence_flush", None) is not None:
+            self.presence_flush.cancel()
+        if viewer and getattr(self, "live_groups", None):
+            await presence.registry().leave(self.presence_room, viewer)
+            await self.channel_layer.group_send(self.presence_group,
+                                                {"type": "presence.left", "viewer": viewer})
+
+    async def on_presence_beat(self, content):
+        now = time.monotonic()
+        if now - self.last_beat < PRESENCE_BEAT_MIN_INTERVAL:
+            return
+        self.last_beat = now
+        await presence.registry().beat(self.presence_room, self.viewer)
+        await self.send_presence()
+
+    async def presence_joined(self, message):
+        self.presence_changed(message["viewer"], here=True)
+
+    async def presence_left(self, message):
+        self.presence_changed(message["viewer"], here=False)
+
+    # Arrivals and departures reach a socket at most once a second, gathered into one
+    # frame: a room of hundreds filling up is then hundreds of frames per socket at most,
+    # not one per arrival.
+    def presence_changed(self, viewer: dict, *, here: bool):
+        if viewer["key"] == self.viewer["key"] or getattr(self, "access_lost", False):
+            return
+        self.presence_pending[viewer["key"]] = (here, viewer)
+        if self.presence_flush is None:
+            wait = max(0.0, self.presence_sent_at + PRESENCE_BATCH_SECONDS - time.monotonic())
+            self.presence_flush = asyncio.ensure_future(self.send_presence_changes(wait))
+
+    async def send_presence_changes(self, wait: float):
+        await asyncio.sleep(wait)
+        pending, self.presence_pending = self.presence_pending, {}
+        self.presence_flush = None
+        self.presence_sent_at = time.monotonic()
+        if pending and not getattr(self, "access_lost", False):
+            await self.send_json({
+                "type": Frame.PRESENCE_CHANGED,
+                "here": [viewer for here, viewer in pending.values() if here],
+                "left": [viewer for here, viewer in pending.values() if not here],
+            })

@@ -1,0 +1,37 @@
+"""Domain hooks: how the incident core tells higher layers what happened, without
+importing them (crisis sits below teams, comms, monitoring and reports).
+
+Each hook is sent by exactly one kind of service, inside the transaction of the change,
+after the change and its timeline entry are written; receivers run in that transaction
+(an exception rolls the whole change back) and subscribe in their ``AppConfig.ready()``
+(see ``teams.apps``). Receivers must not send live events for the incident before the
+sender's own (the sender holds the row lock; ``seq`` stays ordered either way).
+
+Every hook is sent with ``sender`` = the model class and these keyword arguments:
+"""
+
+from django.dispatch import Signal
+
+#: An incident was opened (``incident``, ``actor``): assemble its team, alert who is on duty.
+incident_opened = Signal()
+
+#: Severity and/or warning level changed (``incident``, ``actor``, ``entry`` (the timeline
+#: entry), ``changes`` ({"severity": [old, new], "warning_level": [old, new]}),
+#: ``went_up`` (bool)).
+incident_escalated = Signal()
+
+#: What the incident is changed (``incident``, ``actor``, ``changes``: {field: [old, new]}).
+incident_reclassified = Signal()
+
+#: People were named with ``@username`` in an authored entry (``entry``, ``usernames``:
+#: the names not already named in the entry it corrects).
+people_mentioned = Signal()
+
+#: A task was given to someone other than the actor (``task``, ``actor``).
+task_assigned = Signal()
+
+#: A task's due time passed; its one overdue notice is claimed (``task``).
+task_overdue = Signal()
+
+ALL = (incident_opened, incident_escalated, incident_reclassified, people_mentioned,
+       task_assigned, task_overdue)

@@ -1,0 +1,93 @@
+"""What teams does when the incident core tells it something happened (crisis.hooks).
+
+Connected in ``TeamsConfig.ready()``; each receiver runs inside the transaction of the
+change, so a team assembled or a notification stored here commits or rolls back with it.
+"""
+
+from django.utils.translation import gettext as _
+
+from crisis import hooks
+from crisis.choices import Severity, WarningLevel
+
+from . import selectors
+from .choices import NotificationKind
+from .models import User
+from .services import notify, team_assemble
+
+MAX_MENTIONS = 20
+
+
+def on_incident_opened(sender, *, incident, actor, **kwargs) -> None:
+    team_assemble(incident=incident, actor=actor, opened=True)
+    notify(recipients=selectors.incident_created_recipients(incident=incident),
+           kind=NotificationKind.INCIDENT_CREATED,
+           title=f"{incident.reference}: {incident.title}",
+           dedupe_key=f"incident_created:{incident.pk}", incident=incident)
+
+
+def on_incident_escalated(sender, *, incident, actor, entry, changes, went_up,
+                          **kwargs) -> None:
+    if not went_up:
+        return
+    if "severity" in changes:
+        team_assemble(incident=incident, actor=actor)
+    if incident.severity == Severity.CRITICAL or incident.warning_level == WarningLevel.RED:
+        notify(recipients=selectors.escalation_recipients(incident=incident),
+               kind=NotificationKind.INCIDENT_ESCALATED,
+               title=lambda: _("%(ref)s escalated: %(title)s")
+               % {"ref": incident.reference, "title": incident.title},
+               dedupe_key=f"escalated:{entry.pk}", incident=incident)
+
+
+def on_incident_reclassified(sender, *, incident, actor, changes, **kwargs) -> None:
+    if "type" in changes:
+        team_assemble(incident=incident, actor=actor)
+
+
+def on_people_mentioned(sender, *, entry, usernames, **kwargs) -> None:
+    """Tell the people an entry names (never its author; only people who may view the
+    incident, which notify() checks)."""
+    people = (User.objects.filter(username__in=usernames, is_active=True)
+              .exclude(pk=entry.actor_id).order_by("pk")[:MAX_MENTIONS])
+    incident, author = entry.incident, entry.actor
+    excerpt = " ".join(entry.body.split())
+    excerpt = excerpt if len(excerpt) <= 120 else excerpt[:119] + "…"
+
+    def title() -> str:
+        return _("%(author)s mentioned you on %(ref)s: %(text)s") % {
+            "author": author, "ref": incident.reference, "text": excerpt}
+
+    notify(recipients=people, kind=NotificationKind.MENTION, title=title,
+           dedupe_key=f"mention:{entry.pk}", incident=incident)
+
+
+def on_task_assigned(sender, *, task, actor, **kwargs) -> None:
+    _tell_task_owner(task, NotificationKind.TASK_ASSIGNED)
+
+
+def on_task_overdue(sender, *, task, **kwargs) -> None:
+    _tell_task_owner(task, NotificationKind.TASK_OVERDUE)
+
+
+def _tell_task_owner(task, kind: str) -> None:
+    def title() -> str:  # in each recipient's language
+        template = {
+            NotificationKind.TASK_ASSIGNED: _("Task for you on %(ref)s: %(title)s"),
+            NotificationKind.TASK_OVERDUE: _("Overdue on %(ref)s: %(title)s"),
+        }[kind]
+        return template % {"ref": task.incident.reference, "title": task.title}
+
+    notify(recipients=[task.owner], kind=kind, title=title,
+           dedupe_key=f"{kind}:{task.pk}:{task.owner_id}", incident=task.incident)
+
+
+def connect() -> None:
+    for hook, receiver in (
+        (hooks.incident_opened, on_incident_opened),
+        (hooks.incident_escalated, on_incident_escalated),
+        (hooks.incident_reclassified, on_incident_reclassified),
+        (hooks.people_mentioned, on_people_mentioned),
+        (hooks.task_assigned, on_task_assigned),
+        (hooks.task_overdue, on_task_overdue),
+    ):
+        hook.connect(receiver, dispatch_uid=f"teams.{receiver.__name__}")
