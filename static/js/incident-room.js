@@ -1,42 +1,12 @@
-// Incident room: listens to /ws/incidents/<id>/ and refreshes only the panel an event
-// touches (header, timeline, checklist). It never wipes text being typed, never replaces a
-// task someone is working in, and keeps the reading position when entries arrive above it.
+// Incident room: opens the room's stream; the panels redraw themselves from the live:*
+// events it raises (hx-trigger on each panel, see live.js). Here: the clocks that tick, the
+// note that new entries arrived when the timeline shows a filter or an older page, and who
+// is viewing now.
 (function () {
   "use strict";
   const room = document.getElementById("incident-room");
   if (!room) return;
-  const roomUrl = room.dataset.url;
-
-  function fetchHtml(url, target) {
-    const headers = { "HX-Request": "true" };
-    if (target) headers["HX-Target"] = target;
-    return fetch(url, { headers, credentials: "same-origin" })
-      .then((response) => (response.ok ? response.text() : null))
-      .catch(() => null);
-  }
-  function parse(html) {
-    const template = document.createElement("template");
-    template.innerHTML = html.trim();
-    return template.content;
-  }
-  function activate(node) {
-    if (window.htmx) window.htmx.process(node);
-    window.CrisisDesk.refreshTimes(node);
-    tick(node);
-  }
-
-  // Someone is in the middle of something here: focus in a field, or text typed.
-  function busy(element) {
-    const active = document.activeElement;
-    if (active && active !== document.body && element.contains(active)
-        && active.matches("textarea, select, input:not([type=hidden]):not([type=checkbox]):not([type=radio])")) {
-      return true;
-    }
-    const typed = Array.from(element.querySelectorAll("textarea, input[type=text], input[type=datetime-local], input:not([type])"))
-      .some((field) => field.value !== field.defaultValue);
-    return typed || Array.from(element.querySelectorAll("select"))
-      .some((select) => Array.from(select.options).some((o) => o.selected !== o.defaultSelected && o.value !== ""));
-  }
+  const F = window.CrisisDesk.frames;
 
   // --- clocks ----------------------------------------------------------------------------
   const lang = document.documentElement.lang || "en";
@@ -67,179 +37,30 @@
   tick();
   setInterval(tick, 20000);
 
-  // --- panels ----------------------------------------------------------------------------
-  function refreshHeader() {
-    const header = document.getElementById("room-header");
-    if (!header) return Promise.resolve();
-    if (header.querySelector(".dropdown-menu.show")) { later("room-header"); return Promise.resolve(); }
-    return fetchHtml(roomUrl, "room-header").then((html) => {
-      if (!html) return;
-      const fresh = parse(html).firstElementChild;
-      const current = document.getElementById("room-header");
-      if (!current || current.querySelector(".dropdown-menu.show")) { later("room-header"); return; }
-      const focused = current.contains(document.activeElement) ? document.activeElement.getAttribute("href") : null;
-      current.replaceWith(fresh);
-      activate(fresh);
-      if (focused) { const again = fresh.querySelector(`[href="${focused}"]`); if (again) again.focus(); }
-    });
+  // --- the timeline: a new entry slides in at the top (page one of everything), or a note
+  // says entries arrived (filtered or an older page) ---------------------------------------
+  function arrived(id) {
+    const panel = document.getElementById("timeline-panel");
+    const list = document.getElementById("timeline-entries");
+    if (!panel || !list || document.getElementById("entry-" + id)) return;
+    if (panel.dataset.liveInsert !== "on") {
+      document.getElementById("timeline-news").hidden = false;
+      return;
+    }
+    // One entry each (cheap for the server); hx-sync on the list queues them in order.
+    window.htmx.ajax("GET", list.dataset.entryUrl.replace("/0/", "/" + id + "/"),
+                     { source: list, target: list, swap: "afterbegin" });
   }
-
-  // Entries arrive one at a time and in order: a queue keeps fetches from overtaking.
-  let entryQueue = Promise.resolve();
-  function insertEntry(id) {
-    entryQueue = entryQueue.then(() => {
-      if (document.getElementById("entry-" + id)) return null;
-      const panel = document.getElementById("timeline-panel");
-      if (!panel) return null;
-      if (panel.dataset.liveInsert !== "on") {
-        const news = document.getElementById("timeline-news");
-        if (news) news.hidden = false;
-        return null;
-      }
-      return fetchHtml(room.dataset.entryUrl.replace(/\/0\/$/, "/" + id + "/")).then((html) => {
-        if (!html || document.getElementById("entry-" + id)) return;
-        const list = document.getElementById("timeline-entries");
-        if (!list) return;
-        list.querySelectorAll(".cd-empty-row").forEach((row) => row.remove());
-        const node = parse(html).firstElementChild;
-        const before = Array.from(list.children).find((li) => Number(li.dataset.entry) < id) || null;
-        const reference = before || list.lastElementChild;
-        const top = reference ? reference.getBoundingClientRect().top : 0;
-        list.insertBefore(node, before);
-        // Arriving above what the person is reading: keep what they read where it was.
-        if (reference && top < 0) window.scrollBy(0, reference.getBoundingClientRect().top - top);
-        activate(node);
-      });
-    });
-    return entryQueue;
-  }
-
-  function refreshPinned(id) {
-    return fetchHtml(roomUrl + window.location.search, "timeline-panel").then((html) => {
-      if (!html) return;
-      const fresh = parse(html);
-      const pinned = fresh.querySelector("#timeline-pinned");
-      const current = document.getElementById("timeline-pinned");
-      if (pinned && current) { current.replaceWith(pinned); activate(pinned); }
-      const entry = fresh.querySelector("#entry-" + id);
-      const shown = document.getElementById("entry-" + id);
-      if (entry && shown && !shown.contains(document.activeElement)) { shown.replaceWith(entry); activate(entry); }
-    });
-  }
-
-  function refreshTimeline() {
-    return fetchHtml(roomUrl + window.location.search, "timeline-panel").then((html) => {
-      const current = document.getElementById("timeline-panel");
-      if (!html || !current || busy(current)) return;
-      const fresh = parse(html).firstElementChild;
-      current.replaceWith(fresh);
-      activate(fresh);
-    });
-  }
-
-  // Tasks: replace only those that changed (the server stamps each with data-version),
-  // keep open details open, and leave alone a task someone is typing in.
-  function refreshChecklist() {
-    return fetchHtml(roomUrl, "checklist-panel").then((html) => {
-      const panel = document.getElementById("checklist-panel");
-      if (!html || !panel) return;
-      const fresh = parse(html).firstElementChild;
-      const count = fresh.querySelector("#checklist-count");
-      if (count) panel.querySelector("#checklist-count").replaceWith(count);
-      const list = panel.querySelector("#checklist");
-      const freshList = fresh.querySelector("#checklist");
-      const existing = new Map(Array.from(list.children).filter((li) => li.id).map((li) => [li.id, li]));
-      const wanted = Array.from(freshList.children).map((li) => {
-        const old = li.id && existing.get(li.id);
-        if (old && (old.dataset.version === li.dataset.version || busy(old))) {
-          if (busy(old) && old.dataset.version !== li.dataset.version) later("checklist-panel");
-          return old;
-        }
-        if (old) {
-          const wasOpen = old.querySelector("details") && old.querySelector("details").open;
-          if (wasOpen && li.querySelector("details")) li.querySelector("details").open = true;
-        }
-        if (li.id) li.classList.add("cd-fresh");
-        return li;
-      });
-      wanted.forEach((node, index) => {
-        const at = list.children[index];
-        if (at === node) return;
-        const old = node.id && existing.get(node.id);
-        if (old && old !== node && old.parentNode === list) list.replaceChild(node, old);
-        else list.insertBefore(node, at || null);
-        if (node !== old) activate(node);
-      });
-      while (list.children.length > wanted.length) list.lastElementChild.remove();
-      const addTask = panel.querySelector("#add-task");
-      const freshAdd = fresh.querySelector("#add-task");
-      if (!addTask && freshAdd) { panel.append(freshAdd); activate(freshAdd); }
-      if (addTask && !freshAdd) addTask.remove();
-    });
-  }
-
-  // The team panel: replaced whole unless someone is filling in its form.
-  function refreshTeam() {
-    const panel = document.getElementById("team-panel");
-    if (!panel) return Promise.resolve();
-    if (busy(panel)) { later("team-panel"); return Promise.resolve(); }
-    return fetchHtml(roomUrl, "team-panel").then((html) => {
-      if (!html) return;
-      const current = document.getElementById("team-panel");
-      if (!current || busy(current)) { later("team-panel"); return; }
-      const fresh = parse(html).firstElementChild;
-      const wasOpen = Array.from(current.querySelectorAll("details")).map((d) => d.open);
-      fresh.querySelectorAll("details").forEach((d, i) => { if (wasOpen[i]) d.open = true; });
-      fresh.classList.add("cd-fresh");
-      current.replaceWith(fresh);
-      activate(fresh);
-    });
-  }
-
-  // Any other panel: the element names the events that redraw it (data-live-on), the room
-  // URL answers it by its id (HX-Target), and it is replaced whole unless someone is busy.
-  function refreshPanel(id) {
-    const panel = document.getElementById(id);
-    if (!panel) return Promise.resolve();
-    if (busy(panel)) { later(id); return Promise.resolve(); }
-    return fetchHtml(roomUrl, id).then((html) => {
-      const current = document.getElementById(id);
-      if (!html || !current) return;
-      if (busy(current)) { later(id); return; }
-      const fresh = parse(html).firstElementChild;
-      fresh.classList.add("cd-fresh");
-      current.replaceWith(fresh);
-      activate(fresh);
-    });
-  }
-
-  // Refresh a panel once a burst of frames is over; retry later when someone was busy.
-  const timers = {};
-  const refreshers = { "room-header": refreshHeader, "checklist-panel": refreshChecklist,
-                       "timeline-panel": refreshTimeline, "team-panel": refreshTeam };
-  // A redraw already due no later than asked stays as it is, so a steady stream of
-  // events cannot keep postponing it; a sooner one replaces a slower retry.
-  function soon(id, delay) {
-    const wait = delay || 80;
-    const due = Date.now() + wait;
-    const pending = timers[id];
-    if (pending && pending.due <= due) return;
-    if (pending) clearTimeout(pending.handle);
-    timers[id] = { due, handle: setTimeout(() => {
-      delete timers[id];
-      (refreshers[id] || refreshPanel)(id).then(() => { if (id === "team-panel") showPresence(); });
-    }, wait) };
-  }
-  function later(id) { soon(id, 3000); }
-  function livePanels() { return Array.from(document.querySelectorAll("[data-live-on]")); }
-
-  function onEvent(frame) {
-    if (frame.type === "timeline.appended") insertEntry(frame.data.id);
-    else if (frame.type === "timeline.pinned") refreshPinned(frame.data.id);
-    livePanels().forEach((panel) => {
-      if (panel.dataset.liveOn.split(/\s+/).includes(frame.type)) soon(panel.id);
-    });
-  }
+  window.CrisisDesk.on(F.TIMELINE_APPENDED, (frame) => arrived(frame.data.id));
+  // Our own composer's answer names the new entry: show it without waiting for the stream.
+  document.body.addEventListener("cd:entry", (event) => arrived(Number(event.detail.id)));
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target.id !== "timeline-entries") return;
+    // Asked for twice (our answer and the stream both), shown once.
+    const id = (event.detail.serverResponse.match(/\bid="entry-(\d+)"/) || [])[1];
+    if (id && document.getElementById("entry-" + id)) event.detail.shouldSwap = false;
+    else event.detail.target.querySelectorAll(".cd-empty-row").forEach((row) => row.remove());
+  });
 
   // --- presence --------------------------------------------------------------------------
   // The server keeps who is viewing (crisis.presence): it sends the list on connect and in
@@ -289,39 +110,31 @@
       row.classList.toggle("cd-here", here);
     });
   }
-  function onPresence(frame) {
-    if (frame.type === "presence.state") {
-      me = frame.you;
-      viewers = new Map(frame.viewers.map((viewer) => [viewer.key, viewer]));
-      viewers.set(me.key, me);
-      more = frame.more || 0;
-    } else if (frame.type === "presence.changed") {
-      frame.here.forEach((viewer) => viewers.set(viewer.key, viewer));
-      frame.left.forEach((viewer) => viewers.delete(viewer.key));
-    }
+  window.CrisisDesk.on(F.PRESENCE_STATE, (frame) => {
+    me = frame.you;
+    viewers = new Map(frame.viewers.map((viewer) => [viewer.key, viewer]));
+    viewers.set(me.key, me);
+    more = frame.more || 0;
     showPresence();
-  }
+  });
+  window.CrisisDesk.on(F.PRESENCE_CHANGED, (frame) => {
+    frame.here.forEach((viewer) => viewers.set(viewer.key, viewer));
+    frame.left.forEach((viewer) => viewers.delete(viewer.key));
+    showPresence();
+  });
 
-  const stream = window.CrisisDesk.live("/ws/incidents/" + room.dataset.incident + "/", (frame) => {
-    if (frame.type.startsWith("presence.")) onPresence(frame);
-    else if (typeof frame.seq === "number") onEvent(frame);
-  }, {
+  const stream = window.CrisisDesk.live(room.dataset.stream, {
     seq: Number(room.dataset.seq || 0),
-    // Too much was missed to replay: redraw every panel.
-    onReload: () => livePanels().concat([document.getElementById("timeline-panel")])
-      .forEach((panel) => panel && soon(panel.id)),
     // Whoever we saw may have left while we were away; they answer again on reconnect.
     onClose: () => { viewers.clear(); more = 0; me = null; showPresence(); },
     // No longer allowed to view it (role ended, confidentiality raised): show why.
     onDenied: () => window.location.reload(),
   });
-  setInterval(() => stream.send({ type: "presence.beat" }), BEAT_EVERY);
+  setInterval(() => stream.send({ type: F.PRESENCE_BEAT }), BEAT_EVERY);
 
-  // Our own composer: the server's answer names the new entry; show it at once.
-  document.body.addEventListener("cd:entry", (event) => insertEntry(Number(event.detail.id)));
-  // A task panel that answered with the whole checklist (a task was added).
+  // A panel redrawn (live or by a form's answer): its clocks, and who is here on its rows.
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    activate(event.detail.elt);
+    tick(event.detail.target);
     showPresence();
   });
 })();

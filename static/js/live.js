@@ -1,16 +1,41 @@
 // CrisisDesk live layer: one reconnecting websocket per stream, a banner when it is down,
-// and relative times that stay current. Pages subscribe with CrisisDesk.live(path, onFrame).
+// and relative times that stay current.
+//
+// Every frame a stream accepts is raised on document.body as the htmx-style event
+// "live:<frame type>" (detail: {frame}). Panels redraw themselves from the server
+// declaratively: hx-get="<panel URL>" hx-trigger="live:task.changed from:body" and
+// hx-swap="morph:outerHTML" (idiomorph), which keeps what the reader is doing (see
+// "Morphing" below). Frame types come from the page (core.frames, rendered by base.html):
+// CrisisDesk.frames.TASK_CHANGED === "task.changed".
 (function () {
   "use strict";
+  const F = JSON.parse(document.getElementById("live-frames").textContent);
   const banner = () => document.getElementById("live-status");
 
-  // CrisisDesk.live(path, onFrame, options) opens a reconnecting stream.
-  // options.seq: the last event seq the page already shows. Event frames then arrive in
+  // Frames are raised in batches, one every BATCH ms at most: the frames of a burst (one
+  // transaction's events, a replay) reach the panels together and each panel redraws once
+  // for them (its hx-trigger waits "delay:10ms" for the rest of the batch); a steady stream
+  // cannot postpone a redraw, since a batch is never held back by the frames after it.
+  const BATCH = 50;
+  let batch = [];
+  function raise(frame, stream) {
+    batch.push({ frame, stream });
+    if (batch.length === 1) setTimeout(flush, BATCH);
+  }
+  function flush() {
+    const raising = batch;
+    batch = [];
+    raising.forEach((detail) => window.htmx.trigger(document.body, "live:" + detail.frame.type, detail));
+  }
+
+  // CrisisDesk.live(path, options) opens a reconnecting stream.
+  // options.seq: the last event seq the page already shows. Event frames are then raised in
   // seq order, exactly once: after a reconnect or a gap the client asks for what it
   // missed ("resync") and holds newer frames back until the replay is done; if too much
-  // was missed the server says "resync.reload" and options.onReload redraws the panels.
-  // options.onOpen(stream) runs on every (re)connect; options.onDenied when access ended.
-  function live(path, onFrame, options) {
+  // was missed the server says "resync.reload", which is raised for the panels to redraw.
+  // options.onOpen(stream) runs on every (re)connect, options.onClose when it drops,
+  // options.onDenied when access ended.
+  function live(path, options) {
     options = options || {};
     let socket = null;
     let delay = 500;
@@ -24,14 +49,14 @@
 
     function resync() {
       syncing = true;
-      send({ type: "resync", after: lastSeq });
+      send({ type: F.RESYNC, after: lastSeq });
     }
     function apply(frame) {
       if (frame.seq <= lastSeq) return true; // seen already (replayed and live at once)
       if (frame.seq !== lastSeq + 1) return false;
       lastSeq = frame.seq;
       document.documentElement.dataset.liveSeq = String(lastSeq);
-      onFrame(frame);
+      raise(frame, path);
       return true;
     }
     function drainHeldBack() {
@@ -44,17 +69,17 @@
     }
     function receive(frame) {
       if (!sequenced || typeof frame.seq !== "number") {
-        if (frame.type === "resync.done" || frame.type === "resync.reload") {
-          if (frame.type === "resync.reload") {
+        if (frame.type === F.RESYNC_DONE || frame.type === F.RESYNC_RELOAD) {
+          if (frame.type === F.RESYNC_RELOAD) {
             lastSeq = Math.max(lastSeq, frame.seq);
             heldBack = heldBack.filter((held) => held.seq > lastSeq);
-            if (options.onReload) options.onReload();
+            raise(frame, path);
           }
           syncing = false;
           drainHeldBack();
           return;
         }
-        onFrame(frame);
+        raise(frame, path);
         return;
       }
       if (syncing && frame.seq > lastSeq + 1) { heldBack.push(frame); return; }
@@ -73,7 +98,7 @@
       socket.addEventListener("message", (event) => {
         let frame;
         try { frame = JSON.parse(event.data); } catch (e) { return; }
-        if (frame.type === "error") { console.warn("CrisisDesk live:", frame.error); return; }
+        if (frame.type === F.ERROR) { console.warn("CrisisDesk live:", frame.error); return; }
         receive(frame);
       });
       socket.addEventListener("close", (event) => {
@@ -97,6 +122,11 @@
     return stream;
   }
 
+  // CrisisDesk.on(type, handler): handler(frame) for every accepted frame of that type.
+  function on(type, handler) {
+    document.body.addEventListener("live:" + type, (event) => handler(event.detail.frame));
+  }
+
   const rtf = () => new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" });
   function refreshTimes(root) {
     const now = Date.now();
@@ -112,5 +142,94 @@
   }
   setInterval(refreshTimes, 30000);
 
-  window.CrisisDesk = { live, refreshTimes };
+  // --- Morphing ----------------------------------------------------------------------------
+  // Live panels swap with idiomorph (hx-swap="morph:outerHTML"): elements are updated in
+  // place, so open <details>, focus and scroll position survive. On top of that:
+  // - what someone is working in is left alone: a field with focus or with typed text or a
+  //   changed choice, an open menu, and whatever a page script keeps (data-live-keep);
+  // - <details> stay open or closed as the reader left them;
+  // - an element whose data-version (stamped by the server) is the same is left as it is;
+  // - what changed gets a brief highlight (cd-fresh): elements added, and elements whose
+  //   data-version changed; a highlight still running is not cut short by the next redraw.
+  const FIELDS = "input:not([type=hidden]), textarea, select";
+  function inUse(element) {
+    if (element.matches("[data-live-keep], .dropdown-menu.show, [aria-expanded=true]")) return true;
+    if (!element.matches(FIELDS)) return false;
+    if (element === document.activeElement) return true;
+    if (element.matches("select")) {
+      const options = Array.from(element.options);
+      if (element.multiple) return options.some((option) => option.selected !== option.defaultSelected);
+      const initial = options.filter((option) => option.defaultSelected).pop() || options[0];
+      return Boolean(initial) && !initial.selected;
+    }
+    if (element.matches("[type=checkbox], [type=radio]")) return element.checked !== element.defaultChecked;
+    return element.value !== element.defaultValue;
+  }
+
+  const FRESH = "cd-fresh";
+  const changed = new WeakSet();
+  const wasFresh = new WeakSet();
+  function highlight(element) {
+    // Off, a style recalculation, on again: the highlight starts over even if it ran before.
+    element.classList.remove(FRESH);
+    void element.offsetWidth;
+    element.classList.add(FRESH);
+  }
+
+  if (window.Idiomorph) {
+    Object.assign(window.Idiomorph.defaults.callbacks, {
+      beforeNodeMorphed(oldNode, newNode) {
+        if (!(oldNode instanceof Element)) return true;
+        if (inUse(oldNode)) return false;
+        // The server stamps what an element shows (data-version): the same, nothing to do.
+        const version = oldNode.getAttribute("data-version");
+        if (version !== null && version === newNode.getAttribute("data-version")) return false;
+        if (oldNode.classList.contains(FRESH)) wasFresh.add(oldNode);
+        return true;
+      },
+      beforeAttributeUpdated(name, element, mutation) {
+        if (name === "open" && element.matches("details")) return false;
+        if (name === "data-version" && mutation === "update") changed.add(element);
+        return true;
+      },
+      afterNodeMorphed(oldNode) {
+        if (!(oldNode instanceof Element)) return;
+        if (changed.has(oldNode)) { changed.delete(oldNode); highlight(oldNode); }
+        else if (wasFresh.has(oldNode)) { wasFresh.delete(oldNode); oldNode.classList.add(FRESH); }
+      },
+      afterNodeAdded(node) {
+        if (node instanceof Element && node.id) highlight(node);
+      },
+    });
+  }
+
+  // A live redraw or insert never moves what the reader is looking at: scrolled into the
+  // page, the element at the top of the window stays where it was when content above it
+  // grows or shrinks. (Live inserts are htmx.ajax calls: no triggering event.)
+  function readingPoint() {
+    for (const y of [1, 40, 120]) {
+      for (const x of [0.5, 0.25, 0.75]) {
+        const hit = document.elementFromPoint(window.innerWidth * x, y);
+        const element = hit && hit.closest("#main [id]");
+        const box = element && element.getBoundingClientRect();
+        if (box && box.height < window.innerHeight) return { element, top: box.top };
+      }
+    }
+    return null;
+  }
+  let reading = null;
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    const live = !trigger || trigger.type.startsWith("live:");
+    reading = live && window.scrollY > 0 ? readingPoint() : null;
+  });
+  document.body.addEventListener("htmx:afterSwap", (event) => {
+    refreshTimes(event.detail.target);
+    if (reading && reading.element.isConnected) {
+      window.scrollBy(0, reading.element.getBoundingClientRect().top - reading.top);
+    }
+    reading = null;
+  });
+
+  window.CrisisDesk = { live, on, frames: F, refreshTimes };
 })();

@@ -19,6 +19,8 @@
     const markAllButton = bell.querySelector("[data-mark-all-button]");
     const kindsNode = document.getElementById("notification-kinds");
     const kinds = kindsNode ? JSON.parse(kindsNode.textContent) : {};
+    const F = window.CrisisDesk.frames;
+    const on = window.CrisisDesk.on;
 
     function setUnread(count) {
       if (typeof count !== "number") return;
@@ -103,45 +105,32 @@
       }, 100);
     }
 
-    function onFrame(frame) {
-      switch (frame.type) {
-        case "notifications.state":
-          setUnread(frame.unread);
-          replaceAll(frame.latest || []);
-          break;
-        case "notification.created":
-          setUnread(frame.unread);
-          add(frame.notification);
-          document.dispatchEvent(new CustomEvent("crisisdesk:notification", { detail: frame }));
-          break;
-        case "notification.read":
-          setUnread(frame.unread);
-          markRead(frame.ids, frame.all);
-          break;
-        case "notifications.marked":
-          setUnread(frame.unread);
-          break;
-        default:
-          break;
-      }
-    }
+    on(F.NOTIFICATIONS_STATE, (frame) => {
+      setUnread(frame.unread);
+      replaceAll(frame.latest || []);
+    });
+    on(F.NOTIFICATION_CREATED, (frame) => {
+      setUnread(frame.unread);
+      add(frame.notification);
+    });
+    on(F.NOTIFICATION_READ, (frame) => {
+      setUnread(frame.unread);
+      markRead(frame.ids, frame.all);
+    });
+    on(F.NOTIFICATIONS_MARKED, (frame) => setUnread(frame.unread));
 
-    window.CrisisDesk.live(bell.dataset.stream, onFrame);
+    window.CrisisDesk.live(bell.dataset.stream);
 
-    // "Mark all read" without leaving the page; a plain form post if that fails.
-    markAll.addEventListener("submit", (event) => {
-      event.preventDefault();
-      markAllButton.disabled = true;
-      fetch(markAll.action, {
-        method: "POST",
-        body: new FormData(markAll),
-        headers: { "HX-Request": "true" },
-        credentials: "same-origin",
-      }).then((response) => {
-        if (!response.ok) throw new Error(String(response.status));
+    // "Mark all read" without leaving the page (the form posts through htmx, hx-post);
+    // a plain form post if that fails.
+    markAll.addEventListener("htmx:beforeRequest", () => { markAllButton.disabled = true; });
+    markAll.addEventListener("htmx:afterRequest", (event) => {
+      if (event.detail.successful) {
         markRead([], true);
         setUnread(0);
-      }).catch(() => markAll.submit());
+      } else {
+        markAll.submit();
+      }
     });
   }
 
