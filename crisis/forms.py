@@ -18,7 +18,8 @@ from .models import Incident, IncidentType
 
 class StyledFormMixin:
     """Bootstrap classes on every control, is-invalid and aria-invalid on the ones with
-    errors, and aria-describedby pointing at the error and help text."""
+    errors. Django itself points aria-describedby at the help text and the error
+    (``<auto_id>_helptext``, ``<auto_id>_error``, the ids includes/field.html uses)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +52,6 @@ class StyledFormMixin:
             if "is-invalid" not in attrs.get("class", ""):
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
             attrs["aria-invalid"] = "true"
-            attrs["aria-describedby"] = f"{self[name].auto_id}_error"
 
     @property
     def error_summary(self) -> list[tuple]:
