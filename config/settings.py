@@ -172,6 +172,8 @@ CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "crisisdesk")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "notify-overdue-tasks": {"task": "crisis.tasks.notify_overdue_tasks", "schedule": 60.0},
+    "sweep-unsent-notification-emails": {
+        "task": "teams.tasks.sweep_unsent_notification_emails", "schedule": 120.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------
@@ -218,8 +220,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/minute", "user": "1200/minute"},
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "core.outages.FailOpenAnonRateThrottle",
+        "core.outages.FailOpenUserRateThrottle",
     ],
 }
 SPECTACULAR_SETTINGS = {

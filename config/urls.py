@@ -33,3 +33,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "core.outages.server_error"

@@ -7,6 +7,7 @@ stream (core.live) after a reconnect and ``PresenceMixin`` tells who is here."""
 import asyncio
 import hashlib
 import json
+import logging
 import time
 
 from channels.db import database_sync_to_async
@@ -14,15 +15,19 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from . import live, presence
 from .frames import Frame
+from .outages import DEPENDENCY_ERRORS
 
 MAX_FRAME_BYTES = 4096
 CLOSE_NOT_ALLOWED = 4403
+CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455: a dependency is down; reconnect later
 # A client that missed more than this many events reloads its panels instead.
 RESYNC_LIMIT = 500
 # The browser beats every 10 s; more than one beat a second per socket is ignored.
 PRESENCE_BEAT_MIN_INTERVAL = 1.0
 # Arrivals and departures are sent to a socket at most this often, gathered.
 PRESENCE_BATCH_SECONDS = 1.0
+
+logger = logging.getLogger(__name__)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -38,10 +43,26 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.live_groups = groups
-        for group in groups:
-            await self.channel_layer.group_add(group, self.channel_name)
+        # Redis unreachable: say "try again later" (1013) instead of failing the handshake
+        # with a 500; the page keeps working over HTTP and reconnects with back-off.
+        try:
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+        except DEPENDENCY_ERRORS as error:
+            await self.refuse_for_now(error, accepted=False)
+            return
         await self.accept()
-        await self.connected()
+        try:
+            await self.connected()
+        except DEPENDENCY_ERRORS as error:
+            await self.refuse_for_now(error, accepted=True)
+
+    async def refuse_for_now(self, error: BaseException, *, accepted: bool):
+        logger.warning("Live socket closed until a dependency is back: %s", error)
+        self.live_groups = []
+        if not accepted:
+            await self.accept()
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     async def connected(self):
         """Runs once the socket is accepted: send the first frames."""

@@ -73,7 +73,9 @@ def broadcast_on_commit(groups: list[str], frame: dict) -> None:
         for group in groups:
             group_send(group, {"type": GROUP_MESSAGE_TYPE, "frame": frame})
 
-    transaction.on_commit(send)
+    # robust: the change is committed; a broadcast that fails (Redis down) is logged and
+    # never fails the request that made it. Clients catch up through resync.
+    transaction.on_commit(send, robust=True)
 
 
 def group_send(group: str, message: dict) -> None:
@@ -102,7 +104,8 @@ def tell_user(user_id: int, frame: dict) -> None:
     Nothing is kept: what a user must not miss is stored first (a notification, say), and
     the socket only says that it exists."""
     transaction.on_commit(
-        lambda: group_send(user_group(user_id), {"type": USER_MESSAGE_TYPE, "frame": frame})
+        lambda: group_send(user_group(user_id), {"type": USER_MESSAGE_TYPE, "frame": frame}),
+        robust=True,
     )
 
 
@@ -110,5 +113,5 @@ def access_changed(user_id: int) -> None:
     """A person's global rights changed (groups, permissions, deactivation): their open
     sockets check again what they may still see, once this commits."""
     transaction.on_commit(
-        lambda: group_send(user_group(user_id), {"type": ACCESS_MESSAGE_TYPE})
+        lambda: group_send(user_group(user_id), {"type": ACCESS_MESSAGE_TYPE}), robust=True
     )

@@ -92,7 +92,10 @@ def notify(
     pending = [n.pk for n in notifications if n.emailed_at is None
                and EmailNotifications(n.recipient.email_notifications).wants(n.kind)]
     if pending:
-        transaction.on_commit(lambda: tasks.deliver_notification_emails.delay(pending))
+        # robust: with the broker down the notification is stored all the same; the
+        # periodic sweep (tasks.sweep_unsent_notification_emails) sends it later.
+        transaction.on_commit(lambda: tasks.deliver_notification_emails.delay(pending),
+                              robust=True)
     return notifications
 
 
