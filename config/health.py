@@ -62,6 +62,8 @@ def healthz(request):
         else:
             report[name] = {"ok": True, "detail": detail}
         report[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    # "embedded": one process on SQLite and an in-memory layer: a second server process
+    # would not share its events. "production": PostgreSQL and Redis.
     body = {"status": "ok" if healthy else "unavailable", "checks": report,
-            "debug": settings.DEBUG}
+            "debug": settings.DEBUG, "mode": "embedded" if settings.EMBEDDED else "production"}
     return JsonResponse(body, status=200 if healthy else 503)

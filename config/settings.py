@@ -160,6 +160,19 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Production mode needs both services: two processes on SQLite and in-memory layers would
+# each run alone and silently stop sharing events. The embedded default (one process, no
+# services) with DEBUG off must be asked for by name.
+EMBEDDED = not (os.environ.get("DATABASE_URL") and REDIS_URL)
+if EMBEDDED and not DEBUG and not env_bool("CRISISDESK_EMBEDDED", default=False):
+    raise ImproperlyConfigured(
+        "With DEBUG=0 CrisisDesk runs in production mode and needs DATABASE_URL "
+        "(PostgreSQL) and REDIS_URL (channel layer, Celery, cache); "
+        f"missing: {', '.join(n for n in ('DATABASE_URL', 'REDIS_URL') if not os.environ.get(n))}. "
+        "To run the single-process embedded default (SQLite, in-memory layer, eager tasks) "
+        "with DEBUG off anyway, set CRISISDESK_EMBEDDED=1."
+    )
+
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
@@ -199,7 +212,10 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
+# Behind reverse proxies the client's address is the PROXY_COUNT-th from the right in
+# X-Forwarded-For (core.network.client_ip), never the proxy's own.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "core.network.client_ip"
 
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
@@ -289,10 +305,15 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Email ------------------------------------------------------------------------------
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+# Implicit TLS (EMAIL_USE_SSL=1, port 465) or STARTTLS (EMAIL_USE_TLS, port 587): not both.
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", default=False)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=not EMAIL_USE_SSL)
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    raise ImproperlyConfigured("Set EMAIL_USE_SSL (implicit TLS, port 465) or EMAIL_USE_TLS "
+                               "(STARTTLS, port 587), not both.")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "465" if EMAIL_USE_SSL else "587"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = 20
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

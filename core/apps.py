@@ -1,4 +1,7 @@
+import logging
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class CoreConfig(AppConfig):
@@ -7,3 +10,9 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self):
+        from . import mail  # registers the email-delivery deploy check
+
+        if not settings.DEBUG and not mail.backend_delivers():
+            logging.getLogger("crisisdesk").warning(mail.not_delivering_message())

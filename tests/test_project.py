@@ -17,6 +17,9 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x7#Qm2!vTz9$Lp4@Wn8^Rk3&Hs6*Jd1(Fg5)Yb0-Uc7+Ea2=Oi9~Nt4%Ml8",
     "ALLOWED_HOSTS": "crisis.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://crisis.example.com",
+    "EMAIL_HOST": "smtp.example.com",
+    # The embedded pass has no DATABASE_URL / REDIS_URL: production settings, one process.
+    "CRISISDESK_EMBEDDED": "1",
 }
 
 

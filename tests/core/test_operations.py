@@ -1,0 +1,94 @@
+"""Operating safely: production mode needs its services, email counts only when it is
+delivered, and login throttling sees the client behind a proxy."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from crisis import services
+from crisis.models import IncidentType
+from teams import tasks
+from teams.choices import EmailNotifications, NotificationKind
+from teams.models import Notification
+from tests.teams.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "crisis.example.com"}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL"}}
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT,
+                          env={**clean, **PRODUCTION, **env}, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_production_mode_refuses_to_start_without_its_services():
+    result = manage("check")
+    assert result.returncode != 0
+    assert "needs DATABASE_URL" in result.stderr and "missing: DATABASE_URL, REDIS_URL" in \
+        result.stderr
+
+
+def test_the_embedded_default_with_debug_off_must_be_asked_for_by_name():
+    result = manage("check", CRISISDESK_EMBEDDED="1", EMAIL_HOST="smtp.example.com")
+    assert result.returncode == 0, result.stderr
+
+
+def test_implicit_tls_and_starttls_are_not_both_allowed():
+    result = manage("check", CRISISDESK_EMBEDDED="1", EMAIL_USE_SSL="1", EMAIL_USE_TLS="1")
+    assert result.returncode != 0 and "not both" in result.stderr
+
+
+def test_check_deploy_warns_when_email_is_only_printed():
+    result = manage("check", "--deploy", CRISISDESK_EMBEDDED="1")
+    assert "crisisdesk.W001" in result.stderr + result.stdout
+
+
+def test_healthz_says_which_mode_it_runs_in(client, settings):
+    body = client.get("/healthz").json()
+    assert body["mode"] == ("embedded" if settings.EMBEDDED else "production")
+    assert (not (os.environ.get("DATABASE_URL")
+                                      and os.environ.get("REDIS_URL"))) == settings.EMBEDDED
+
+
+@pytest.mark.django_db
+def test_email_printed_by_the_console_backend_is_not_counted_as_sent(lead, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    incident = services.incident_create(actor=lead, title="Leak",
+                                        type=IncidentType.objects.order_by("pk").first())
+    person = UserFactory(email="p@example.com", email_notifications=EmailNotifications.ALL)
+    notification = Notification.objects.create(
+        recipient=person, kind=NotificationKind.MENTION, title="x", dedupe_key="x",
+        incident=incident)
+    assert tasks.deliver_notification_emails([notification.pk]) == 0
+    notification.refresh_from_db()
+    assert notification.emailed_at is None  # still owed: sent once SMTP is configured
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert tasks.deliver_notification_emails([notification.pk]) == 1
+    notification.refresh_from_db()
+    assert notification.emailed_at is not None and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_failed_logins_lock_out_the_client_not_everyone(client, settings):
+    settings.PROXY_COUNT = 1
+    UserFactory(username="dana", password="right-password-123")
+    login = reverse("login")
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(login, {"username": "dana", "password": "wrong"},
+                    HTTP_X_FORWARDED_FOR="198.51.100.66, 203.0.113.7", **proxy)
+    locked = client.post(login, {"username": "dana", "password": "right-password-123"},
+                         HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    assert locked.status_code in (403, 429)  # the client who failed is locked out
+    elsewhere = client.post(login, {"username": "dana", "password": "right-password-123"},
+                            HTTP_X_FORWARDED_FOR="198.51.100.9", **proxy)
+    assert elsewhere.status_code == 302  # the same proxy, another client: signed in
