@@ -1,14 +1,12 @@
-import importlib
-
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Permission
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from crisis.permissions import ADD_INCIDENT
+from teams.models import Role
 from tests.teams.factories import UserFactory
 
 
@@ -18,19 +16,47 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def reference_rows(django_db_setup, django_db_blocker) -> dict[str, tuple[list[str], list]]:
+    """Every row the migrations leave in the test database (content types, permissions,
+    and the incident types, playbooks, capabilities and roles that data migrations ship),
+    read once per session: {table: (columns, rows)}."""
+    rows = {}
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        for table in connection.introspection.table_names(cursor):
+            if table == "django_migrations":  # never emptied
+                continue
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            found = cursor.fetchall()
+            if found:
+                rows[table] = ([column[0] for column in cursor.description], found)
+    return rows
+
+
+def put_back(reference_rows) -> None:
+    """Write ``reference_rows`` back as they were, primary keys included. The flush after a
+    transactional test empties every table, then recreates content types and permissions
+    (under new keys on PostgreSQL, whose sequences it does not reset): those are replaced."""
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:  # foreign keys checked at the end
+        for table, (columns, rows) in reference_rows.items():
+            cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608
+            cursor.executemany(
+                f"INSERT INTO {quote(table)} ({', '.join(map(quote, columns))}) "  # noqa: S608
+                f"VALUES ({', '.join(['%s'] * len(columns))})", rows)
+
+
 @pytest.fixture(autouse=True)
 def reference_data(request):
     """Transactional tests empty every table afterwards, including the incident types,
-    playbooks, capabilities and roles that data migrations ship; put them back for the
-    tests that need a live server or real threads."""
+    playbooks, capabilities and roles that data migrations ship; put them back (from the
+    copy read once per session) for the tests that need a live server or real threads."""
     marker = request.node.get_closest_marker("django_db")
     if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get("transaction")):
+        rows = request.getfixturevalue("reference_rows")  # read before any test empties them
         request.getfixturevalue("transactional_db")
-        create_defaults = importlib.import_module(
-            "crisis.migrations.0003_default_types_and_playbooks").create_defaults
-        create_defaults(apps, None)
-        importlib.import_module(
-            "teams.migrations.0003_default_capabilities_and_roles").create_defaults(apps, None)
+        if not Role.objects.exists():
+            put_back(rows)
 
 
 @pytest.fixture(autouse=True)
