@@ -217,8 +217,8 @@ class TimelineEntryViewSet(
         serializer = TimelineEntryCreateSerializer(
             data=request.data, context={**self.get_serializer_context(), "incident": incident})
         serializer.is_valid(raise_exception=True)
-        entry = services.timeline_add(actor=request.user, incident=incident,
-                                      **serializer.validated_data)
+        entry = services.timeline_entry_add(actor=request.user, incident=incident,
+                                            **serializer.validated_data)
         return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

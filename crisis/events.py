@@ -3,7 +3,7 @@
 Each live event type has one builder here that produces its payload; services emit what
 the builders return (``crisis.live.emit``), never a hand-made dict. Each event type and
 each timeline kind has a declared shape (``EVENT_SCHEMAS``, ``TIMELINE_SCHEMAS``):
-``crisis.timeline.record`` refuses an entry that does not match its kind, and the test
+``crisis.timeline.timeline_record`` refuses an entry that does not match its kind, and the test
 suite checks every event and entry it stores (tests/conftest.py), as Zulip's
 ``event_schema`` does. Scripts take event names from ``core.frames`` (rendered into pages).
 

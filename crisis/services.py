@@ -49,7 +49,7 @@ from .permissions import (
     can_work_on_task,
 )
 from .selectors import may_view
-from .timeline import record
+from .timeline import timeline_record
 
 MAX_LIST_ITEMS = 30
 MAX_LIST_ITEM_LENGTH = 80
@@ -171,8 +171,8 @@ def incident_create(
     incident.full_clean()
     with transaction.atomic():
         incident.save()
-        record(incident=incident, kind=TimelineKind.CREATED, actor=actor,
-               data={"severity": incident.severity, "type": incident.type.name})
+        timeline_record(incident=incident, kind=TimelineKind.CREATED, actor=actor,
+                        data={"severity": incident.severity, "type": incident.type.name})
         playbook_apply(incident=incident, actor=actor)
         hooks.incident_opened.send(sender=Incident, incident=incident, actor=actor)
         live.emit(incident=incident, event=events.incident_created(incident))
@@ -216,8 +216,8 @@ def incident_transition(*, actor, incident: Incident, to_status: str, reason: st
             setattr(incident, stamp, now)
             fields.append(stamp)
         incident.save(update_fields=fields)
-        record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
-               data={"from": current.value, "to": target.value})
+        timeline_record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
+                        data={"from": current.value, "to": target.value})
         _incident_changed(incident)
     return incident
 
@@ -237,9 +237,9 @@ def incident_reopen(*, actor, incident: Incident, reason: str) -> Incident:
         incident.status = IncidentStatus.ACTIVE
         incident.closed_at = None
         incident.save(update_fields=["status", "closed_at", "updated_at"])
-        record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
-               data={"from": IncidentStatus.CLOSED, "to": IncidentStatus.ACTIVE,
-                      "reopened": True})
+        timeline_record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
+                        data={"from": IncidentStatus.CLOSED, "to": IncidentStatus.ACTIVE,
+                              "reopened": True})
         _incident_changed(incident)
     return incident
 
@@ -268,11 +268,11 @@ def incident_merge(*, actor, duplicate: Incident, survivor: Incident, reason: st
         duplicate.status, duplicate.closed_at, duplicate.merged_into = (
             IncidentStatus.CLOSED, now, survivor)
         duplicate.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
-        record(incident=duplicate, kind=TimelineKind.MERGE, actor=actor, body=reason,
-               data={"into": survivor.pk, "into_reference": survivor.reference})
-        record(incident=survivor, kind=TimelineKind.MERGE, actor=actor, body=reason,
-               data={"from": duplicate.pk, "from_reference": duplicate.reference,
-                      "tasks": moved_tasks, "entries": moved_entries})
+        timeline_record(incident=duplicate, kind=TimelineKind.MERGE, actor=actor, body=reason,
+                        data={"into": survivor.pk, "into_reference": survivor.reference})
+        timeline_record(incident=survivor, kind=TimelineKind.MERGE, actor=actor, body=reason,
+                        data={"from": duplicate.pk, "from_reference": duplicate.reference,
+                              "tasks": moved_tasks, "entries": moved_entries})
         _incident_changed(duplicate)
         _incident_changed(survivor)
     return survivor
@@ -313,9 +313,9 @@ def incident_escalate(
         incident.save(update_fields=["severity", "warning_level", "warning_level_manual",
                                      "warning_level_overridden", "updated_at"])
         up = _went_up(changes)
-        entry = record(incident=incident, kind=TimelineKind.ESCALATION, actor=actor,
-                       body=reason, data={**changes, "direction": "up" if up else "down",
-                                           "override": bool(override)})
+        entry = timeline_record(incident=incident, kind=TimelineKind.ESCALATION, actor=actor,
+                                body=reason, data={**changes, "direction": "up" if up else "down",
+                                                   "override": bool(override)})
         if "severity" in changes:
             playbook_apply(incident=incident, actor=actor)
         hooks.incident_escalated.send(sender=Incident, incident=incident, actor=actor,
@@ -366,7 +366,7 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
             return incident
         incident.full_clean()
         incident.save(update_fields=[*diff, "updated_at"])
-        record(incident=incident, kind=TimelineKind.CLASSIFICATION, actor=actor, data=diff)
+        timeline_record(incident=incident, kind=TimelineKind.CLASSIFICATION, actor=actor, data=diff)
         if "type" in diff:
             playbook_apply(incident=incident, actor=actor)
         hooks.incident_reclassified.send(sender=Incident, incident=incident, actor=actor,
@@ -377,8 +377,8 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
 
 # --- timeline ------------------------------------------------------------------------------
 
-def timeline_add(*, actor, incident: Incident, kind: str, body: str,
-                 corrects: TimelineEntry | None = None) -> TimelineEntry:
+def timeline_entry_add(*, actor, incident: Incident, kind: str, body: str,
+                       corrects: TimelineEntry | None = None) -> TimelineEntry:
     """A person's note, decision or key moment; or a correction of an earlier entry."""
     _require(can_contribute(actor, incident), _("You may not write in this incident."))
     kind = _choice(kind, TimelineKind, "kind")
@@ -395,9 +395,10 @@ def timeline_add(*, actor, incident: Incident, kind: str, body: str,
                                               "incident.")]})
     _refuse_if_merged(incident)
     with transaction.atomic():
-        entry = record(incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
-                       actor=actor, body=body, corrects=corrects,
-                       data={"as": kind.value} if corrects else {})
+        entry = timeline_record(
+            incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
+            actor=actor, body=body, corrects=corrects,
+            data={"as": kind.value} if corrects else {})
         _tell_mentioned(entry, already=corrects.body if corrects else "")
     return entry
 
@@ -463,10 +464,10 @@ def playbook_apply(*, incident: Incident, actor) -> list[Task]:
             for i, text in enumerate(template.checklist)
         )
         tasks.append(task)
-    record(incident=incident, kind=TimelineKind.TASK, actor=actor,
-           body=_("%(n)d task(s) added from the playbook.") % {"n": len(tasks)},
-           data={"added": [task.pk for task in tasks],
-                  "titles": [task.title for task in tasks]})
+    timeline_record(incident=incident, kind=TimelineKind.TASK, actor=actor,
+                    body=_("%(n)d task(s) added from the playbook.") % {"n": len(tasks)},
+                    data={"added": [task.pk for task in tasks],
+                          "titles": [task.title for task in tasks]})
     live.emit(incident=incident, event=events.tasks_added(tasks))
     return tasks
 
@@ -492,9 +493,9 @@ def task_create(*, actor, incident: Incident, title: str, description: str = "",
     task.full_clean(exclude=["incident"])
     with transaction.atomic():
         task.save()
-        record(incident=incident, kind=TimelineKind.TASK, actor=actor,
-               body=_("Task added: %(title)s") % {"title": task.title},
-               data={"task": task.pk, "added": [task.pk]})
+        timeline_record(incident=incident, kind=TimelineKind.TASK, actor=actor,
+                        body=_("Task added: %(title)s") % {"title": task.title},
+                        data={"task": task.pk, "added": [task.pk]})
         live.emit(incident=incident, event=events.tasks_added([task]))
         if owner is not None and owner != actor:
             hooks.task_assigned.send(sender=Task, task=task, actor=actor)
@@ -514,9 +515,9 @@ def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task
         task.status, task.status_reason = target, reason
         task.completed_at = timezone.now() if target.is_finished else None
         task.save(update_fields=["status", "status_reason", "completed_at"])
-        record(incident=task.incident, kind=TimelineKind.TASK, actor=actor, body=reason,
-               data={"task": task.pk, "title": task.title, "from": current.value,
-                      "to": target.value})
+        timeline_record(incident=task.incident, kind=TimelineKind.TASK, actor=actor, body=reason,
+                        data={"task": task.pk, "title": task.title, "from": current.value,
+                              "to": target.value})
         live.emit(incident=task.incident, event=events.task_updated(task))
     return task
 
@@ -532,9 +533,9 @@ def task_assign(*, actor, task: Task, owner) -> Task:
         task.owner = owner
         task.overdue_notified_at = None
         task.save(update_fields=["owner", "overdue_notified_at"])
-        record(incident=task.incident, kind=TimelineKind.TASK, actor=actor,
-               data={"task": task.pk, "title": task.title,
-                      "owner": str(owner) if owner else None})
+        timeline_record(incident=task.incident, kind=TimelineKind.TASK, actor=actor,
+                        data={"task": task.pk, "title": task.title,
+                              "owner": str(owner) if owner else None})
         live.emit(incident=task.incident, event=events.task_updated(task))
         if owner is not None and owner != actor:
             hooks.task_assigned.send(sender=Task, task=task, actor=actor)

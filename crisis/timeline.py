@@ -7,8 +7,9 @@ from . import events, live
 from .models import Incident, TimelineEntry
 
 
-def record(*, incident: Incident, kind: str, actor, body: str = "", data: dict | None = None,
-           corrects: TimelineEntry | None = None) -> TimelineEntry:
+def timeline_record(*, incident: Incident, kind: str, actor, body: str = "",
+                    data: dict | None = None,
+                    corrects: TimelineEntry | None = None) -> TimelineEntry:
     """Append an entry; call inside the transaction of the change it records. ``data``
     must fit the kind's declared shape (crisis.events.TIMELINE_SCHEMAS)."""
     data = data or {}

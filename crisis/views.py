@@ -412,8 +412,8 @@ def timeline_add(request, pk: int):
     htmx = _is_htmx(request)
     if form.is_valid():
         try:
-            entry = services.timeline_add(actor=request.user, incident=incident,
-                                          **form.cleaned_data)
+            entry = services.timeline_entry_add(actor=request.user, incident=incident,
+                                                **form.cleaned_data)
         except PermissionDenied as error:
             if not htmx:
                 raise
@@ -450,8 +450,9 @@ def timeline_correct(request, entry_pk: int):
         kind = entry.data.get("as") if entry.kind == "correction" else entry.kind
         kind = kind if kind in ("note", "decision", "key_moment") else "note"
         try:
-            correction = services.timeline_add(actor=request.user, incident=incident, kind=kind,
-                                               body=form.cleaned_data["body"], corrects=entry)
+            correction = services.timeline_entry_add(
+                actor=request.user, incident=incident, kind=kind,
+                body=form.cleaned_data["body"], corrects=entry)
         except ConflictError as error:
             return _conflict(request, incident, error, f"entry-{entry.pk}")
         except ValidationError as error:

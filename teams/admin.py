@@ -15,7 +15,7 @@ from .models import (
     RolePolicy,
     User,
 )
-from .services import role_rights_changed
+from .services import role_rights_resync
 
 
 @admin.register(User)
@@ -83,7 +83,7 @@ class RoleAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if change and "permissions" in form.changed_data:
-            holders = role_rights_changed(role=form.instance)
+            holders = role_rights_resync(role=form.instance)
             self.message_user(request, ngettext(
                 "Rights of %(n)d current holder updated.",
                 "Rights of %(n)d current holders updated.", holders) % {"n": holders})

@@ -162,7 +162,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         serializer = NotificationReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        marked = services.notifications_mark_read(
+        marked = services.notification_mark_read(
             user=request.user, ids=None if data.get("all") else data["ids"])
         return Response(NotificationReadResultSerializer({
             "marked": marked,

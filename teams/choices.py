@@ -15,7 +15,7 @@ STANDING_CRISIS_CORE = (
 class NotificationKind(models.TextChoices):
     """What a notification is about. Adding a kind: a member here (and in ``IMPORTANT``
     when it should reach people by email with the default preference), then a
-    ``teams.services.notify()`` call in the service that causes it."""
+    ``teams.services.notification_send()`` call in the service that causes it."""
 
     INCIDENT_CREATED = "incident_created", _("New incident")
     INCIDENT_ESCALATED = "incident_escalated", _("Incident escalated")

@@ -70,7 +70,7 @@ class NotificationConsumer(LiveConsumer):
     @database_sync_to_async
     def mark(self, ids):
         user = self.scope["user"]
-        marked = services.notifications_mark_read(user=user, ids=ids)
+        marked = services.notification_mark_read(user=user, ids=ids)
         return marked, selectors.notification_unread_count(user=user)
 
     @database_sync_to_async

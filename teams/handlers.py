@@ -12,17 +12,17 @@ from crisis.choices import Severity, WarningLevel
 from . import selectors
 from .choices import NotificationKind
 from .models import User
-from .services import notify, team_assemble
+from .services import notification_send, team_assemble
 
 MAX_MENTIONS = 20
 
 
 def on_incident_opened(sender, *, incident, actor, **kwargs) -> None:
     team_assemble(incident=incident, actor=actor, opened=True)
-    notify(recipients=selectors.incident_created_recipients(incident=incident),
-           kind=NotificationKind.INCIDENT_CREATED,
-           title=f"{incident.reference}: {incident.title}",
-           dedupe_key=f"incident_created:{incident.pk}", incident=incident)
+    notification_send(recipients=selectors.incident_created_recipients(incident=incident),
+                      kind=NotificationKind.INCIDENT_CREATED,
+                      title=f"{incident.reference}: {incident.title}",
+                      dedupe_key=f"incident_created:{incident.pk}", incident=incident)
 
 
 def on_incident_escalated(sender, *, incident, actor, entry, changes, went_up,
@@ -32,11 +32,11 @@ def on_incident_escalated(sender, *, incident, actor, entry, changes, went_up,
     if "severity" in changes:
         team_assemble(incident=incident, actor=actor)
     if incident.severity == Severity.CRITICAL or incident.warning_level == WarningLevel.RED:
-        notify(recipients=selectors.escalation_recipients(incident=incident),
-               kind=NotificationKind.INCIDENT_ESCALATED,
-               title=lambda: _("%(ref)s escalated: %(title)s")
-               % {"ref": incident.reference, "title": incident.title},
-               dedupe_key=f"escalated:{entry.pk}", incident=incident)
+        notification_send(recipients=selectors.escalation_recipients(incident=incident),
+                          kind=NotificationKind.INCIDENT_ESCALATED,
+                          title=lambda: _("%(ref)s escalated: %(title)s")
+                          % {"ref": incident.reference, "title": incident.title},
+                          dedupe_key=f"escalated:{entry.pk}", incident=incident)
 
 
 def on_incident_reclassified(sender, *, incident, actor, changes, **kwargs) -> None:
@@ -46,7 +46,7 @@ def on_incident_reclassified(sender, *, incident, actor, changes, **kwargs) -> N
 
 def on_people_mentioned(sender, *, entry, usernames, **kwargs) -> None:
     """Tell the people an entry names (never its author; only people who may view the
-    incident, which notify() checks)."""
+    incident, which notification_send() checks)."""
     people = (User.objects.filter(username__in=usernames, is_active=True)
               .exclude(pk=entry.actor_id).order_by("pk")[:MAX_MENTIONS])
     incident, author = entry.incident, entry.actor
@@ -57,8 +57,8 @@ def on_people_mentioned(sender, *, entry, usernames, **kwargs) -> None:
         return _("%(author)s mentioned you on %(ref)s: %(text)s") % {
             "author": author, "ref": incident.reference, "text": excerpt}
 
-    notify(recipients=people, kind=NotificationKind.MENTION, title=title,
-           dedupe_key=f"mention:{entry.pk}", incident=incident)
+    notification_send(recipients=people, kind=NotificationKind.MENTION, title=title,
+                      dedupe_key=f"mention:{entry.pk}", incident=incident)
 
 
 def on_task_assigned(sender, *, task, actor, **kwargs) -> None:
@@ -77,8 +77,8 @@ def _tell_task_owner(task, kind: str) -> None:
         }[kind]
         return template % {"ref": task.incident.reference, "title": task.title}
 
-    notify(recipients=[task.owner], kind=kind, title=title,
-           dedupe_key=f"{kind}:{task.pk}:{task.owner_id}", incident=task.incident)
+    notification_send(recipients=[task.owner], kind=kind, title=title,
+                      dedupe_key=f"{kind}:{task.pk}:{task.owner_id}", incident=task.incident)
 
 
 def connect() -> None:

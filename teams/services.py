@@ -18,7 +18,7 @@ from crisis.permissions import (
     is_active,
 )
 from crisis.selectors import may_view
-from crisis.timeline import record
+from crisis.timeline import timeline_record
 
 from . import selectors, tasks
 from .choices import Duty, EmailNotifications, NotificationKind
@@ -69,7 +69,7 @@ def notification_create(
                                dedupe_key=dedupe_key, incident=incident)[0]
 
 
-def notify(
+def notification_send(
     *, recipients: Iterable[User], kind: str, title: NotificationTitle, dedupe_key: str,
     incident=None,
 ) -> list[Notification]:
@@ -113,7 +113,7 @@ def notification_mark_emailed(*, notification: Notification) -> None:
     notification.save(update_fields=["emailed_at"])
 
 
-def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     """Mark ``user``'s own notifications read: those in ``ids``, or all when ``ids`` is
     None. Others' ids are ignored (never an error: it would tell that they exist).
     Returns how many changed; the user's other pages hear the new unread count."""
@@ -187,7 +187,7 @@ def _note(note: str) -> str:
     return note
 
 
-def rights_sync(*, incident, user) -> None:
+def incident_rights_sync(*, incident, user) -> None:
     """Make ``user``'s guardian rights on ``incident`` exactly what their active roles grant."""
     wanted = set(
         Permission.objects.filter(
@@ -207,14 +207,14 @@ def rights_sync(*, incident, user) -> None:
     forget_granted(incident)
 
 
-def role_rights_changed(*, role: Role) -> int:
+def role_rights_resync(*, role: Role) -> int:
     """After an admin changed what ``role`` grants: bring every current holder in step."""
     holders = (RoleAssignment.objects.filter(role=role, ended_at__isnull=True)
                .select_related("incident", "user"))
     pairs = {(a.incident_id, a.user_id): a for a in holders}
     with transaction.atomic():
         for assignment in pairs.values():
-            rights_sync(incident=assignment.incident, user=assignment.user)
+            incident_rights_sync(incident=assignment.incident, user=assignment.user)
     return len(pairs)
 
 
@@ -226,7 +226,7 @@ def _team_changed(incident, *, actor, action: str, assignment: RoleAssignment,
     if assignment.department_id:
         data["department"] = assignment.department.name
     data.update(extra or {})
-    record(incident=incident, kind=TimelineKind.ROLE, actor=actor, body=note, data=data)
+    timeline_record(incident=incident, kind=TimelineKind.ROLE, actor=actor, body=note, data=data)
     live.emit(incident=incident, event=events.team_changed(assignment, action=action))
 
 
@@ -236,14 +236,15 @@ def _assign(*, actor, incident, user: User, role: Role, department: Department |
     assignment = RoleAssignment.objects.create(
         incident=incident, user=user, role=role, department=department, note=note,
         assigned_by=actor, assigned_at=timezone.now())
-    rights_sync(incident=incident, user=user)
+    incident_rights_sync(incident=incident, user=user)
     _team_changed(incident, actor=actor, action=action, assignment=assignment, note=note,
                   extra=extra)
     if actor is None or actor.pk != user.pk:
-        notify(recipients=[user], kind=NotificationKind.TEAM_ADDED,
-               title=lambda: _("%(ref)s: you are %(role)s – %(title)s")
-               % {"ref": incident.reference, "role": str(role), "title": incident.title},
-               dedupe_key=f"team_added:{assignment.pk}", incident=incident)
+        notification_send(
+            recipients=[user], kind=NotificationKind.TEAM_ADDED,
+            title=lambda: _("%(ref)s: you are %(role)s – %(title)s")
+            % {"ref": incident.reference, "role": str(role), "title": incident.title},
+            dedupe_key=f"team_added:{assignment.pk}", incident=incident)
     return assignment
 
 
@@ -251,7 +252,7 @@ def _end(*, actor, incident, assignment: RoleAssignment, note: str,
          action: str = "ended", extra: dict | None = None) -> RoleAssignment:
     assignment.ended_at, assignment.ended_by = timezone.now(), actor
     assignment.save(update_fields=["ended_at", "ended_by"])
-    rights_sync(incident=incident, user=assignment.user)
+    incident_rights_sync(incident=incident, user=assignment.user)
     _team_changed(incident, actor=actor, action=action, assignment=assignment, note=note,
                   extra=extra)
     return assignment

@@ -255,7 +255,7 @@ def notification_open(request, pk: int):
     notification = selectors.notification_list(user=request.user).filter(pk=pk).first()
     if notification is None:
         raise Http404("No such notification.")
-    services.notifications_mark_read(user=request.user, ids=[notification.pk])
+    services.notification_mark_read(user=request.user, ids=[notification.pk])
     if notification.incident_id:
         return redirect(notification.incident.get_absolute_url())
     return redirect("notifications")
@@ -270,7 +270,7 @@ def notifications_read(request):
         return _notifications_page(request, selectors.notification_list(user=request.user),
                                    show="all", form=form, status=400)
     ids = None if form.cleaned_data["all"] else form.cleaned_data["ids"]
-    marked = services.notifications_mark_read(user=request.user, ids=ids)
+    marked = services.notification_mark_read(user=request.user, ids=ids)
     if _is_htmx(request):
         return HttpResponse(status=204)
     messages.success(request, ngettext("%(n)d notification marked read.",

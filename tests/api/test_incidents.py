@@ -460,7 +460,7 @@ def test_closing_with_open_tasks_is_a_409_and_closes_once_they_are_finished(
 def test_merge_moves_timeline_and_tasks_and_answers_the_survivor(api_client, manager):
     duplicate = services.incident_create(actor=manager, title="Fire video on TikTok")
     survivor = services.incident_create(actor=manager, title="Battery fire")
-    services.timeline_add(actor=manager, incident=duplicate, kind="note", body="First seen")
+    services.timeline_entry_add(actor=manager, incident=duplicate, kind="note", body="First seen")
     moved_entries = set(duplicate.timeline.values_list("pk", flat=True))
     moved_tasks = set(duplicate.tasks.values_list("pk", flat=True))
     kept_tasks = set(survivor.tasks.values_list("pk", flat=True))

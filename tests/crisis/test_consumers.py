@@ -10,7 +10,7 @@ from core import consumers, presence
 from core.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
 from crisis import live, selectors
 from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
-from crisis.services import incident_classify, incident_create, timeline_add
+from crisis.services import incident_classify, incident_create, timeline_entry_add
 from teams.choices import Capability
 from teams.models import Role
 from teams.services import role_assign, role_end
@@ -141,7 +141,7 @@ async def test_binary_frames_are_refused_with_an_error_frame(outsider):
 
 
 async def test_incident_socket_streams_timeline_and_task_changes_in_order(lead, outsider):
-    from crisis.services import task_set_status, timeline_add
+    from crisis.services import task_set_status, timeline_entry_add
     from tests.conftest import grant
 
     manager = await sync_to_async(grant)(lead, "crisis.change_incident",
@@ -150,8 +150,8 @@ async def test_incident_socket_streams_timeline_and_task_changes_in_order(lead, 
     socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
     assert (await socket.connect())[0]
 
-    await sync_to_async(timeline_add)(actor=manager, incident=incident, kind="decision",
-                                      body="Hold all posts")
+    await sync_to_async(timeline_entry_add)(actor=manager, incident=incident, kind="decision",
+                                            body="Hold all posts")
     task = await sync_to_async(lambda: incident.tasks.first())()
     await sync_to_async(task_set_status)(actor=manager, task=task, status="done")
 
@@ -188,8 +188,8 @@ async def test_raising_confidentiality_closes_open_sockets_of_those_who_lost_acc
     frame = await leads.receive_json_from(timeout=3)  # the team keeps receiving
     assert frame["incident"] == incident.pk
     # Nothing more reaches the closed socket, whatever happens next.
-    await sync_to_async(timeline_add)(actor=runner, incident=incident, kind="note",
-                                      body="Privileged: counsel engaged")
+    await sync_to_async(timeline_entry_add)(actor=runner, incident=incident, kind="note",
+                                            body="Privileged: counsel engaged")
     assert await outsiders.receive_nothing(timeout=0.3)
     await leads.disconnect()
 
@@ -219,8 +219,8 @@ async def test_ending_a_role_closes_that_persons_socket_on_a_confidential_incide
 
 async def _notes(actor, incident, count: int, prefix: str = "Note"):
     for n in range(count):
-        await sync_to_async(timeline_add)(actor=actor, incident=incident, kind="note",
-                                          body=f"{prefix} {n}")
+        await sync_to_async(timeline_entry_add)(actor=actor, incident=incident, kind="note",
+                                                body=f"{prefix} {n}")
 
 
 async def _room(lead, title="Room"):
@@ -324,7 +324,8 @@ async def test_a_frame_cannot_subscribe_a_socket_to_another_incident(lead, outsi
     while (frame := await socket.receive_json_from(timeout=3))["type"] != "resync.done":
         replay.append(frame)
     assert replay and {f["incident"] for f in replay} == {watched.pk}
-    await sync_to_async(timeline_add)(actor=runner, incident=secret, kind="note", body="Secret")
+    await sync_to_async(timeline_entry_add)(actor=runner, incident=secret, kind="note",
+                                            body="Secret")
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
 
@@ -493,7 +494,7 @@ async def test_leaving_a_capability_group_closes_sockets_it_alone_opened(lead, o
     await sync_to_async(executive.groups.remove)(group)
 
     assert (await _receive_until_closed(socket))["code"] == CLOSE_NOT_ALLOWED
-    await sync_to_async(timeline_add)(actor=runner, incident=incident, kind="note", body="On")
+    await sync_to_async(timeline_entry_add)(actor=runner, incident=incident, kind="note", body="On")
     assert (await keeps.receive_json_from(timeout=3))["type"] == "timeline.appended"
     await keeps.disconnect()
 

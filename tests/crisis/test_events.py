@@ -6,7 +6,7 @@ from core.frames import frame_names
 from crisis import events
 from crisis.choices import TimelineKind
 from crisis.events import EventType, event_problems, timeline_problems
-from crisis.timeline import record
+from crisis.timeline import timeline_record
 from tests.crisis.factories import IncidentFactory
 
 
@@ -44,5 +44,6 @@ def test_recording_an_undeclared_entry_shape_is_refused_and_writes_nothing(db):
     incident = IncidentFactory()
     before = incident.timeline.count()
     with pytest.raises(ValueError, match="severity: missing"):
-        record(incident=incident, kind=TimelineKind.CREATED, actor=None, data={"type": "x"})
+        timeline_record(incident=incident, kind=TimelineKind.CREATED, actor=None,
+                        data={"type": "x"})
     assert incident.timeline.count() == before

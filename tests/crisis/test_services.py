@@ -28,7 +28,7 @@ from crisis.services import (
     task_comment_add,
     task_create,
     task_set_status,
-    timeline_add,
+    timeline_entry_add,
     timeline_entry_pin,
 )
 from crisis.tasks import notify_overdue_tasks
@@ -243,7 +243,7 @@ def test_merge_moves_timeline_and_tasks_under_the_survivor(manager):
     survivor = product_incident(manager)
     duplicate = incident_create(actor=manager, title="Same story, other channel",
                                 type=IncidentType.objects.get(code="product_quality"))
-    note = timeline_add(actor=manager, incident=duplicate, kind="note", body="Seen on Weibo")
+    note = timeline_entry_add(actor=manager, incident=duplicate, kind="note", body="Seen on Weibo")
     duplicate_tasks = list(duplicate.tasks.values_list("pk", flat=True))
 
     incident_merge(actor=manager, duplicate=duplicate, survivor=survivor, reason="Same crisis")
@@ -415,10 +415,10 @@ def test_managing_services_refuse_contributors_and_change_nothing(manager, contr
 
 def test_timeline_notes_decisions_and_corrections(manager, contributor):
     incident = product_incident(manager)
-    decision = timeline_add(actor=contributor, incident=incident, kind="decision",
-                            body="Pause all X2 ads")
-    correction = timeline_add(actor=contributor, incident=incident, kind="note",
-                              body="Only the Taiwan ads", corrects=decision)
+    decision = timeline_entry_add(actor=contributor, incident=incident, kind="decision",
+                                  body="Pause all X2 ads")
+    correction = timeline_entry_add(actor=contributor, incident=incident, kind="note",
+                                    body="Only the Taiwan ads", corrects=decision)
 
     decision.refresh_from_db()
     assert decision.body == "Pause all X2 ads"  # the original stands, untouched
@@ -435,7 +435,7 @@ def test_timeline_rejects_bad_entries(contributor, manager, kwargs, field):
     incident = product_incident(manager)
     entries = TimelineEntry.objects.count()
     with pytest.raises(ValidationError) as error:
-        timeline_add(actor=contributor, incident=incident, **kwargs)
+        timeline_entry_add(actor=contributor, incident=incident, **kwargs)
     assert field in error.value.message_dict
     assert TimelineEntry.objects.count() == entries
 
@@ -444,11 +444,12 @@ def test_corrections_stay_within_their_incident_and_outsiders_cannot_write(manag
                                                                            contributor,
                                                                            outsider):
     first, second = product_incident(manager), product_incident(manager)
-    entry = timeline_add(actor=contributor, incident=first, kind="note", body="x")
+    entry = timeline_entry_add(actor=contributor, incident=first, kind="note", body="x")
     with pytest.raises(ValidationError):
-        timeline_add(actor=contributor, incident=second, kind="note", body="y", corrects=entry)
+        timeline_entry_add(actor=contributor, incident=second, kind="note", body="y",
+                           corrects=entry)
     with pytest.raises(PermissionDenied):
-        timeline_add(actor=outsider, incident=first, kind="note", body="z")
+        timeline_entry_add(actor=outsider, incident=first, kind="note", body="z")
     with pytest.raises(PermissionDenied):
         timeline_entry_pin(actor=outsider, entry=entry, pinned=True)
     timeline_entry_pin(actor=contributor, entry=entry, pinned=True)
@@ -590,5 +591,5 @@ def test_a_merged_duplicate_takes_no_more_notes(manager):
     incident_merge(actor=manager, duplicate=duplicate, survivor=survivor, reason="Same")
     duplicate.refresh_from_db()
     with pytest.raises(ConflictError):
-        timeline_add(actor=manager, incident=duplicate, kind="note", body="Too late")
+        timeline_entry_add(actor=manager, incident=duplicate, kind="note", body="Too late")
     assert not TimelineEntry.objects.filter(body="Too late").exists()

@@ -510,8 +510,8 @@ def test_task_comment_assign_checklist_and_new_task(client, contributor, inciden
 
 def test_timeline_pins_corrections_and_decisions_read_clearly(client, contributor, incident):
     client.force_login(contributor)
-    decision = services.timeline_add(actor=contributor, incident=incident, kind="decision",
-                                     body="No recall yet.")
+    decision = services.timeline_entry_add(actor=contributor, incident=incident, kind="decision",
+                                           body="No recall yet.")
     response = client.post(reverse("crisis:timeline-correct", args=[decision.pk]),
                            {"body": "Recall of batch 7 after all."})
     correction = incident.timeline.get(kind="correction")
@@ -530,8 +530,8 @@ def test_timeline_pins_corrections_and_decisions_read_clearly(client, contributo
 
 def test_room_panels_render_alone_for_live_refresh(client, outsider, incident):
     client.force_login(outsider)
-    services.timeline_add(actor=grant(UserFactory(), CONTRIBUTE), incident=incident,
-                          kind="decision", body="Hold the statement")
+    services.timeline_entry_add(actor=grant(UserFactory(), CONTRIBUTE), incident=incident,
+                                kind="decision", body="Hold the statement")
     url = incident.get_absolute_url()
     for target, marker in [("room-header", 'id="room-header"'),
                            ("timeline-panel", 'id="timeline-panel"'),
@@ -569,10 +569,10 @@ def test_room_query_count_does_not_grow_with_entries_or_tasks(client, crisis_lea
     client.get(url)
     few = count_queries(lambda: client.get(url))
     for n in range(12):
-        entry = services.timeline_add(actor=crisis_lead, incident=incident, kind="note",
-                                      body=f"Note {n}")
-        services.timeline_add(actor=grant(UserFactory(), CONTRIBUTE), incident=incident,
-                              kind="note", body="fix", corrects=entry)
+        entry = services.timeline_entry_add(actor=crisis_lead, incident=incident, kind="note",
+                                            body=f"Note {n}")
+        services.timeline_entry_add(actor=grant(UserFactory(), CONTRIBUTE), incident=incident,
+                                    kind="note", body="fix", corrects=entry)
         task = services.task_create(actor=crisis_lead, incident=incident, title=f"Task {n}",
                                     owner=UserFactory())
         services.task_comment_add(actor=crisis_lead, task=task, body="comment")

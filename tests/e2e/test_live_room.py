@@ -207,7 +207,7 @@ def test_a_watcher_who_was_offline_catches_up_on_every_change_without_reload(
 
     # Three changes while the watcher is away, each its own transaction and events.
     note = "Hosting provider confirms a regional outage"
-    off_the_event_loop(lambda: services.timeline_add(
+    off_the_event_loop(lambda: services.timeline_entry_add(
         actor=crisis_lead, incident=incident, kind="note", body=note))
     off_the_event_loop(lambda: services.task_set_status(
         actor=crisis_lead, task=task, status="done"))
@@ -259,7 +259,7 @@ def test_a_watcher_who_closed_the_room_sees_every_change_when_opening_it_again(
     first.close()
 
     note = "Identity provider rolled back its release"
-    off_the_event_loop(lambda: services.timeline_add(
+    off_the_event_loop(lambda: services.timeline_entry_add(
         actor=crisis_lead, incident=incident, kind="note", body=note))
     off_the_event_loop(lambda: services.task_set_status(
         actor=crisis_lead, task=task, status="done"))

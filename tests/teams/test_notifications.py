@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from core.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
-from crisis.services import incident_create, task_assign, task_create, timeline_add
+from crisis.services import incident_create, task_assign, task_create, timeline_entry_add
 from teams.choices import EmailNotifications, NotificationKind
 from teams.models import Notification
 from teams.services import (
     notification_create,
-    notifications_mark_read,
-    notify,
+    notification_mark_read,
+    notification_send,
     user_preferences_update,
 )
 from teams.tasks import deliver_notification_emails
@@ -201,8 +201,8 @@ def room(lead):
 def test_a_mention_notifies_that_person_once_and_never_the_author(
         room, lead, bob, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        entry = timeline_add(actor=lead, incident=room, kind="note",
-                             body="@bob please call the plant manager; cc @lead and @bob.")
+        entry = timeline_entry_add(actor=lead, incident=room, kind="note",
+                                   body="@bob please call the plant manager; cc @lead and @bob.")
 
     mentions = Notification.objects.filter(kind=NotificationKind.MENTION)
     assert [(n.recipient, n.incident, n.dedupe_key) for n in mentions] == [
@@ -214,29 +214,29 @@ def test_a_mention_notifies_that_person_once_and_never_the_author(
 
 def test_a_mention_of_someone_who_may_not_view_the_incident_tells_nobody(lead, bob):
     secret = incident_create(actor=lead, title="Board dispute", confidentiality="confidential")
-    timeline_add(actor=lead, incident=secret, kind="note", body="Ask @bob about it.")
+    timeline_entry_add(actor=lead, incident=secret, kind="note", body="Ask @bob about it.")
     assert not Notification.objects.filter(recipient=bob).exists()
 
 
 def test_mentions_ignore_email_addresses_unknown_names_and_inactive_people(room, lead, bob):
     UserFactory(username="gone", is_active=False)
-    timeline_add(actor=lead, incident=room, kind="note",
-                 body="Mail press@bob.example, ask @nobody and @gone.")
+    timeline_entry_add(actor=lead, incident=room, kind="note",
+                       body="Mail press@bob.example, ask @nobody and @gone.")
     assert not Notification.objects.filter(kind=NotificationKind.MENTION).exists()
 
 
 def test_a_correction_tells_only_people_newly_mentioned(room, lead, bob):
     carol = UserFactory(username="carol")
-    entry = timeline_add(actor=lead, incident=room, kind="note", body="@bob has the keys.")
-    timeline_add(actor=lead, incident=room, kind="note", body="@bob and @carol have the keys.",
-                 corrects=entry)
+    entry = timeline_entry_add(actor=lead, incident=room, kind="note", body="@bob has the keys.")
+    timeline_entry_add(actor=lead, incident=room, kind="note",
+                       body="@bob and @carol have the keys.", corrects=entry)
     assert Notification.objects.filter(recipient=bob, kind="mention").count() == 1
     assert Notification.objects.filter(recipient=carol, kind="mention").count() == 1
 
 
 def test_the_mention_title_is_written_in_the_recipients_language(room, lead, bob):
     user_preferences_update(user=bob, language="zh-hant")
-    timeline_add(actor=lead, incident=room, kind="note", body="@bob 請回電")
+    timeline_entry_add(actor=lead, incident=room, kind="note", body="@bob 請回電")
     title = Notification.objects.get(recipient=bob, kind="mention").title
     with translation.override("zh-hant"):
         expected_start = translation.gettext("%(author)s mentioned you on %(ref)s: %(text)s")
@@ -258,8 +258,8 @@ def test_email_follows_the_recipients_preference(
         bob, preference, kind, emailed, django_capture_on_commit_callbacks):
     user_preferences_update(user=bob, email_notifications=preference)
     with django_capture_on_commit_callbacks(execute=True):
-        [notification] = notify(recipients=[bob], kind=kind, title="Look at this",
-                                dedupe_key="pref")
+        [notification] = notification_send(recipients=[bob], kind=kind, title="Look at this",
+                                           dedupe_key="pref")
     assert len(mail.outbox) == (1 if emailed else 0)
     notification.refresh_from_db()
     assert (notification.emailed_at is not None) is emailed
@@ -295,11 +295,11 @@ def test_mark_read_touches_only_ones_own_notifications(bob, outsider):
     mine, theirs = _note(bob, "Mine"), _note(outsider, "Theirs")
     _note(bob, "Mine too")
 
-    assert notifications_mark_read(user=bob, ids=[mine.pk, theirs.pk]) == 1
+    assert notification_mark_read(user=bob, ids=[mine.pk, theirs.pk]) == 1
     theirs.refresh_from_db()
     assert theirs.read_at is None
-    assert notifications_mark_read(user=bob) == 1
-    assert notifications_mark_read(user=bob) == 0
+    assert notification_mark_read(user=bob) == 1
+    assert notification_mark_read(user=bob) == 0
     assert not Notification.objects.filter(recipient=bob, read_at__isnull=True).exists()
     assert Notification.objects.filter(recipient=outsider, read_at__isnull=True).count() == 1
 
@@ -310,7 +310,7 @@ def test_notifications_about_an_incident_one_may_no_longer_view_are_left_out(lea
     incident.confidentiality = "confidential"
     incident.save(update_fields=["confidentiality"])
 
-    assert notifications_mark_read(user=bob, ids=[note.pk]) == 0
+    assert notification_mark_read(user=bob, ids=[note.pk]) == 0
     client_view = reverse("notification-open", args=[note.pk])
     from django.test import Client
 

@@ -32,7 +32,7 @@ from teams.models import (
     User,
 )
 from teams.selectors import current_lead, team_for, today
-from teams.services import lead_handover, role_assign, role_end, role_rights_changed
+from teams.services import lead_handover, role_assign, role_end, role_rights_resync
 from tests.conftest import join
 from tests.crisis.factories import IncidentFactory
 from tests.teams.factories import DepartmentFactory, UserFactory
@@ -752,7 +752,7 @@ def test_role_rights_changed_revokes_a_removed_right_from_current_holders_only(
 
     spokesperson.permissions.remove(
         Permission.objects.get(content_type__app_label="crisis", codename=PUBLISH))
-    synced = role_rights_changed(role=spokesperson)
+    synced = role_rights_resync(role=spokesperson)
 
     assert synced == 3  # alice on both incidents, bob
     assert held(alice, incident) == {VIEW, CONTRIBUTE, DRAFT}
@@ -770,7 +770,7 @@ def test_role_rights_changed_grants_an_added_right(boss, alice, incident):
 
     observer.permissions.add(
         Permission.objects.get(content_type__app_label="crisis", codename=CONTRIBUTE))
-    role_rights_changed(role=observer)
+    role_rights_resync(role=observer)
 
     assert held(alice, incident) == {VIEW, CONTRIBUTE}
     assert fresh(alice).has_perm("crisis.contribute_incident", incident)
