@@ -111,20 +111,24 @@ def _choice(value: str, choices, field: str):
                                           "allowed": ", ".join(choices.values)}]}) from None
 
 
-def _lock(incident: Incident) -> Incident:
+def incident_lock(incident: Incident) -> Incident:
+    """The incident's row, fresh and locked until the transaction ends: every app's writes
+    to one incident take this lock first (it also keeps the live ``seq`` gapless)."""
     return Incident.objects.select_for_update().select_related("type").get(pk=incident.pk)
 
 
-def _refuse_if_merged(incident: Incident) -> None:
+def check_not_merged(incident: Incident) -> None:
+    """Refuse (409) work on a duplicate that was merged into another incident."""
     if incident.merged_into_id:
         raise ConflictError(_("%(ref)s was merged into another incident; work there.")
-                            % {"ref": incident.reference}, current=incident.status, allowed=[])
+                            % {"ref": incident.reference}, current=incident.status)
 
 
-def _refuse_if_closed(incident: Incident) -> None:
+def check_not_closed(incident: Incident) -> None:
+    """Refuse (409) work in a closed incident (merged duplicates are closed too)."""
     if incident.status == IncidentStatus.CLOSED:
         raise ConflictError(_("%(ref)s is closed; reopen it first.")
-                            % {"ref": incident.reference}, current=incident.status, allowed=[])
+                            % {"ref": incident.reference}, current=incident.status)
 
 
 def _incident_changed(incident: Incident) -> None:
@@ -185,9 +189,9 @@ def incident_transition(*, actor, incident: Incident, to_status: str, reason: st
     target = _choice(to_status, IncidentStatus, "to_status")
     reason = (reason or "").strip()
     with transaction.atomic():
-        incident = _lock(incident)
+        incident = incident_lock(incident)
         current = IncidentStatus(incident.status)
-        _refuse_if_merged(incident)
+        check_not_merged(incident)
         if target not in TRANSITIONS[current]:
             allowed = TRANSITIONS[current]
             raise ConflictError(
@@ -226,7 +230,7 @@ def incident_reopen(*, actor, incident: Incident, reason: str) -> Incident:
     _require(can_manage_incident(actor, incident), _("You may not change this incident."))
     reason = _require_reason(reason)
     with transaction.atomic():
-        incident = _lock(incident)
+        incident = incident_lock(incident)
         if incident.status != IncidentStatus.CLOSED or incident.merged_into_id:
             raise ConflictError(
                 _("Only a closed incident that was not merged can be reopened; %(ref)s is "
@@ -293,8 +297,8 @@ def incident_escalate(
     if override and new_manual is None:
         raise ValidationError({"override": [_("Overriding needs the warning level to set.")]})
     with transaction.atomic():
-        incident = _lock(incident)
-        _refuse_if_closed(incident)
+        incident = incident_lock(incident)
+        check_not_closed(incident)
         changes = {}
         if new_severity is not None and new_severity != incident.severity:
             changes["severity"] = [incident.severity, new_severity.value]
@@ -353,8 +357,8 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
         if field in changes:
             changes[field] = (changes[field] or "").strip()
     with transaction.atomic():
-        incident = _lock(incident)
-        _refuse_if_merged(incident)
+        incident = incident_lock(incident)
+        check_not_merged(incident)
         diff = {}
         for field, value in changes.items():
             old = getattr(incident, field)
@@ -393,7 +397,7 @@ def timeline_entry_add(*, actor, incident: Incident, kind: str, body: str,
     if corrects is not None and corrects.incident_id != incident.pk:
         raise ValidationError({"corrects": [_("Corrections refer to an entry of the same "
                                               "incident.")]})
-    _refuse_if_merged(incident)
+    check_not_merged(incident)
     with transaction.atomic():
         entry = timeline_record(
             incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
@@ -425,7 +429,7 @@ def _tell_mentioned(entry: TimelineEntry, *, already: str = "") -> None:
 
 def timeline_entry_pin(*, actor, entry: TimelineEntry, pinned: bool) -> TimelineEntry:
     _require(can_contribute(actor, entry.incident), _("You may not write in this incident."))
-    _refuse_if_merged(entry.incident)
+    check_not_merged(entry.incident)
     with transaction.atomic():
         TimelineEntry.objects.filter(pk=entry.pk).update(pinned=pinned)
         entry.pinned = pinned
@@ -486,7 +490,7 @@ def _check_owner(owner, incident: Incident) -> None:
 def task_create(*, actor, incident: Incident, title: str, description: str = "", owner=None,
                 due_at: datetime | None = None) -> Task:
     _require(can_contribute(actor, incident), _("You may not write in this incident."))
-    _refuse_if_closed(incident)
+    check_not_closed(incident)
     _check_owner(owner, incident)
     task = Task(incident=incident, title=(title or "").strip(),
                 description=(description or "").strip(), owner=owner, due_at=due_at)
@@ -508,7 +512,7 @@ def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task
     reason = _require_reason(reason) if target.needs_reason else (reason or "").strip()
     with transaction.atomic():
         task = Task.objects.select_for_update().select_related("incident").get(pk=task.pk)
-        _refuse_if_closed(task.incident)
+        check_not_closed(task.incident)
         current = TaskStatus(task.status)
         if current is target and task.status_reason == reason:
             return task
@@ -527,7 +531,7 @@ def task_assign(*, actor, task: Task, owner) -> Task:
     _check_owner(owner, task.incident)
     with transaction.atomic():
         task = Task.objects.select_for_update().select_related("incident").get(pk=task.pk)
-        _refuse_if_closed(task.incident)
+        check_not_closed(task.incident)
         if task.owner_id == (owner.pk if owner else None):
             return task
         task.owner = owner
@@ -546,7 +550,7 @@ def checklist_item_set(*, actor, item: ChecklistItem, done: bool) -> ChecklistIt
     _require(can_work_on_task(actor, item.task), _("You may not work on this task."))
     with transaction.atomic():
         task = Task.objects.select_for_update().select_related("incident").get(pk=item.task_id)
-        _refuse_if_closed(task.incident)
+        check_not_closed(task.incident)
         ChecklistItem.objects.filter(pk=item.pk).update(done=done)
         item.done = done
         live.emit(incident=task.incident, event=events.task_updated(task))

@@ -10,7 +10,7 @@ from core.errors import ConflictError
 from core.live import tell_user
 from crisis import events, live
 from crisis.choices import TimelineKind
-from crisis.models import Incident, IncidentUserObjectPermission
+from crisis.models import IncidentUserObjectPermission
 from crisis.permissions import (
     INCIDENT_RIGHT_CODENAMES,
     can_manage_team,
@@ -18,6 +18,7 @@ from crisis.permissions import (
     is_active,
 )
 from crisis.selectors import may_view
+from crisis.services import check_not_merged, incident_lock
 from crisis.timeline import timeline_record
 
 from . import selectors, tasks
@@ -164,20 +165,9 @@ def user_preferences_update(*, user: User, **changes) -> User:
 HANDOVER_PREVIOUS = ("deputy", "release")
 
 
-def _lock(incident):
-
-    return Incident.objects.select_for_update().select_related("type").get(pk=incident.pk)
-
-
 def _require_team_right(actor, incident) -> None:
     if not can_manage_team(actor, incident):
         raise PermissionDenied(_("You may not change this incident's team."))
-
-
-def _refuse_if_merged(incident) -> None:
-    if incident.merged_into_id:
-        raise ConflictError(_("%(ref)s was merged into another incident; work there.")
-                            % {"ref": incident.reference})
 
 
 def _note(note: str) -> str:
@@ -272,13 +262,15 @@ def _validate_assignment(*, incident, user: User, role: Role, department) -> Non
             % {"role": role}]})
     if RoleAssignment.objects.filter(incident=incident, user=user, role=role,
                                      department=department, ended_at__isnull=True).exists():
-        raise ConflictError(_("%(name)s already holds this role.") % {"name": user})
+        raise ConflictError(_("%(name)s already holds this role.") % {"name": user},
+                            current=incident.status)
     if role.single_holder:
         holder = RoleAssignment.objects.filter(incident=incident, role=role,
                                                ended_at__isnull=True).select_related("user")
         if holder:
             raise ConflictError(_("%(name)s is the %(role)s; hand the role over instead.")
-                                % {"name": holder[0].user, "role": role})
+                                % {"name": holder[0].user, "role": role},
+                                current=incident.status)
 
 
 def role_assign(*, actor, incident, user: User, role: Role,
@@ -288,8 +280,8 @@ def role_assign(*, actor, incident, user: User, role: Role,
     note = _note(note)
     given = incident
     with transaction.atomic():
-        incident = _lock(incident)
-        _refuse_if_merged(incident)
+        incident = incident_lock(incident)
+        check_not_merged(incident)
         _validate_assignment(incident=incident, user=user, role=role, department=department)
         assignment = _assign(actor=actor, incident=incident, user=user, role=role,
                              department=department, note=note)
@@ -305,13 +297,14 @@ def role_end(*, actor, assignment: RoleAssignment, note: str = "") -> RoleAssign
         _require_team_right(actor, incident)
     note = _note(note)
     with transaction.atomic():
-        incident = _lock(incident)
+        incident = incident_lock(incident)
         assignment = RoleAssignment.objects.select_for_update(of=("self",)).select_related(
             "role", "user", "department").get(pk=assignment.pk)
         if assignment.ended_at is not None:
-            raise ConflictError(_("This role already ended."))
+            raise ConflictError(_("This role already ended."), current=incident.status)
         if assignment.role.code == LEAD:
-            raise ConflictError(_("An incident always has a lead: hand the lead over instead."))
+            raise ConflictError(_("An incident always has a lead: hand the lead over instead."),
+                                current=incident.status)
         ended = _end(actor=actor, incident=incident, assignment=assignment, note=note)
     forget_granted(given)
     return ended
@@ -329,14 +322,15 @@ def lead_handover(*, actor, incident, to: User, previous: str = "deputy",
     lead_role = Role.objects.get(code=LEAD)
     given = incident
     with transaction.atomic():
-        incident = _lock(incident)
-        _refuse_if_merged(incident)
+        incident = incident_lock(incident)
+        check_not_merged(incident)
         if not to.is_active:
             raise ValidationError({"to": [_("%(name)s can no longer sign in.") % {"name": to}]})
         old = (RoleAssignment.objects.select_for_update().select_related("user", "role")
                .filter(incident=incident, role=lead_role, ended_at__isnull=True).first())
         if old is not None and old.user_id == to.pk:
-            raise ConflictError(_("%(name)s is already the lead.") % {"name": to})
+            raise ConflictError(_("%(name)s is already the lead.") % {"name": to},
+                                current=incident.status)
         handover = {"from": str(old.user), "previous": previous} if old else {}
         if old is not None:
             _end(actor=actor, incident=incident, assignment=old, note=note, action="handed_over",

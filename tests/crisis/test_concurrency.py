@@ -71,14 +71,14 @@ def run_together(*actions: Callable[[], Any]) -> list[Outcome]:
 def slow_locks(monkeypatch):
     """Widen the window between reading a row and writing it back, so a missing row lock
     would show as a lost update or a doubled timeline entry instead of passing by luck."""
-    lock_incident = services._lock
+    lock_incident = services.incident_lock
 
     def held_incident_lock(incident):
         locked = lock_incident(incident)
         time.sleep(HOLD_LOCK_SECONDS)
         return locked
 
-    monkeypatch.setattr(services, "_lock", held_incident_lock)
+    monkeypatch.setattr(services, "incident_lock", held_incident_lock)
     save_task = Task.save
 
     def slow_task_save(self, *args, **kwargs):
