@@ -14,6 +14,7 @@ from .choices import (
     WarningLevel,
 )
 from .models import Incident, IncidentType
+from .services import MAX_TEXT_LENGTH
 
 
 class StyledFormMixin:
@@ -194,12 +195,12 @@ class TimelineEntryForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), widget=forms.RadioSelect, initial="note",
                              choices=[(k.value, k.label) for k in AUTHORED_KINDS])
     body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}),
-                           max_length=10_000)
+                           max_length=MAX_TEXT_LENGTH)
 
 
 class CorrectionForm(StyledFormMixin, forms.Form):
     body = forms.CharField(label=_("Correction"), widget=forms.Textarea(attrs={"rows": 4}),
-                           max_length=10_000,
+                           max_length=MAX_TEXT_LENGTH,
                            help_text=_("The original entry stays; this one is linked to it."))
 
 
@@ -209,7 +210,7 @@ class PinForm(forms.Form):
 
 class TaskStatusForm(StyledFormMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=10_000,
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=MAX_TEXT_LENGTH,
                              help_text=_("Required when blocked or waived."))
 
 
@@ -240,14 +241,15 @@ class TaskCreateForm(TaskAssignForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("In your time zone."))
     description = forms.CharField(label=_("Details"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000)
+                                  widget=forms.Textarea(attrs={"rows": 2}),
+                                  max_length=MAX_TEXT_LENGTH)
 
     field_order = ["title", "owner", "due_at", "description"]
 
 
 class TaskCommentForm(StyledFormMixin, forms.Form):
     body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}),
-                           max_length=10_000)
+                           max_length=MAX_TEXT_LENGTH)
 
 
 class ChecklistItemForm(forms.Form):

@@ -18,6 +18,7 @@ from . import selectors, services
 from .choices import NotificationKind
 from .filters import DutyShiftFilter
 from .models import DutyShift, Notification, RoleAssignment
+from .permissions import can_end_role
 from .serializers import (
     DepartmentSerializer,
     DutyShiftSerializer,
@@ -71,8 +72,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["post"])
     def end(self, request, *args, **kwargs):
         assignment = self.get_object()
-        require(assignment.user_id == request.user.pk
-                or can_manage_team(request.user, self.incident), MAY_NOT)
+        require(can_end_role(request.user, assignment), MAY_NOT)
         serializer = RoleEndSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         assignment = services.role_end(actor=request.user, assignment=assignment,

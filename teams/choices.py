@@ -1,3 +1,5 @@
+from enum import StrEnum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -68,6 +70,22 @@ class EmailNotifications(models.TextChoices):
         if self is EmailNotifications.NONE:
             return False
         return kind in IMPORTANT_NOTIFICATIONS
+
+
+class RoleCode(StrEnum):
+    """The roles the code itself relies on, by ``Role.code`` (the migrations ship them;
+    administrators may add others, which the code never names)."""
+
+    LEAD = "lead"
+    DEPUTY = "deputy"
+    SCRIBE = "scribe"
+
+
+class HandoverPrevious(models.TextChoices):
+    """What becomes of the old lead when the lead is handed over."""
+
+    DEPUTY = "deputy", _("stays on as deputy lead")
+    RELEASE = "release", _("is released from the lead role")
 
 
 class Duty(models.TextChoices):

@@ -5,10 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from crisis.forms import PersonChoiceField, StyledFormMixin
 from crisis.selectors import assignable_people
 
-from .choices import EmailNotifications, NotificationKind
+from .choices import EmailNotifications, HandoverPrevious, NotificationKind
 from .models import Department, DutyShift, User
 from .selectors import role_list
-from .services import MAX_READ_IDS
+from .services import MAX_NOTE_LENGTH, MAX_READ_IDS
 
 
 class RoleChoiceField(forms.ModelChoiceField):
@@ -22,20 +22,19 @@ class RoleAssignForm(StyledFormMixin, forms.Form):
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.order_by("name"), required=False,
         help_text=_("For a department liaison: the department they speak for."))
-    note = forms.CharField(label=_("Note"), required=False, max_length=240)
+    note = forms.CharField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
 
 
 class RoleEndForm(StyledFormMixin, forms.Form):
-    note = forms.CharField(label=_("Note"), required=False, max_length=240)
+    note = forms.CharField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
 
 
 class LeadHandoverForm(StyledFormMixin, forms.Form):
     to = PersonChoiceField(label=_("New lead"), queryset=assignable_people())
     previous = forms.ChoiceField(
-        label=_("The current lead"), widget=forms.RadioSelect, initial="deputy",
-        choices=[("deputy", _("stays on as deputy lead")),
-                 ("release", _("is released from the lead role"))])
-    note = forms.CharField(label=_("Note"), required=False, max_length=240)
+        label=_("The current lead"), widget=forms.RadioSelect, initial=HandoverPrevious.DEPUTY,
+        choices=HandoverPrevious.choices)
+    note = forms.CharField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
 
 
 class DutyShiftForm(StyledFormMixin, forms.ModelForm):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from crisis.choices import DepartmentKind, Severity
 from crisis.permissions import INCIDENT_RIGHT_CODENAMES
 
-from .choices import Duty, EmailNotifications, NotificationKind
+from .choices import Duty, EmailNotifications, NotificationKind, RoleCode
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -183,6 +183,11 @@ class Role(models.Model):
     def __str__(self) -> str:
         # Shipped roles are translated; a role an admin named is shown as named.
         return gettext(self.name)
+
+    @property
+    def is_lead(self) -> bool:
+        """The incident lead: one at a time, never simply ended (it is handed over)."""
+        return self.code == RoleCode.LEAD
 
 
 class RoleAssignment(models.Model):

@@ -6,6 +6,7 @@ from crisis.permissions import can_manage_team
 
 from . import selectors
 from .forms import RoleAssignForm
+from .permissions import can_end_role
 
 HISTORY_SHOWN = 30
 
@@ -14,6 +15,10 @@ def team_panel_context(request, incident, *, assign_form=None, team_error: str =
     assignments = list(selectors.team_for(incident=incident, include_ended=True)
                        [:HISTORY_SHOWN + 200])
     current = [a for a in assignments if a.ended_at is None]
+    for assignment in current:
+        # The lead's row offers the hand-over instead (a lead is never simply ended).
+        assignment.can_end = (not assignment.role.is_lead
+                              and can_end_role(request.user, assignment))
     manage = can_manage_team(request.user, incident) and not incident.merged_into_id
     return {
         "incident": incident,

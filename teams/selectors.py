@@ -8,7 +8,7 @@ from crisis.choices import DepartmentKind, Severity
 from crisis.models import Incident
 from crisis.selectors import visibility_filter
 
-from .choices import STANDING_CRISIS_CORE, Duty, NotificationKind
+from .choices import STANDING_CRISIS_CORE, Duty, NotificationKind, RoleCode
 from .models import (
     Department,
     DutyShift,
@@ -59,7 +59,8 @@ def escalation_recipients(*, incident) -> QuerySet[User]:
     day = today()
     lead_on_duty = Q(duty_shifts__duty=Duty.CRISIS_LEAD, duty_shifts__starts_on__lte=day,
                      duty_shifts__ends_on__gte=day)
-    incident_lead = Q(role_assignments__incident=incident, role_assignments__role__code="lead",
+    incident_lead = Q(role_assignments__incident=incident,
+                      role_assignments__role__code=RoleCode.LEAD,
                       role_assignments__ended_at__isnull=True)
     return (
         User.objects.filter(Q(departments__kind=DepartmentKind.EXECUTIVE) | lead_on_duty
@@ -90,7 +91,7 @@ def team_for(*, incident, include_ended: bool = False) -> QuerySet[RoleAssignmen
 
 
 def current_lead(*, incident) -> RoleAssignment | None:
-    return (incident.role_assignments.filter(role__code="lead", ended_at__isnull=True)
+    return (incident.role_assignments.filter(role__code=RoleCode.LEAD, ended_at__isnull=True)
             .select_related("user").first())
 
 

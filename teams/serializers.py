@@ -7,9 +7,10 @@ from rest_framework import serializers
 from crisis.selectors import assignable_people
 from crisis.serializers import StrictInputMixin, UserSummarySerializer
 
+from .choices import HandoverPrevious
 from .models import Department, DutyShift, Notification, Role, RoleAssignment
 from .selectors import role_list
-from .services import HANDOVER_PREVIOUS, MAX_READ_IDS
+from .services import MAX_NOTE_LENGTH, MAX_READ_IDS
 
 
 class RoleSerializer(serializers.ModelSerializer):
@@ -66,19 +67,19 @@ class RoleAssignSerializer(StrictInputMixin, serializers.Serializer):
     role = serializers.SlugRelatedField(slug_field="code", queryset=role_list())
     department = serializers.PrimaryKeyRelatedField(queryset=Department.objects.all(),
                                                     required=False, allow_null=True)
-    note = serializers.CharField(max_length=240, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=MAX_NOTE_LENGTH, required=False, allow_blank=True)
 
 
 class RoleEndSerializer(StrictInputMixin, serializers.Serializer):
-    note = serializers.CharField(max_length=240, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=MAX_NOTE_LENGTH, required=False, allow_blank=True)
 
 
 class LeadHandoverSerializer(StrictInputMixin, serializers.Serializer):
     to = serializers.PrimaryKeyRelatedField(queryset=assignable_people())
     previous = serializers.ChoiceField(
-        choices=HANDOVER_PREVIOUS, default="deputy",
+        choices=HandoverPrevious.choices, default=HandoverPrevious.DEPUTY,
         help_text=_("What becomes of the old lead: deputy, or released from the lead role."))
-    note = serializers.CharField(max_length=240, required=False, allow_blank=True)
+    note = serializers.CharField(max_length=MAX_NOTE_LENGTH, required=False, allow_blank=True)
 
 
 class DutyShiftSerializer(StrictInputMixin, serializers.ModelSerializer):

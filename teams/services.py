@@ -15,14 +15,13 @@ from crisis.permissions import (
     INCIDENT_RIGHT_CODENAMES,
     can_manage_team,
     forget_granted,
-    is_active,
 )
 from crisis.selectors import may_view
 from crisis.services import check_not_merged, incident_lock
 from crisis.timeline import timeline_record
 
 from . import selectors, tasks
-from .choices import Duty, EmailNotifications, NotificationKind
+from .choices import Duty, EmailNotifications, HandoverPrevious, NotificationKind, RoleCode
 from .models import (
     Department,
     Notification,
@@ -30,8 +29,9 @@ from .models import (
     RoleAssignment,
     User,
 )
+from .permissions import can_end_role
 
-LEAD, DEPUTY, SCRIBE = "lead", "deputy", "scribe"
+MAX_NOTE_LENGTH = 240  # a note on a role change (assigning, ending, handing over)
 
 
 # --- notifications --------------------------------------------------------------------------
@@ -162,9 +162,6 @@ def user_preferences_update(*, user: User, **changes) -> User:
 # guardian rights in step with the active roles (same transaction), writes the timeline
 # and tells the room. Ending a role revokes exactly what no remaining role still grants.
 
-HANDOVER_PREVIOUS = ("deputy", "release")
-
-
 def _require_team_right(actor, incident) -> None:
     if not can_manage_team(actor, incident):
         raise PermissionDenied(_("You may not change this incident's team."))
@@ -172,8 +169,9 @@ def _require_team_right(actor, incident) -> None:
 
 def _note(note: str) -> str:
     note = (note or "").strip()
-    if len(note) > 240:
-        raise ValidationError({"note": [_("Keep it under %(n)d characters.") % {"n": 240}]})
+    if len(note) > MAX_NOTE_LENGTH:
+        raise ValidationError({"note": [_("Keep it under %(n)d characters.")
+                                        % {"n": MAX_NOTE_LENGTH}]})
     return note
 
 
@@ -293,8 +291,8 @@ def role_end(*, actor, assignment: RoleAssignment, note: str = "") -> RoleAssign
     """End a role (kept in the history); the person keeps what their other roles grant.
     People may step down from their own roles; the lead hands over instead."""
     incident = given = assignment.incident
-    if not (assignment.user_id == getattr(actor, "pk", None) and is_active(actor)):
-        _require_team_right(actor, incident)
+    if not can_end_role(actor, assignment):
+        raise PermissionDenied(_("You may not change this incident's team."))
     note = _note(note)
     with transaction.atomic():
         incident = incident_lock(incident)
@@ -302,7 +300,7 @@ def role_end(*, actor, assignment: RoleAssignment, note: str = "") -> RoleAssign
             "role", "user", "department").get(pk=assignment.pk)
         if assignment.ended_at is not None:
             raise ConflictError(_("This role already ended."), current=incident.status)
-        if assignment.role.code == LEAD:
+        if assignment.role.is_lead:
             raise ConflictError(_("An incident always has a lead: hand the lead over instead."),
                                 current=incident.status)
         ended = _end(actor=actor, incident=incident, assignment=assignment, note=note)
@@ -310,16 +308,16 @@ def role_end(*, actor, assignment: RoleAssignment, note: str = "") -> RoleAssign
     return ended
 
 
-def lead_handover(*, actor, incident, to: User, previous: str = "deputy",
+def lead_handover(*, actor, incident, to: User, previous: str = HandoverPrevious.DEPUTY,
                   note: str = "") -> RoleAssignment:
     """Make ``to`` the incident lead. The old lead becomes deputy (``previous="deputy"``)
     or is released from the lead role (``"release"``; other roles stay)."""
     _require_team_right(actor, incident)
     note = _note(note)
-    if previous not in HANDOVER_PREVIOUS:
+    if previous not in HandoverPrevious.values:
         raise ValidationError({"previous": [
             _("Choose whether the current lead stays on as deputy or is released.")]})
-    lead_role = Role.objects.get(code=LEAD)
+    lead_role = Role.objects.get(code=RoleCode.LEAD)
     given = incident
     with transaction.atomic():
         incident = incident_lock(incident)
@@ -336,16 +334,17 @@ def lead_handover(*, actor, incident, to: User, previous: str = "deputy",
             _end(actor=actor, incident=incident, assignment=old, note=note, action="handed_over",
                  extra={"to": str(to)})
         for deputy in RoleAssignment.objects.select_related("user", "role", "department").filter(
-                incident=incident, role__code=DEPUTY, user=to, ended_at__isnull=True):
+                incident=incident, role__code=RoleCode.DEPUTY, user=to, ended_at__isnull=True):
             _end(actor=actor, incident=incident, assignment=deputy, note=note,
                  action="promoted")
         new = _assign(actor=actor, incident=incident, user=to, role=lead_role, department=None,
                       note=note, action="took_over" if old else "assigned", extra=handover)
-        if old is not None and previous == "deputy" and not RoleAssignment.objects.filter(
-                incident=incident, user=old.user, role__code=DEPUTY,
+        stays_deputy = old is not None and previous == HandoverPrevious.DEPUTY
+        if stays_deputy and not RoleAssignment.objects.filter(
+                incident=incident, user=old.user, role__code=RoleCode.DEPUTY,
                 ended_at__isnull=True).exists():
             _assign(actor=actor, incident=incident, user=old.user,
-                    role=Role.objects.get(code=DEPUTY), department=None, note=note)
+                    role=Role.objects.get(code=RoleCode.DEPUTY), department=None, note=note)
     forget_granted(given)
     return new
 
@@ -358,7 +357,7 @@ def team_assemble(*, incident, actor, opened: bool = False) -> list[RoleAssignme
     added: list[RoleAssignment] = []
     note, by_policy = "", {"policy": True}
     if selectors.current_lead(incident=incident) is None:
-        lead_role = Role.objects.get(code=LEAD)
+        lead_role = Role.objects.get(code=RoleCode.LEAD)
         lead = selectors.on_duty(duty=Duty.CRISIS_LEAD).first() or actor
         added.append(_assign(actor=actor, incident=incident, user=lead, role=lead_role,
                              department=None, note=note, extra=by_policy))
@@ -366,8 +365,8 @@ def team_assemble(*, incident, actor, opened: bool = False) -> list[RoleAssignme
             incident=incident, user=actor, ended_at__isnull=True).exists():
         # Whoever opened it keeps seeing it and records what they found.
         added.append(_assign(actor=actor, incident=incident, user=actor,
-                             role=Role.objects.get(code=SCRIBE), department=None, note=note,
-                             extra=by_policy))
+                             role=Role.objects.get(code=RoleCode.SCRIBE), department=None,
+                             note=note, extra=by_policy))
     for policy in selectors.policies_for(incident=incident):
         department = None
         if policy.role.per_department:

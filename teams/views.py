@@ -37,6 +37,7 @@ from .forms import (
 )
 from .models import DutyShift
 from .panels import team_panel_context
+from .permissions import can_end_role
 
 ROSTER_DAYS = 14
 
@@ -117,7 +118,7 @@ def role_end(request, pk: int, assignment_pk: int):
             if not incident_selectors.may_view(user=request.user, incident=incident):
                 return redirect("home")  # stepped down from a confidential incident
             return _room(incident)
-    elif not (can_manage_team(request.user, incident) or assignment.user_id == request.user.pk):
+    elif not can_end_role(request.user, assignment):
         raise PermissionDenied(_("You may not change this incident's team."))
     return _action_page(request, "teams/role_end.html", incident, form, assignment=assignment)
 

@@ -2,12 +2,16 @@
 once, and these tests fail if it is wrong or if a door stops following it."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from crisis.models import IncidentType
 from crisis.services import incident_create
 from teams.choices import Capability
 from teams.models import Role
-from teams.services import role_assign
+from teams.permissions import can_end_role
+from teams.selectors import current_lead
+from teams.services import role_assign, role_end
 from tests.conftest import join
 from tests.teams.factories import UserFactory
 
@@ -33,3 +37,39 @@ def test_a_teams_conflict_answers_the_same_409_shape_as_the_incident_core(api_cl
     body = response.json()
     assert {"detail", "current", "allowed"} <= set(body)
     assert body["current"] == incident.status and body["allowed"] == []
+
+
+# --- who may end a role: teams.permissions.can_end_role ----------------------------------------
+
+def test_the_role_end_rule_is_the_same_in_the_panel_the_api_and_the_service(
+        client, api_client, incident):
+    holder, bystander = UserFactory(), UserFactory()
+    observer = Role.objects.get(code="observer")
+    role_assign(actor=incident.created_by, incident=incident, user=bystander, role=observer)
+    held = role_assign(actor=incident.created_by, incident=incident, user=holder, role=observer)
+    end_url = reverse("crisis:team-end", args=[incident.pk, held.pk])
+
+    def offered_to(user) -> bool:
+        client.force_login(user)
+        return end_url in client.get(incident.get_absolute_url()).content.decode()
+
+    assert offered_to(holder)  # stepping down
+    assert offered_to(incident.created_by)  # the lead manages the team
+    assert not offered_to(bystander)
+    api_client.force_authenticate(bystander)
+    refused = api_client.post(f"/api/incidents/{incident.pk}/team/{held.pk}/end/", {},
+                              format="json")
+    assert refused.status_code == 403
+    with pytest.raises(PermissionDenied):
+        role_end(actor=bystander, assignment=held)
+    held.refresh_from_db()
+    assert held.ended_at is None
+    assert can_end_role(holder, held) and not can_end_role(bystander, held)
+
+
+def test_the_lead_is_never_offered_an_end_button_only_a_handover(client, incident):
+    lead = current_lead(incident=incident)
+    client.force_login(incident.created_by)
+    page = client.get(incident.get_absolute_url()).content.decode()
+    assert reverse("crisis:team-end", args=[incident.pk, lead.pk]) not in page
+    assert reverse("crisis:team-handover", args=[incident.pk]) in page
