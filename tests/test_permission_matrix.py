@@ -496,7 +496,7 @@ SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, Li
 
 def db_state() -> dict:
     """Every row a refused write must leave alone: the incident core's (as in
-    ``tests.api.helpers.db_state``) and the teams'. Plain SQL: this runs twice per write."""
+    ``tests.crisis.helpers.db_state``) and the teams'. Plain SQL: this runs twice per write."""
     state = {}
     with connection.cursor() as cursor:
         for model in SNAPSHOT_MODELS:

@@ -2,9 +2,9 @@ import pytest
 
 from crisis import selectors
 from crisis.models import TimelineEntry
-from tests.api.helpers import db_state
 from tests.conftest import as_new_request, count_queries
 from tests.crisis.factories import IncidentFactory, TimelineEntryFactory
+from tests.crisis.helpers import db_state
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,6 @@ from django.utils import timezone
 
 from crisis import selectors, services
 from crisis.models import Task, TaskComment
-from tests.api.helpers import db_state
 from tests.conftest import as_new_request, count_queries
 from tests.crisis.factories import (
     ChecklistItemFactory,
@@ -11,6 +10,7 @@ from tests.crisis.factories import (
     TaskCommentFactory,
     TaskFactory,
 )
+from tests.crisis.helpers import db_state
 from tests.teams.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ from django.utils import timezone
 
 from crisis import selectors, services
 from crisis.models import Incident, IncidentType, LiveEvent, Task, TimelineEntry
-from tests.api.helpers import db_state
 from tests.conftest import as_new_request, count_queries
 from tests.crisis.factories import IncidentFactory, IncidentTypeFactory
+from tests.crisis.helpers import db_state
 
 pytestmark = pytest.mark.django_db
 
