@@ -305,7 +305,7 @@ API_ROWS = [
         scoped=False, ok=404, label="someone else's"),
     Row("api:notification-read", "post", url("api:notification-read"),
         lambda s: {"all": True}, scoped=False, prepare=_unread_for_everyone),
-    Row("api-schema", "get", url("api-schema"), scoped=False, anonymous=200),
+    Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
 PK = {"pk": _incident}
@@ -384,7 +384,7 @@ PAGE_ROWS = [
     Row("crisis:checklist-item", "post",
         url("crisis:checklist-item", task_pk=lambda s: s.task, item_pk=lambda s: s.item),
         lambda s: {"done": "on"}, need=CONTRIBUTE, ok=302),
-    Row("api-docs", "get", url("api-docs"), scoped=False, anonymous=200),
+    Row("api-docs", "get", url("api-docs"), scoped=False),
     Row("notifications", "get", url("notifications"), scoped=False),
     Row("notifications-read", "post", url("notifications-read"), lambda s: {"all": "on"},
         ok=302, scoped=False, prepare=_unread_for_everyone),
