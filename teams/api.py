@@ -161,9 +161,8 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def read(self, request, *args, **kwargs):
         serializer = NotificationReadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        marked = services.notification_mark_read(
-            user=request.user, ids=None if data.get("all") else data["ids"])
+        marked = services.notification_mark_read(user=request.user,
+                                                 ids=serializer.validated_data["ids"])
         return Response(NotificationReadResultSerializer({
             "marked": marked,
             "unread": selectors.notification_unread_count(user=request.user)}).data)

@@ -6,6 +6,7 @@ Only carries messages: on connect the unread count and the latest few; then ever
 which goes through the same service as the pages and the API."""
 
 from channels.db import database_sync_to_async
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -34,19 +35,14 @@ class NotificationConsumer(LiveConsumer):
         if unknown:
             await self.send_error(unknown[0], _("Unknown field."))
             return
-        ids, every = content.get("ids"), content.get("all")
-        if every is not None and every is not True:
-            await self.send_error("all", _("Send all: true to mark every notification read."))
+        try:
+            ids = services.check_notification_read(ids=content.get("ids"),
+                                                   every=content.get("all"))
+        except ValidationError as error:
+            field, messages = next(iter(error.message_dict.items()))
+            await self.send_error(field, messages[0])
             return
-        if every and ids is not None:
-            await self.send_error("ids", _("Send either ids or all: true, not both."))
-            return
-        if not every:
-            problem = _ids_problem(ids)
-            if problem:
-                await self.send_error("ids", problem)
-                return
-        marked, unread = await self.mark(None if every else ids)
+        marked, unread = await self.mark(ids)
         await self.send_json({"type": "notifications.marked", "marked": marked,
                               "unread": unread})
 
@@ -82,15 +78,3 @@ class NotificationConsumer(LiveConsumer):
                     "unread": selectors.notification_unread_count(user=user),
                     "latest": [selectors.notification_frame(n) for n in latest]}
 
-
-def _ids_problem(ids) -> str | None:
-    """Why ``ids`` is not a list of notification ids, or None when it is."""
-    if ids is None:
-        return _("Send ids (a list of notification ids) or all: true.")
-    if not isinstance(ids, list) or not ids:
-        return _("Send a non-empty list of notification ids.")
-    if len(ids) > services.MAX_READ_IDS:
-        return _("Mark at most %(n)d at a time.") % {"n": services.MAX_READ_IDS}
-    if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
-        return _("Each id is a positive whole number.")
-    return None

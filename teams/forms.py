@@ -1,5 +1,6 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from crisis.forms import PersonChoiceField, StyledFormMixin
@@ -8,7 +9,7 @@ from crisis.selectors import assignable_people
 from .choices import EmailNotifications, HandoverPrevious, NotificationKind
 from .models import Department, DutyShift, User
 from .selectors import role_list
-from .services import MAX_NOTE_LENGTH, MAX_READ_IDS
+from .services import MAX_NOTE_LENGTH, check_notification_read
 
 
 class RoleChoiceField(forms.ModelChoiceField):
@@ -76,22 +77,12 @@ class NotificationReadForm(forms.Form):
     # Any whole numbers (repeated ``ids``); which are the user's own is the service's business.
     ids = forms.Field(required=False)
 
-    def clean_ids(self) -> list[int] | None:
-        values = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
-        if not values:
-            return None
-        if len(values) > MAX_READ_IDS:
-            raise forms.ValidationError(_("Mark at most %(n)d at a time.") % {"n": MAX_READ_IDS})
-        try:
-            ids = [int(value) for value in values]
-        except (TypeError, ValueError):
-            raise forms.ValidationError(_("Each id is a whole number.")) from None
-        if any(i <= 0 for i in ids):
-            raise forms.ValidationError(_("Each id is a whole number."))
-        return ids
-
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("all") and not cleaned.get("ids") and "ids" not in self.errors:
-            self.add_error("ids", _("Choose the notifications to mark read, or all of them."))
+        values = self.data.getlist("ids") if hasattr(self.data, "getlist") else []
+        try:
+            cleaned["ids"] = check_notification_read(
+                ids=values or None, every=True if cleaned.get("all") else None, from_text=True)
+        except ValidationError as error:
+            self.add_error(None, error)
         return cleaned

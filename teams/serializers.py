@@ -1,8 +1,12 @@
 """API shapes of teams: roles, assignments, departments, the duty roster and one's own
 notifications."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
+from rest_framework.utils import html
 
 from crisis.selectors import assignable_people
 from crisis.serializers import StrictInputMixin, UserSummarySerializer
@@ -10,7 +14,7 @@ from crisis.serializers import StrictInputMixin, UserSummarySerializer
 from .choices import HandoverPrevious
 from .models import Department, DutyShift, Notification, Role, RoleAssignment
 from .selectors import role_list
-from .services import MAX_NOTE_LENGTH, MAX_READ_IDS
+from .services import MAX_NOTE_LENGTH, MAX_READ_IDS, check_notification_read
 
 
 class RoleSerializer(serializers.ModelSerializer):
@@ -119,26 +123,35 @@ class NotificationSerializer(serializers.ModelSerializer):
         return notification.read_at is not None
 
 
+@extend_schema_field({"type": "array", "items": {"type": "integer", "minimum": 1},
+                      "minItems": 1, "maxItems": MAX_READ_IDS})
+class NotificationIdsField(serializers.Field):
+    """Passed as sent (a JSON list, or repeated form keys) to the one check,
+    ``teams.services.check_notification_read``."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary):
+            return dictionary.getlist(self.field_name) if self.field_name in dictionary \
+                else empty
+        return super().get_value(dictionary)
+
+    def to_internal_value(self, data):
+        return data
+
+
 class NotificationReadSerializer(StrictInputMixin, serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, allow_empty=False,
-        max_length=MAX_READ_IDS,
+    ids = NotificationIdsField(
+        required=False,
         help_text=_("Ids of your notifications to mark read (others' are ignored)."))
     all = serializers.BooleanField(required=False,
                                    help_text=_("true: mark every notification of yours read."))
 
-    def validate_all(self, value: bool) -> bool:
-        if value is not True:
-            raise serializers.ValidationError(_("Send true, or leave it out and send ids."))
-        return value
-
     def validate(self, attrs):
-        if attrs.get("all") and "ids" in attrs:
-            raise serializers.ValidationError({"ids": [_("Send either ids or all: true, not "
-                                                         "both.")]})
-        if not attrs.get("all") and "ids" not in attrs:
-            raise serializers.ValidationError({"ids": [_("Send ids (a list of notification "
-                                                         "ids) or all: true.")]})
+        try:
+            attrs["ids"] = check_notification_read(ids=attrs.get("ids"), every=attrs.get("all"),
+                                                   from_text=True)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
         return attrs
 
 

@@ -114,16 +114,51 @@ def notification_mark_emailed(*, notification: Notification) -> None:
     notification.save(update_fields=["emailed_at"])
 
 
+def check_notification_ids(ids, *, from_text: bool = False) -> list[int]:
+    """``ids`` as notification ids to mark read, or a ValidationError naming ``ids``: a
+    non-empty list of at most ``MAX_READ_IDS`` positive whole numbers (``from_text``: digits
+    typed as text count too, as pages and form-encoded bodies send them). The one check of
+    its shape, with one set of messages, for the page, the API, the socket and the service."""
+    def refuse(message: str):
+        return ValidationError({"ids": [message]})
+
+    if isinstance(ids, str | bytes | dict) or not isinstance(ids, Iterable):
+        raise refuse(_("Send a non-empty list of notification ids."))
+    ids = list(ids)
+    if not ids:
+        raise refuse(_("Send a non-empty list of notification ids."))
+    if len(ids) > MAX_READ_IDS:
+        raise refuse(_("Mark at most %(n)d at a time.") % {"n": MAX_READ_IDS})
+    if from_text:
+        ids = [int(i) if isinstance(i, str) and i.strip().isdigit() else i for i in ids]
+    if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+        raise refuse(_("Each id is a positive whole number."))
+    return ids
+
+
+def check_notification_read(*, ids=None, every=None, from_text: bool = False) -> list[int] | None:
+    """What a request to mark notifications read names: ``None`` for every one of them
+    (``every`` is ``True``), else the checked ``ids``. ValidationError names ``ids`` or
+    ``all``."""
+    if every is not None and every is not True:
+        raise ValidationError({"all": [_("Send all: true to mark every notification read.")]})
+    if every:
+        if ids is not None:
+            raise ValidationError({"ids": [_("Send either ids or all: true, not both.")]})
+        return None
+    if ids is None:
+        raise ValidationError({"ids": [_("Send ids (a list of notification ids) or all: "
+                                         "true.")]})
+    return check_notification_ids(ids, from_text=from_text)
+
+
 def notification_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     """Mark ``user``'s own notifications read: those in ``ids``, or all when ``ids`` is
     None. Others' ids are ignored (never an error: it would tell that they exist).
     Returns how many changed; the user's other pages hear the new unread count."""
     unread = selectors.notification_list(user=user).filter(read_at__isnull=True)
     if ids is not None:
-        ids = list(ids)
-        if len(ids) > MAX_READ_IDS:
-            raise ValidationError({"ids": [_("Mark at most %(n)d at a time.")
-                                           % {"n": MAX_READ_IDS}]})
+        ids = check_notification_ids(ids)
         unread = unread.filter(pk__in=ids)
     with transaction.atomic():
         changed = list(unread.values_list("pk", flat=True))

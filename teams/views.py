@@ -270,7 +270,7 @@ def notifications_read(request):
     if not form.is_valid():
         return _notifications_page(request, selectors.notification_list(user=request.user),
                                    show="all", form=form, status=400)
-    ids = None if form.cleaned_data["all"] else form.cleaned_data["ids"]
+    ids = form.cleaned_data["ids"]  # None: all of them
     marked = services.notification_mark_read(user=request.user, ids=ids)
     if _is_htmx(request):
         return HttpResponse(status=204)

@@ -2,7 +2,7 @@
 once, and these tests fail if it is wrong or if a door stops following it."""
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from crisis.models import IncidentType
@@ -11,7 +11,12 @@ from teams.choices import Capability
 from teams.models import Role
 from teams.permissions import can_end_role
 from teams.selectors import current_lead
-from teams.services import role_assign, role_end
+from teams.services import (
+    check_notification_read,
+    notification_mark_read,
+    role_assign,
+    role_end,
+)
 from tests.conftest import join
 from tests.teams.factories import UserFactory
 
@@ -73,3 +78,22 @@ def test_the_lead_is_never_offered_an_end_button_only_a_handover(client, inciden
     page = client.get(incident.get_absolute_url()).content.decode()
     assert reverse("crisis:team-end", args=[incident.pk, lead.pk]) not in page
     assert reverse("crisis:team-handover", args=[incident.pk]) in page
+
+
+# --- which notifications to mark read: teams.services.check_notification_read ------------------
+
+def test_notification_ids_are_checked_once_with_the_same_message_everywhere(client, api_client):
+    bob = UserFactory()
+    message = "Each id is a positive whole number."
+    with pytest.raises(ValidationError) as refused:
+        notification_mark_read(user=bob, ids=[0])
+    assert refused.value.message_dict == {"ids": [message]}
+    api_client.force_authenticate(bob)
+    api = api_client.post("/api/notifications/read/", {"ids": [-1]}, format="json")
+    assert api.status_code == 400 and api.json() == {"ids": [message]}
+    client.force_login(bob)
+    page = client.post(reverse("notifications-read"), {"ids": ["-1"]})
+    assert page.status_code == 400 and message in page.content.decode()
+    assert check_notification_read(ids=["3"], from_text=True) == [3]
+    with pytest.raises(ValidationError):  # a socket's JSON numbers are numbers, not text
+        check_notification_read(ids=["3"])
