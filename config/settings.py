@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("CRISISDESK_VAR_DIR", BASE_DIR / "var"))
@@ -44,6 +45,9 @@ if not SECRET_KEY:
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
         )
     SECRET_KEY = "django-insecure-embedded-default-only-never-use-in-production"  # noqa: S105
+# Rotating the key without signing everyone out: put the old key here (comma-separated),
+# the new one in SECRET_KEY, restart; drop the old one once sessions have turned over.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -55,7 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "core.apps.CollectedStaticFilesConfig",  # django.contrib.staticfiles without ReDoc
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",
@@ -116,8 +120,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite files, static files, beat's schedule
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
     # A file, not memory, so the live-server tests' server process shares the test data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-crisisdesk.sqlite3")}
     DATABASES["default"]["OPTIONS"] = {"timeout": 20}
@@ -183,6 +187,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "crisisdesk")
 CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # not the code directory
 CELERY_BEAT_SCHEDULE = {
     "notify-overdue-tasks": {"task": "crisis.tasks.notify_overdue_tasks", "schedule": 60.0},
     "sweep-unsent-notification-emails": {
@@ -279,17 +284,28 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
 NODE_MODULES = BASE_DIR / "node_modules"
-STATICFILES_DIRS = [
-    BASE_DIR / "static",
-    # Only what the pages use: Tabler's dist/libs bundles third-party CSS whose
-    # references do not resolve, which the manifest storage rightly refuses.
-    ("vendor/tabler/css", NODE_MODULES / "@tabler" / "core" / "dist" / "css"),
-    ("vendor/tabler/js", NODE_MODULES / "@tabler" / "core" / "dist" / "js"),
-    ("vendor/tabler/img", NODE_MODULES / "@tabler" / "core" / "dist" / "img"),  # css refers to it
-    ("vendor/tabler-icons", NODE_MODULES / "@tabler" / "icons-webfont" / "dist"),
-    ("vendor/htmx", NODE_MODULES / "htmx.org" / "dist"),
-    ("vendor/idiomorph", NODE_MODULES / "idiomorph" / "dist"),
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "core.staticfiles.SelectedFilesFinder",
 ]
+# From node_modules only what the pages load, and what those files refer to (fonts, source
+# maps): collectstatic copies these, not whole package folders.
+_TABLER = NODE_MODULES / "@tabler" / "core" / "dist"
+_ICONS = NODE_MODULES / "@tabler" / "icons-webfont" / "dist"
+_IDIOMORPH = NODE_MODULES / "idiomorph" / "dist"
+STATIC_SELECTED_FILES = {
+    "vendor/tabler/css/tabler.min.css": _TABLER / "css" / "tabler.min.css",
+    "vendor/tabler/css/tabler.min.css.map": _TABLER / "css" / "tabler.min.css.map",
+    "vendor/tabler/js/tabler.min.js": _TABLER / "js" / "tabler.min.js",
+    "vendor/tabler/js/tabler.min.js.map": _TABLER / "js" / "tabler.min.js.map",
+    "vendor/tabler-icons/tabler-icons.min.css": _ICONS / "tabler-icons.min.css",
+    **{f"vendor/tabler-icons/fonts/tabler-icons.{ext}": _ICONS / "fonts" / f"tabler-icons.{ext}"
+       for ext in ("woff2", "woff", "ttf")},
+    "vendor/htmx/htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js",
+    "vendor/idiomorph/idiomorph-ext.min.js": _IDIOMORPH / "idiomorph-ext.min.js",
+}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -301,6 +317,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Source maps are for developers' tools: served as they are, not compressed (saves time).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Email ------------------------------------------------------------------------------
@@ -327,14 +345,20 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Security (production) --------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A first try over plain HTTP with DEBUG=0 (no proxy, no certificate yet) must be asked
+# for by name: secure cookies, the HTTPS redirect and HSTS are then off, and
+# `check --deploy` says so. Never leave it on behind a real domain.
+PLAIN_HTTP = env_bool("CRISISDESK_PLAIN_HTTP", default=False)
+SECURE_COOKIES = not DEBUG and not PLAIN_HTTP
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=SECURE_COOKIES)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS",
+                                         "31536000" if SECURE_COOKIES else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_COOKIES
+SECURE_HSTS_PRELOAD = SECURE_COOKIES
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

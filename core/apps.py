@@ -2,6 +2,7 @@ import logging
 
 from django.apps import AppConfig
 from django.conf import settings
+from django.contrib.staticfiles.apps import StaticFilesConfig
 
 
 class CoreConfig(AppConfig):
@@ -16,3 +17,10 @@ class CoreConfig(AppConfig):
 
         if not settings.DEBUG and not mail.backend_delivers():
             logging.getLogger("crisisdesk").warning(mail.not_delivering_message())
+
+
+class CollectedStaticFilesConfig(StaticFilesConfig):
+    """django.contrib.staticfiles, leaving out what no page loads: ReDoc (the API docs are
+    Swagger UI at /api/docs/)."""
+
+    ignore_patterns = [*StaticFilesConfig.ignore_patterns, "redoc"]

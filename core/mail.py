@@ -6,6 +6,8 @@ through them must not count as sent, so that it is sent for real once SMTP is co
 outbox and counts as sent.
 """
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.core import checks
 
@@ -32,3 +34,15 @@ def check_email_delivers(app_configs, **kwargs):
     if backend_delivers():
         return []
     return [checks.Warning(not_delivering_message(), id="crisisdesk.W001")]
+
+
+@checks.register(checks.Tags.compatibility, deploy=True)
+def check_site_url(app_configs, **kwargs):
+    """Links in emails start with SITE_URL: on loopback they lead nowhere."""
+    host = urlsplit(settings.SITE_URL).hostname or ""
+    if host in {"127.0.0.1", "localhost", "::1"}:
+        return [checks.Warning(
+            f"SITE_URL is {settings.SITE_URL}: links in emails lead nowhere. Set SITE_URL "
+            "to the address people open CrisisDesk at (https://crisis.example.com).",
+            id="crisisdesk.W002")]
+    return []

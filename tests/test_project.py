@@ -1,5 +1,6 @@
 """Project-wide guarantees: migrations, schema, admin, settings, demo data."""
 
+import json
 import os
 import subprocess
 import sys
@@ -18,6 +19,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "crisis.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://crisis.example.com",
     "EMAIL_HOST": "smtp.example.com",
+    "SITE_URL": "https://crisis.example.com",
     # The embedded pass has no DATABASE_URL / REDIS_URL: production settings, one process.
     "CRISISDESK_EMBEDDED": "1",
 }
@@ -66,6 +68,13 @@ def test_production_static_files_collect_with_the_manifest(tmp_path):
     for used in ("vendor/tabler/css/tabler.min.css", "vendor/htmx/htmx.min.js",
                  "css/tokens.css", "js/live.js"):
         assert used in manifest
+    # Only what pages load leaves node_modules (fonts and maps they refer to included).
+    vendor = [str(p.relative_to(tmp_path / "static")) for p in
+              (tmp_path / "static" / "vendor").rglob("*") if p.is_file()]
+    assert "redoc" not in manifest
+    assert len(json.loads(manifest)["paths"]) < 300, "collectstatic copies more than pages use"
+    assert all(any(path.startswith(f"vendor/{lib}/") for lib in
+                   ("tabler", "tabler-icons", "htmx", "idiomorph")) for path in vendor)
 
 
 def test_production_refuses_to_start_without_a_secret_key():

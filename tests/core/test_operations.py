@@ -92,3 +92,52 @@ def test_behind_a_proxy_failed_logins_lock_out_the_client_not_everyone(client, s
     elsewhere = client.post(login, {"username": "dana", "password": "right-password-123"},
                             HTTP_X_FORWARDED_FOR="198.51.100.9", **proxy)
     assert elsewhere.status_code == 302  # the same proxy, another client: signed in
+
+
+@pytest.mark.django_db
+def test_failing_health_probes_log_one_warning_not_an_error_each(client, caplog, monkeypatch):
+    import logging
+
+    from config import health
+
+    def down():
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    monkeypatch.setitem(health.CHECKS, "broker", down)
+    monkeypatch.setattr(health, "_last_healthy", True)
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            assert client.get("/healthz").status_code == 503
+    assert [r.levelname for r in caplog.records if r.name == "django.request"] == []
+    warnings = [r for r in caplog.records if r.name == "config.health"]
+    assert [r.levelname for r in warnings] == ["WARNING"]
+    assert "Error 111" in warnings[0].getMessage()
+
+
+def test_every_setting_read_from_the_environment_is_in_the_readme_table():
+    import re
+
+    code = (ROOT / "config" / "settings.py").read_text()
+    read = set(re.findall(r'(?:environ\.get|env_bool|env_list)\(\s*"([A-Z][A-Z0-9_]+)"', code))
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("| variable |"):]
+    table = table[:table.index("\n\n")]
+    documented = {name for row in table.splitlines()
+                  for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
+    assert read, "no environment reads found: the pattern is out of date"
+    assert sorted(read - documented) == []
+
+
+def test_plain_http_is_off_unless_asked_for_and_check_deploy_says_so_when_it_is():
+    settings_of = ("from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
+                   "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)")
+    env = {"CRISISDESK_EMBEDDED": "1", "EMAIL_HOST": "smtp.example.com",
+           "SITE_URL": "https://crisis.example.com"}
+    def secure(**env) -> list[str]:
+        return manage("shell", "-c", settings_of, **env).stdout.splitlines()[-1].split()
+
+    assert secure(**env) == ["True", "True", "31536000"]
+    plain = {**env, "CRISISDESK_PLAIN_HTTP": "1"}
+    assert secure(**plain) == ["False", "False", "0"]
+    deploy = manage("check", "--deploy", **plain)
+    assert "security.W012" in deploy.stderr + deploy.stdout  # SESSION_COOKIE_SECURE off
