@@ -183,8 +183,7 @@ class IncidentCreateSerializer(StrictInputMixin, serializers.ModelSerializer):
                                 models.CharField: StrictCharField,
                                 models.TextField: StrictCharField}
     type = serializers.SlugRelatedField(slug_field="code",
-                                        queryset=IncidentType.objects.filter(is_active=True),
-                                        required=False)
+                                        queryset=IncidentType.objects.filter(is_active=True))
     stakeholder_kinds = _stakeholder_kinds_field()
     affected_products = _text_list_field()
     affected_regions = _text_list_field()
@@ -195,7 +194,8 @@ class IncidentCreateSerializer(StrictInputMixin, serializers.ModelSerializer):
         fields = ["title", "summary", "type", "severity", "origin", "confidentiality",
                   "warning_level", "stakeholder_kinds", "affected_products",
                   "affected_regions", "tags", "is_drill", "detected_at"]
-        extra_kwargs = {field: {"required": False} for field in fields if field != "title"}
+        extra_kwargs = {field: {"required": False} for field in fields
+                        if field not in ("title", "type")}
 
     def validate_title(self, value: str) -> str:
         if not value.strip():
@@ -267,7 +267,10 @@ class IncidentClassifySerializer(StrictInputMixin, serializers.Serializer):
 class TimelineEntryCreateSerializer(StrictInputMixin, serializers.Serializer):
     """Needs ``incident`` and ``request`` in its context."""
 
-    kind = serializers.ChoiceField(choices=[(k.value, k.label) for k in AUTHORED_KINDS])
+    kind = serializers.ChoiceField(
+        choices=[(k.value, k.label) for k in AUTHORED_KINDS], required=False,
+        help_text="Required, except for a correction: it is recorded as the kind of the entry "
+                  "it corrects unless you send another.")
     body = StrictCharField(max_length=MAX_TEXT_LENGTH)
     corrects = serializers.IntegerField(
         required=False, allow_null=True, min_value=1,

@@ -146,8 +146,8 @@ def effective_warning_level(*, auto: str, manual: str, overridden: bool) -> str:
 # --- incidents -----------------------------------------------------------------------------
 
 def incident_create(
-    *, actor, title: str, summary: str = "", severity: str = Severity.MEDIUM,
-    type: IncidentType | None = None, origin: str = Origin.EXTERNAL,
+    *, actor, title: str, type: IncidentType | None, summary: str = "",
+    severity: str = Severity.MEDIUM, origin: str = Origin.EXTERNAL,
     confidentiality: str = Confidentiality.INTERNAL, warning_level: str = "",
     stakeholder_kinds: Iterable[str] = (), affected_products: Iterable[str] = (),
     affected_regions: Iterable[str] = (), tags: Iterable[str] = (), is_drill: bool = False,
@@ -158,7 +158,6 @@ def incident_create(
     now = timezone.now()
     if detected_at is not None and detected_at > now + timedelta(minutes=5):
         raise ValidationError({"detected_at": [_("Detection cannot be in the future.")]})
-    type = type or IncidentType.objects.filter(code="other").first()
     if type is None:
         raise ValidationError({"type": [_("Choose the type of incident.")]})
     incident = Incident(
@@ -381,10 +380,22 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
 
 # --- timeline ------------------------------------------------------------------------------
 
-def timeline_entry_add(*, actor, incident: Incident, kind: str, body: str,
+def correction_kind(entry: TimelineEntry) -> TimelineKind:
+    """What a correction of ``entry`` is recorded as when nobody says: the corrected
+    entry's own authored kind (a correction's, the kind it corrected as), else a note."""
+    kind = entry.data.get("as") if entry.kind == TimelineKind.CORRECTION else entry.kind
+    return TimelineKind(kind) if kind in AUTHORED_KINDS else TimelineKind.NOTE
+
+
+def timeline_entry_add(*, actor, incident: Incident, body: str, kind: str | None = None,
                        corrects: TimelineEntry | None = None) -> TimelineEntry:
-    """A person's note, decision or key moment; or a correction of an earlier entry."""
+    """A person's note, decision or key moment; or a correction of an earlier entry,
+    recorded as ``kind`` (by default as the corrected entry's kind: ``correction_kind``)."""
     _require(can_contribute(actor, incident), _("You may not write in this incident."))
+    if kind is None and corrects is not None:
+        kind = correction_kind(corrects)
+    if not kind:
+        raise ValidationError({"kind": [_("This field is required.")]})
     kind = _choice(kind, TimelineKind, "kind")
     if kind not in AUTHORED_KINDS:
         raise ValidationError({"kind": [_("Write a note, a decision or a key moment.")]})

@@ -447,12 +447,10 @@ def timeline_correct(request, entry_pk: int):
         raise PermissionDenied(_("You may not write in this incident."))
     form = CorrectionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        kind = entry.data.get("as") if entry.kind == "correction" else entry.kind
-        kind = kind if kind in ("note", "decision", "key_moment") else "note"
         try:
             correction = services.timeline_entry_add(
-                actor=request.user, incident=incident, kind=kind,
-                body=form.cleaned_data["body"], corrects=entry)
+                actor=request.user, incident=incident, body=form.cleaned_data["body"],
+                corrects=entry)
         except ConflictError as error:
             return _conflict(request, incident, error, f"entry-{entry.pk}")
         except ValidationError as error:

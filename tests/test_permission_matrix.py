@@ -237,7 +237,7 @@ API_ROWS = [
     Row("api:incident-list", "get", url("api:incident-list"), scoped=False,
         listed=_incident_listed),
     Row("api:incident-list", "post", url("api:incident-list"),
-        lambda s: {"title": "Opened by the matrix", "confidentiality": s.conf},
+        lambda s: {"title": "Opened by the matrix", "type": "other", "confidentiality": s.conf},
         need=ADD_INCIDENT, ok=201, scoped=False),
     Row("api:incident-detail", "get", INCIDENT),
     Row("api:incident-transition", "post", url("api:incident-transition", pk=_incident),

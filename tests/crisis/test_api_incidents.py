@@ -24,7 +24,8 @@ def detail_url(pk) -> str:
 def test_create_by_role_and_refusals_change_nothing(api_client, sign_in, who, expected):
     sign_in(who)
 
-    response = api_client.post(LIST_URL, {"title": "Spike in complaints"}, format="json")
+    response = api_client.post(LIST_URL, {"title": "Spike in complaints", "type": "other"},
+                               format="json")
 
     assert response.status_code == expected
     assert Incident.objects.count() == (1 if expected == 201 else 0)
@@ -35,7 +36,8 @@ def test_create_returns_the_incident_as_the_api_shows_it(api_client, lead):
 
     response = api_client.post(
         LIST_URL,
-        {"title": "直播中產品起火", "summary": "影片在抖音流傳", "severity": "critical"},
+        {"title": "直播中產品起火", "summary": "影片在抖音流傳", "severity": "critical",
+         "type": "other"},
         format="json",
     )
 
@@ -206,7 +208,8 @@ def test_create_refuses_detection_in_the_future(api_client, lead):
     api_client.force_authenticate(lead)
     future = (timezone.now() + timezone.timedelta(days=1)).isoformat()
 
-    response = api_client.post(LIST_URL, {"title": "ok", "detected_at": future}, format="json")
+    response = api_client.post(LIST_URL, {"title": "ok", "type": "other", "detected_at": future},
+                               format="json")
 
     assert response.status_code == 400
     assert "detected_at" in response.json()
@@ -417,7 +420,8 @@ def test_stepping_back_needs_a_reason(api_client, manager):
 
 
 def _recovering_incident_with_playbook_tasks(manager) -> Incident:
-    incident = services.incident_create(actor=manager, title="Battery fire video")
+    incident = services.incident_create(actor=manager, title="Battery fire video",
+                                        type=IncidentTypeFactory())
     for status in ("active", "contained", "recovering"):
         incident = services.incident_transition(actor=manager, incident=incident,
                                                 to_status=status)
@@ -458,8 +462,10 @@ def test_closing_with_open_tasks_is_a_409_and_closes_once_they_are_finished(
 
 
 def test_merge_moves_timeline_and_tasks_and_answers_the_survivor(api_client, manager):
-    duplicate = services.incident_create(actor=manager, title="Fire video on TikTok")
-    survivor = services.incident_create(actor=manager, title="Battery fire")
+    duplicate = services.incident_create(actor=manager, title="Fire video on TikTok",
+                                         type=IncidentTypeFactory())
+    survivor = services.incident_create(actor=manager, title="Battery fire",
+                                        type=IncidentTypeFactory())
     services.timeline_entry_add(actor=manager, incident=duplicate, kind="note", body="First seen")
     moved_entries = set(duplicate.timeline.values_list("pk", flat=True))
     moved_tasks = set(duplicate.tasks.values_list("pk", flat=True))

@@ -7,6 +7,7 @@ from tests.conftest import as_new_request, count_queries
 from tests.crisis.factories import (
     ChecklistItemFactory,
     IncidentFactory,
+    IncidentTypeFactory,
     TaskCommentFactory,
     TaskFactory,
 )
@@ -287,7 +288,8 @@ def test_list_shows_overdue_checklist_and_owner_and_filters(api_client, outsider
 
 
 def test_playbook_tasks_come_with_their_checklists(api_client, manager):
-    incident = services.incident_create(actor=manager, title="Battery fire")
+    incident = services.incident_create(actor=manager, title="Battery fire",
+                                        type=IncidentTypeFactory())
     api_client.force_authenticate(manager)
 
     rows = api_client.get(LIST_URL, {"incident": incident.pk}).json()["results"]

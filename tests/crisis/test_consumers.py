@@ -15,7 +15,7 @@ from teams.choices import Capability
 from teams.models import Role
 from teams.services import role_assign, role_end
 from tests.conftest import grant, join
-from tests.crisis.factories import IncidentFactory
+from tests.crisis.factories import IncidentFactory, IncidentTypeFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,7 +77,8 @@ async def test_signed_in_socket_receives_new_incidents(lead, outsider):
     connected, _ = await socket.connect()
     assert connected
 
-    incident = await sync_to_async(incident_create)(actor=lead, title="Leaked memo")
+    incident = await sync_to_async(incident_create)(actor=lead, title="Leaked memo",
+                                                    type=await sync_to_async(IncidentTypeFactory)())
 
     frame = await socket.receive_json_from(timeout=3)
     assert frame["type"] == "incident.created"
@@ -93,7 +94,8 @@ async def test_incident_socket_gets_that_incidents_events_only(lead, outsider):
     connected, _ = await socket.connect()
     assert connected
 
-    await sync_to_async(incident_create)(actor=lead, title="Another incident")
+    await sync_to_async(incident_create)(actor=lead, title="Another incident",
+                                         type=await sync_to_async(IncidentTypeFactory)())
 
     assert await socket.receive_nothing(timeout=0.3)
     await socket.disconnect()
@@ -146,7 +148,8 @@ async def test_incident_socket_streams_timeline_and_task_changes_in_order(lead, 
 
     manager = await sync_to_async(grant)(lead, "crisis.change_incident",
                                          "crisis.add_timelineentry")
-    incident = await sync_to_async(incident_create)(actor=manager, title="Room stream")
+    incident = await sync_to_async(incident_create)(actor=manager, title="Room stream",
+                                                    type=await sync_to_async(IncidentTypeFactory)())
     socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
     assert (await socket.connect())[0]
 
@@ -175,7 +178,8 @@ async def _receive_until_closed(socket, timeout=3) -> dict:
 async def test_raising_confidentiality_closes_open_sockets_of_those_who_lost_access(
         lead, outsider):
     runner = await sync_to_async(grant)(lead, MANAGE_INCIDENT, CONTRIBUTE)
-    incident = await sync_to_async(incident_create)(actor=runner, title="Supplier audit")
+    incident = await sync_to_async(incident_create)(actor=runner, title="Supplier audit",
+                                                    type=await sync_to_async(IncidentTypeFactory)())
     outsiders = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
     leads = await communicator(f"/ws/incidents/{incident.pk}/", runner)
     assert (await outsiders.connect())[0] and (await leads.connect())[0]
@@ -199,7 +203,8 @@ async def test_ending_a_role_closes_that_persons_socket_on_a_confidential_incide
     runner = await sync_to_async(join)(lead, Capability.CRISIS_MANAGER)
     admin = await sync_to_async(lambda: type(lead).objects.create_superuser("root"))()
     incident = await sync_to_async(incident_create)(actor=runner, title="Board leak",
-                                                    confidentiality="confidential")
+                                                    confidentiality="confidential",
+                                                    type=await sync_to_async(IncidentTypeFactory)())
     denied = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
     connected, code = await denied.connect()
     assert not connected and code == CLOSE_NOT_ALLOWED
@@ -225,13 +230,15 @@ async def _notes(actor, incident, count: int, prefix: str = "Note"):
 
 async def _room(lead, title="Room"):
     runner = await sync_to_async(grant)(lead, MANAGE_INCIDENT, CONTRIBUTE)
-    incident = await sync_to_async(incident_create)(actor=runner, title=title)
+    incident = await sync_to_async(incident_create)(actor=runner, title=title,
+                                                    type=await sync_to_async(IncidentTypeFactory)())
     return runner, incident
 
 
 async def test_events_carry_a_per_incident_seq_without_gaps(lead, outsider):
     runner, incident = await _room(lead)
-    other = await sync_to_async(incident_create)(actor=runner, title="Elsewhere")
+    other = await sync_to_async(incident_create)(actor=runner, title="Elsewhere",
+                                                 type=await sync_to_async(IncidentTypeFactory)())
     before = await sync_to_async(live.last_seq)(incident.pk)
     socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
     assert (await socket.connect())[0]
@@ -311,9 +318,11 @@ async def test_malformed_resync_names_the_field_and_keeps_the_socket(lead, outsi
 
 async def test_a_frame_cannot_subscribe_a_socket_to_another_incident(lead, outsider):
     runner = await sync_to_async(join)(lead, Capability.CRISIS_MANAGER)
-    watched = await sync_to_async(incident_create)(actor=runner, title="Open to all")
+    watched = await sync_to_async(incident_create)(actor=runner, title="Open to all",
+                                                   type=await sync_to_async(IncidentTypeFactory)())
     secret = await sync_to_async(incident_create)(actor=runner, title="Board matter",
-                                                  confidentiality="confidential")
+                                                  confidentiality="confidential",
+                                                  type=await sync_to_async(IncidentTypeFactory)())
     socket = await communicator(f"/ws/incidents/{watched.pk}/", outsider)
     assert (await socket.connect())[0]
 
@@ -483,7 +492,8 @@ async def test_presence_is_not_an_event_and_has_no_seq(lead, outsider):
 async def test_leaving_a_capability_group_closes_sockets_it_alone_opened(lead, outsider):
     runner = await sync_to_async(join)(lead, Capability.CRISIS_MANAGER)
     incident = await sync_to_async(incident_create)(actor=runner, title="Restricted recall",
-                                                    confidentiality="restricted")
+                                                    confidentiality="restricted",
+                                                    type=await sync_to_async(IncidentTypeFactory)())
     executive = await sync_to_async(join)(outsider, Capability.EXECUTIVE)
     socket = await communicator(f"/ws/incidents/{incident.pk}/", executive)
     assert (await socket.connect())[0]

@@ -34,6 +34,7 @@ from crisis.services import (
 from crisis.tasks import notify_overdue_tasks
 from teams.models import Notification
 from tests.conftest import grant
+from tests.crisis.factories import IncidentTypeFactory
 from tests.teams.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +42,7 @@ pytestmark = pytest.mark.django_db
 
 def test_incident_create_opens_in_triage_and_records_the_event(lead):
     incident = incident_create(actor=lead, title="  Battery recall rumour ", summary="Seen on X",
-                               severity="high")
+                               severity="high", type=IncidentTypeFactory())
 
     assert incident.title == "Battery recall rumour"
     assert incident.status == "triage"
@@ -59,7 +60,8 @@ def test_incident_create_broadcasts_only_after_commit(lead, django_capture_on_co
         try:
             def create():
                 with django_capture_on_commit_callbacks(execute=False) as callbacks:
-                    incident = incident_create(actor=lead, title="Data leak claim")
+                    incident = incident_create(actor=lead, title="Data leak claim",
+                                               type=IncidentTypeFactory())
                 return incident, callbacks
 
             incident, callbacks = await sync_to_async(create)()
@@ -93,7 +95,8 @@ def test_incident_create_notifies_the_crisis_core_by_email(
     DepartmentFactory(name="Legal", kind=DepartmentKind.LEGAL).members.add(legal, lead)
 
     with django_capture_on_commit_callbacks(execute=True):
-        incident = incident_create(actor=lead, title="Recall", severity="critical")
+        incident = incident_create(actor=lead, title="Recall", severity="critical",
+                                   type=IncidentTypeFactory())
 
     assert [m.to for m in mail.outbox] == [[legal.email]]  # not the lead who opened it
     assert incident.reference in mail.outbox[0].subject
@@ -102,7 +105,7 @@ def test_incident_create_notifies_the_crisis_core_by_email(
 
 def test_incident_create_refuses_without_the_right_and_writes_nothing(outsider):
     with pytest.raises(PermissionDenied):
-        incident_create(actor=outsider, title="Should not exist")
+        incident_create(actor=outsider, title="Should not exist", type=IncidentTypeFactory())
     assert not Incident.objects.exists()
     assert not LiveEvent.objects.exists()
 
@@ -117,7 +120,7 @@ def test_incident_create_refuses_without_the_right_and_writes_nothing(outsider):
 )
 def test_incident_create_rejects_bad_input_and_writes_nothing(lead, fields, bad_field):
     with pytest.raises(ValidationError) as error:
-        incident_create(actor=lead, **fields)
+        incident_create(actor=lead, **fields, type=IncidentTypeFactory())
     assert bad_field in error.value.message_dict
     assert not Incident.objects.exists()
     assert not LiveEvent.objects.exists()
@@ -351,7 +354,8 @@ def test_escalation_refuses_unknown_values_and_no_change(manager):
 
 
 def test_classify_records_the_diff_and_adds_the_new_types_tasks_once(manager):
-    incident = incident_create(actor=manager, title="Leak?", severity="high")
+    incident = incident_create(actor=manager, title="Leak?", severity="high",
+                               type=IncidentTypeFactory())
     before = incident.tasks.count()
 
     incident = incident_classify(

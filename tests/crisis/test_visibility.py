@@ -12,6 +12,7 @@ from teams.choices import Capability
 from teams.models import Role
 from teams.services import role_assign
 from tests.conftest import join
+from tests.crisis.factories import IncidentTypeFactory
 from tests.teams.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +87,7 @@ def test_the_admin_lists_only_what_a_staff_member_may_view(client, people):
     titles = {}
     for confidentiality in CONFIDENTIALITY:
         incident = incident_create(actor=people["opener"], title=f"{confidentiality} matter",
-                                   confidentiality=confidentiality)
+                                   confidentiality=confidentiality, type=IncidentTypeFactory())
         titles[confidentiality] = incident
     auditor = people["auditor"]
     type(auditor).objects.filter(pk=auditor.pk).update(is_staff=True)

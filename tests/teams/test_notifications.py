@@ -22,6 +22,7 @@ from teams.services import (
     user_preferences_update,
 )
 from teams.tasks import deliver_notification_emails
+from tests.crisis.factories import IncidentTypeFactory
 from tests.crisis.test_consumers import communicator
 from tests.teams.factories import UserFactory
 
@@ -84,7 +85,8 @@ async def test_socket_opens_with_the_unread_count_and_the_latest(bob, outsider):
 
 @socket_test
 async def test_task_assignment_reaches_the_owners_socket_live(lead, bob, outsider):
-    incident = await sync_to_async(incident_create)(actor=lead, title="Recall rumour")
+    incident = await sync_to_async(incident_create)(actor=lead, title="Recall rumour",
+                                                    type=await sync_to_async(IncidentTypeFactory)())
     task = await sync_to_async(task_create)(actor=lead, incident=incident,
                                             title="Call the regulator")
     socket = await _connected(bob)
@@ -195,7 +197,7 @@ async def test_malformed_frames_get_an_error_naming_the_field_and_the_socket_sta
 @pytest.fixture
 def room(lead):
     """An internal incident ``lead`` leads (and may write in)."""
-    return incident_create(actor=lead, title="Factory fire rumour")
+    return incident_create(actor=lead, title="Factory fire rumour", type=IncidentTypeFactory())
 
 
 def test_a_mention_notifies_that_person_once_and_never_the_author(
@@ -213,7 +215,8 @@ def test_a_mention_notifies_that_person_once_and_never_the_author(
 
 
 def test_a_mention_of_someone_who_may_not_view_the_incident_tells_nobody(lead, bob):
-    secret = incident_create(actor=lead, title="Board dispute", confidentiality="confidential")
+    secret = incident_create(actor=lead, title="Board dispute", confidentiality="confidential",
+                             type=IncidentTypeFactory())
     timeline_entry_add(actor=lead, incident=secret, kind="note", body="Ask @bob about it.")
     assert not Notification.objects.filter(recipient=bob).exists()
 
@@ -305,7 +308,7 @@ def test_mark_read_touches_only_ones_own_notifications(bob, outsider):
 
 
 def test_notifications_about_an_incident_one_may_no_longer_view_are_left_out(lead, bob):
-    incident = incident_create(actor=lead, title="Quiet matter")
+    incident = incident_create(actor=lead, title="Quiet matter", type=IncidentTypeFactory())
     note = _note(bob, "About the quiet matter", incident=incident)
     incident.confidentiality = "confidential"
     incident.save(update_fields=["confidentiality"])

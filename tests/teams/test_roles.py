@@ -34,7 +34,7 @@ from teams.models import (
 from teams.selectors import current_lead, team_for, today
 from teams.services import lead_handover, role_assign, role_end, role_rights_resync
 from tests.conftest import join
-from tests.crisis.factories import IncidentFactory
+from tests.crisis.factories import IncidentFactory, IncidentTypeFactory
 from tests.teams.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -275,7 +275,7 @@ def test_the_lead_cannot_simply_be_ended(boss, alice, incident):
 
 
 def test_handover_with_previous_deputy_makes_the_old_lead_deputy(lead, bob):
-    incident = incident_create(actor=lead, title="Recall rumour")
+    incident = incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
     assert current_lead(incident=incident).user == lead
 
     new = lead_handover(actor=lead, incident=incident, to=bob, previous="deputy")
@@ -360,7 +360,7 @@ def test_handover_refuses_an_unknown_previous_and_an_inactive_successor(boss, al
 
 
 def test_the_old_lead_loses_the_team_right_on_release(lead, bob):
-    incident = incident_create(actor=lead, title="Recall rumour")
+    incident = incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
     lead_handover(actor=lead, incident=incident, to=bob, previous="release")
 
     loaded = Incident.objects.get(pk=incident.pk)
@@ -372,7 +372,7 @@ def test_the_old_lead_loses_the_team_right_on_release(lead, bob):
 # --- 4. who may change the team -------------------------------------------------------------
 
 def test_an_outsider_may_not_change_the_team(lead, outsider, bob):
-    incident = incident_create(actor=lead, title="Recall rumour")
+    incident = incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
     scribe = role_assign(actor=lead, incident=incident, user=bob, role=role("scribe"))
     before = snapshot(incident)
 
@@ -389,7 +389,7 @@ def test_an_outsider_may_not_change_the_team(lead, outsider, bob):
 
 
 def test_a_team_member_without_the_team_right_may_not_change_the_team(lead, bob, carol):
-    incident = incident_create(actor=lead, title="Recall rumour")
+    incident = incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
     role_assign(actor=lead, incident=incident, user=bob, role=role("spokesperson"))
     carol_scribe = role_assign(actor=lead, incident=incident, user=carol, role=role("scribe"))
     before = snapshot(incident)
@@ -520,7 +520,7 @@ def candidates(db):
 
 
 def test_with_nobody_on_duty_whoever_opens_it_leads(lead):
-    incident = incident_create(actor=lead, title="Recall rumour")
+    incident = incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
 
     team = list(team_for(incident=incident))
     assert [(a.user, a.role.code) for a in team] == [(lead, "lead")]
@@ -533,7 +533,7 @@ def test_the_crisis_lead_on_duty_leads_and_whoever_opened_it_is_scribe(lead):
     DutyShift.objects.create(duty=Duty.CRISIS_LEAD, user=on_duty,
                              starts_on=today() - datetime.timedelta(days=1), ends_on=today())
 
-    incident = incident_create(actor=lead, title="Recall rumour")
+    incident = incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
 
     assert current_lead(incident=incident).user == on_duty
     assert active_roles(on_duty, incident) == {"lead"}
@@ -548,7 +548,7 @@ def test_the_crisis_manager_on_duty_leads(lead):
     DutyShift.objects.create(duty=Duty.CRISIS_LEAD, user=on_duty, starts_on=today(),
                              ends_on=today())
 
-    incident = incident_create(actor=lead, title="Recall rumour")
+    incident = incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
 
     assert current_lead(incident=incident).user == on_duty
     assert active_roles(lead, incident) == {"scribe"}
@@ -568,7 +568,7 @@ def test_only_an_active_crisis_lead_on_duty_today_is_picked(lead):
                              ends_on=day - datetime.timedelta(days=1))
     DutyShift.objects.create(duty=Duty.MONITORING, user=monitoring, starts_on=day, ends_on=day)
 
-    incident = incident_create(actor=lead, title="Recall rumour")
+    incident = incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
 
     assert current_lead(incident=incident).user == lead
     assert [(a.user, a.role.code) for a in team_for(incident=incident)] == [(lead, "lead")]
@@ -656,7 +656,8 @@ def visible(user, incident) -> bool:
 
 def test_a_confidential_incident_is_seen_through_a_role_only(lead, alice):
     incident = incident_create(actor=lead, title="CEO conduct",
-                               confidentiality=Confidentiality.CONFIDENTIAL)
+                               confidentiality=Confidentiality.CONFIDENTIAL,
+                               type=IncidentTypeFactory())
     assert visible(lead, incident)
     assert not visible(alice, incident)
     assert incident not in incident_list(user=fresh(alice))
@@ -672,9 +673,11 @@ def test_a_confidential_incident_is_seen_through_a_role_only(lead, alice):
 
 def test_a_role_on_one_confidential_incident_shows_no_other(lead, alice):
     first = incident_create(actor=lead, title="CEO conduct",
-                            confidentiality=Confidentiality.CONFIDENTIAL)
+                            confidentiality=Confidentiality.CONFIDENTIAL,
+                            type=IncidentTypeFactory())
     second = incident_create(actor=lead, title="Board leak",
-                             confidentiality=Confidentiality.CONFIDENTIAL)
+                             confidentiality=Confidentiality.CONFIDENTIAL,
+                             type=IncidentTypeFactory())
     role_assign(actor=lead, incident=first, user=alice, role=role("observer"))
 
     assert visible(alice, first)
@@ -686,9 +689,11 @@ def test_a_role_on_one_confidential_incident_shows_no_other(lead, alice):
 def test_restricted_incidents_are_seen_by_managers_executives_and_auditors(
         lead, capability):
     restricted = incident_create(actor=lead, title="Supplier fraud",
-                                 confidentiality=Confidentiality.RESTRICTED)
+                                 confidentiality=Confidentiality.RESTRICTED,
+                                 type=IncidentTypeFactory())
     confidential = incident_create(actor=lead, title="CEO conduct",
-                                   confidentiality=Confidentiality.CONFIDENTIAL)
+                                   confidentiality=Confidentiality.CONFIDENTIAL,
+                                   type=IncidentTypeFactory())
     member = join(UserFactory(username="member"), capability)
 
     assert visible(member, restricted)
@@ -701,8 +706,9 @@ def test_restricted_incidents_are_seen_by_managers_executives_and_auditors(
 def test_other_capabilities_and_plain_users_do_not_see_restricted_incidents(
         lead, alice, capability):
     restricted = incident_create(actor=lead, title="Supplier fraud",
-                                 confidentiality=Confidentiality.RESTRICTED)
-    internal = incident_create(actor=lead, title="Website slow")
+                                 confidentiality=Confidentiality.RESTRICTED,
+                                 type=IncidentTypeFactory())
+    internal = incident_create(actor=lead, title="Website slow", type=IncidentTypeFactory())
     member = join(UserFactory(username="member"), capability)
 
     assert not visible(alice, restricted)
@@ -712,7 +718,8 @@ def test_other_capabilities_and_plain_users_do_not_see_restricted_incidents(
 
 def test_a_role_shows_a_restricted_incident(lead, alice):
     restricted = incident_create(actor=lead, title="Supplier fraud",
-                                 confidentiality=Confidentiality.RESTRICTED)
+                                 confidentiality=Confidentiality.RESTRICTED,
+                                 type=IncidentTypeFactory())
     role_assign(actor=lead, incident=restricted, user=alice, role=role("scribe"))
 
     assert visible(alice, restricted)
@@ -720,7 +727,8 @@ def test_a_role_shows_a_restricted_incident(lead, alice):
 
 def test_administrators_and_superusers_see_confidential_incidents(lead, boss):
     confidential = incident_create(actor=lead, title="CEO conduct",
-                                   confidentiality=Confidentiality.CONFIDENTIAL)
+                                   confidentiality=Confidentiality.CONFIDENTIAL,
+                                   type=IncidentTypeFactory())
     admin = join(UserFactory(username="admin"), Capability.ADMINISTRATOR)
 
     assert visible(admin, confidential)
@@ -730,7 +738,8 @@ def test_administrators_and_superusers_see_confidential_incidents(lead, boss):
 
 def test_an_inactive_team_member_sees_nothing(lead, alice):
     confidential = incident_create(actor=lead, title="CEO conduct",
-                                   confidentiality=Confidentiality.CONFIDENTIAL)
+                                   confidentiality=Confidentiality.CONFIDENTIAL,
+                                   type=IncidentTypeFactory())
     role_assign(actor=lead, incident=confidential, user=alice, role=role("observer"))
     alice.is_active = False
     alice.save()

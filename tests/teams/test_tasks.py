@@ -10,6 +10,7 @@ from crisis.services import incident_create
 from teams.choices import NotificationKind
 from teams.models import Notification
 from teams.tasks import deliver_notification_emails
+from tests.crisis.factories import IncidentTypeFactory
 from tests.teams.factories import DepartmentFactory, UserFactory
 
 
@@ -30,7 +31,7 @@ def test_new_incident_notifies_the_crisis_core_and_emails_those_with_an_address(
 ):
     comms, _legal = crisis_core
     with django_capture_on_commit_callbacks(execute=True):
-        incident = incident_create(actor=lead, title="Recall rumour")
+        incident = incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
 
     assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
         "comms", "legal"}
@@ -44,7 +45,7 @@ def test_new_incident_notifies_the_crisis_core_and_emails_those_with_an_address(
 def test_delivering_again_sends_nothing_twice(crisis_core, lead,
                                               django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        incident_create(actor=lead, title="Recall rumour")
+        incident_create(actor=lead, title="Recall rumour", type=IncidentTypeFactory())
     ids = list(Notification.objects.values_list("pk", flat=True))
 
     assert deliver_notification_emails(ids) == 0
@@ -55,7 +56,7 @@ def test_delivering_again_sends_nothing_twice(crisis_core, lead,
 def test_notifications_are_stored_even_if_email_never_goes(crisis_core, lead,
                                                             django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
-        incident_create(actor=lead, title="Nothing lost")
+        incident_create(actor=lead, title="Nothing lost", type=IncidentTypeFactory())
     assert Notification.objects.filter(emailed_at__isnull=True).count() == 2
     assert mail.outbox == []
 
@@ -70,7 +71,7 @@ def test_a_real_worker_sends_the_notification_after_commit(crisis_core, lead, ce
     """Not eager: the task travels through the broker (Redis, or memory without REDIS_URL)
     to a worker consuming it, after the incident's transaction has committed."""
     with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-        incident_create(actor=lead, title="Worker-delivered incident")
+        incident_create(actor=lead, title="Worker-delivered incident", type=IncidentTypeFactory())
         deadline = time.monotonic() + 15
         while not mail.outbox and time.monotonic() < deadline:
             time.sleep(0.05)

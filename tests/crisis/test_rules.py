@@ -1,0 +1,53 @@
+"""Rules the incident core's pages and API share: each is written once (a service
+argument, a check, a queryset method), and these tests fail if a door stops following it."""
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from crisis.permissions import CONTRIBUTE
+from crisis.services import correction_kind, incident_create, timeline_entry_add
+from tests.conftest import grant
+from tests.crisis.factories import IncidentFactory
+from tests.teams.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# --- the type of a new incident is required at every door --------------------------------------
+
+def test_the_api_and_the_service_require_the_type_as_the_page_does(api_client, lead):
+    api_client.force_authenticate(lead)
+    response = api_client.post("/api/incidents/", {"title": "Spike in complaints"},
+                               format="json")
+    assert response.status_code == 400 and "type" in response.json()
+    with pytest.raises(ValidationError) as refused:
+        incident_create(actor=lead, title="Spike in complaints", type=None)
+    assert "type" in refused.value.message_dict
+
+
+# --- what a correction is recorded as: crisis.services.correction_kind --------------------------
+
+def test_a_correction_is_recorded_as_the_corrected_entry_kind_from_the_page_and_the_api(
+        client, api_client):
+    incident = IncidentFactory()
+    writer = grant(UserFactory(), CONTRIBUTE)
+    decision = timeline_entry_add(actor=writer, incident=incident, kind="decision",
+                                  body="No recall yet.")
+    client.force_login(writer)
+    client.post(reverse("crisis:timeline-correct", args=[decision.pk]),
+                {"body": "No recall in Taiwan yet."})
+    api_client.force_authenticate(writer)
+    sent = api_client.post(f"/api/incidents/{incident.pk}/timeline/",
+                           {"body": "Nor in Japan.", "corrects": decision.pk}, format="json")
+    assert sent.status_code == 201, sent.content
+    corrections = incident.timeline.filter(corrects=decision)
+    assert [c.data["as"] for c in corrections] == ["decision", "decision"]
+    chosen = api_client.post(f"/api/incidents/{incident.pk}/timeline/",
+                             {"body": "A note on it.", "kind": "note",
+                              "corrects": decision.pk}, format="json")
+    assert chosen.status_code == 201 and chosen.json()["data"] == {"as": "note"}
+    missing = api_client.post(f"/api/incidents/{incident.pk}/timeline/", {"body": "Hm."},
+                              format="json")
+    assert missing.status_code == 400 and "kind" in missing.json()
+    assert correction_kind(corrections.first()) == "decision"
