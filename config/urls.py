@@ -4,6 +4,8 @@ each other's URLs). Incident pages of every app share the "crisis" namespace."""
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
@@ -14,6 +16,12 @@ from reports import urls as reports_urls
 from teams import urls as teams_urls
 
 from .health import healthz
+
+
+def favicon(request):
+    """Pages name their icon; the admin and stray requests ask for /favicon.ico."""
+    return redirect(static("img/favicon.svg"), permanent=True)
+
 
 router = DefaultRouter()
 for prefix, viewset, basename in crisis_urls.api_routes + teams_urls.api_routes:
@@ -36,6 +44,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
 ]
 

@@ -60,3 +60,10 @@ def test_healthz_tells_strangers_only_ok_or_unavailable(client, lead, django_use
     assert "checks" in client.get("/healthz", REMOTE_ADDR="203.0.113.5").json()
     client.force_login(lead)  # signed in, not staff: a stranger to the details
     assert client.get("/healthz", REMOTE_ADDR="203.0.113.5").json() == {"status": "ok"}
+
+
+def test_the_favicon_is_found_by_pages_and_by_the_conventional_path(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    page = client.get("/accounts/login/").content.decode()
+    assert 'rel="icon"' in page and "favicon" in page
