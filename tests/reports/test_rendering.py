@@ -92,3 +92,19 @@ def test_fonts_are_subset_by_harfbuzz_not_by_fonttools(tmp_path, caplog):
         HTML(string="<p style='font-family: \"Noto Sans CJK TC\"'>危機處理 crisis</p>").write_pdf(
             tmp_path / "subset.pdf")
     assert "fontTools instead of HarfBuzz" not in caplog.text
+
+
+def test_every_page_carries_the_confidentiality_marking_and_the_drill_label(tmp_path):
+    incident = IncidentFactory(title="Customer data exposed", confidentiality="confidential",
+                               is_drill=True, warning_level="red",
+                               summary="\n".join(f"Line {n} of what we know." for n in range(90)))
+
+    text = pdf_text(render_incident_summary_pdf(incident=incident), tmp_path)
+
+    pages = [page for page in text.split("\f") if page.strip()]
+    assert len(pages) >= 2
+    for page in pages:
+        assert "CONFIDENTIAL" in page and "DRILL" in page
+    assert "Red" in pages[0]  # the warning level, beside severity and status
+    assert "for the named crisis team only" in text
+    assert "Internal:" not in text
