@@ -19,6 +19,7 @@ from .outages import DEPENDENCY_ERRORS
 
 MAX_FRAME_BYTES = 4096
 CLOSE_NOT_ALLOWED = 4403
+MAX_SEQ = 2**63 - 1  # the database's bigint: a larger "after" is no seq at all
 CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455: a dependency is down; reconnect later
 # A client that missed more than this many events reloads its panels instead.
 RESYNC_LIMIT = 500
@@ -84,7 +85,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         try:
             content = json.loads(text_data)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # RecursionError: nested too deep
             await self.send_error("frame", "Frames must be JSON objects.")
             return
         if not isinstance(content, dict):
@@ -98,9 +99,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content, **kwargs):
         handlers = self.client_frames()
-        handler = handlers.get(content.get("type"))
+        frame_type = content.get("type")
+        handler = handlers.get(frame_type) if isinstance(frame_type, str) else None
         if handler is None:
-            await self.send_error("type", f"Unknown frame type {content.get('type')!r}; "
+            shown = frame_type if isinstance(frame_type, str) else type(frame_type).__name__
+            await self.send_error("type", f"Unknown frame type {shown[:40]!r}; "
                                           f"expected one of: {', '.join(handlers)}.")
             return
         await handler(content)
@@ -164,7 +167,7 @@ class ResyncMixin:
 
     async def on_resync(self, content):
         after = content.get("after")
-        if isinstance(after, bool) or not isinstance(after, int) or after < 0:
+        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_SEQ:
             await self.send_error("after", "after must be the last seq you saw: "
                                            "a whole number, 0 or more.")
             return

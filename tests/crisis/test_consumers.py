@@ -116,6 +116,9 @@ async def test_unknown_incident_socket_is_refused(outsider):
         (json.dumps({"type": "subscribe", "incident": 1}), "type"),
         (json.dumps({"no": "type"}), "type"),
         (json.dumps({"type": "ping", "pad": "x" * MAX_FRAME_BYTES}), "frame"),
+        (json.dumps({"type": ["ping"]}), "type"),  # not a string: no crash, an error frame
+        (json.dumps({"type": {"a": 1}}), "type"),
+        ("[" * 1500 + "]" * 1500, "frame"),  # nested too deep for the parser, under 4 KB
     ],
 )
 async def test_malformed_frames_get_an_error_frame_and_the_socket_stays_up(outsider, frame, field):
@@ -303,7 +306,7 @@ async def test_a_client_that_missed_too_much_is_told_to_reload(lead, outsider, m
     await socket.disconnect()
 
 
-@pytest.mark.parametrize("after", [-1, "3", None, 1.5, True, [1]])
+@pytest.mark.parametrize("after", [-1, "3", None, 1.5, True, [1], 2**63, 10**40])
 async def test_malformed_resync_names_the_field_and_keeps_the_socket(lead, outsider, after):
     _, incident = await _room(lead)
     socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
