@@ -25,7 +25,15 @@
   function flush() {
     const raising = batch;
     batch = [];
-    raising.forEach((detail) => window.htmx.trigger(document.body, "live:" + detail.frame.type, detail));
+    raising.forEach((detail) => {
+      const name = "live:" + detail.frame.type;
+      window.htmx.trigger(document.body, name, detail);
+      // The same event named for its incident, so one row of a list can listen for its own
+      // ("live:incident.updated:42") without an hx-trigger filter, which would need eval
+      // (the Content-Security-Policy allows none).
+      const incident = detail.frame.incident || (detail.frame.data && detail.frame.data.id);
+      if (incident) window.htmx.trigger(document.body, name + ":" + incident, detail);
+    });
   }
 
   // CrisisDesk.live(path, options) opens a reconnecting stream.
