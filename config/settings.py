@@ -7,6 +7,7 @@ and CI set ``DATABASE_URL`` and ``REDIS_URL`` (see the README for the full list)
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -150,11 +151,18 @@ if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
         f"CHANNEL_LAYER must be one of {', '.join(CHANNEL_LAYER_BACKENDS)}, not {CHANNEL_LAYER!r}."
     )
 
+# Redis pub/sub ignores database numbers: two installations (or a test run) on one Redis
+# server would hear each other's websocket events unless their channel names differ. The
+# prefix carries the database number of REDIS_URL unless CHANNEL_LAYER_PREFIX says more.
+_redis_db = urlsplit(REDIS_URL).path.strip("/") or "0"
+CHANNEL_LAYER_PREFIX = os.environ.get(
+    "CHANNEL_LAYER_PREFIX", "crisisdesk" if _redis_db == "0" else f"crisisdesk-db{_redis_db}")
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "crisisdesk"},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
         }
     }
     CACHES = {

@@ -141,3 +141,15 @@ def test_plain_http_is_off_unless_asked_for_and_check_deploy_says_so_when_it_is(
     assert secure(**plain) == ["False", "False", "0"]
     deploy = manage("check", "--deploy", **plain)
     assert "security.W012" in deploy.stderr + deploy.stdout  # SESSION_COOKIE_SECURE off
+
+
+def test_installations_on_other_redis_databases_get_their_own_channel_names():
+    show = "from django.conf import settings as s; print(s.CHANNEL_LAYERS['default']['CONFIG'])"
+
+    def config(**env) -> str:
+        return manage("shell", "-c", show, CRISISDESK_EMBEDDED="1", **env).stdout
+
+    assert "'prefix': 'crisisdesk'" in config(REDIS_URL="redis://127.0.0.1:6379/0")
+    assert "'prefix': 'crisisdesk-db5'" in config(REDIS_URL="redis://127.0.0.1:6379/5")
+    assert "'prefix': 'site-b'" in config(REDIS_URL="redis://127.0.0.1:6379/5",
+                                          CHANNEL_LAYER_PREFIX="site-b")
