@@ -209,8 +209,11 @@ def new_context(browser: Browser, asgi_live_server):
 
     def make(base_url: str | None = None) -> BrowserContext:
         """A context on ``asgi_live_server``, or on ``base_url`` (another live server)."""
+        # Playwright's string predicates (wait_for_function) run through eval, which the
+        # pages' Content-Security-Policy forbids; test_security_headers.py checks the pages
+        # under the policy in a context of its own.
         context = browser.new_context(base_url=base_url or asgi_live_server,
-                                      viewport=VIEWPORT)
+                                      viewport=VIEWPORT, bypass_csp=True)
         context.set_default_timeout(5_000)
         contexts.append(context)
         return context

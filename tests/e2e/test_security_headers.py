@@ -9,9 +9,12 @@ from tests.e2e.test_live_room import open_incident
 pytestmark = pytest.mark.e2e
 
 
-def test_every_main_page_runs_with_nothing_refused_by_the_policy(new_page, crisis_lead):
+def test_every_main_page_runs_with_nothing_refused_by_the_policy(browser, asgi_live_server,
+                                                                 crisis_lead):
     incident = open_incident(crisis_lead, "Policy check")
-    page = new_page()
+    context = browser.new_context(base_url=asgi_live_server)  # the policy applies here
+    context.set_default_timeout(5_000)
+    page = context.new_page()
     refused: list[str] = []
     page.on("console", lambda message: "Content Security Policy" in message.text
             and refused.append(f"{page.url}: {message.text[:160]}"))
@@ -30,3 +33,4 @@ def test_every_main_page_runs_with_nothing_refused_by_the_policy(new_page, crisi
     assert off_the_event_loop(lambda: incident.timeline.filter(
         body="Checked under the policy").count()) == 1
     assert refused == []
+    context.close()
