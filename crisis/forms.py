@@ -60,14 +60,6 @@ class StyledFormMixin:
         return [(self[name], error) for name, errors in self.errors.items()
                 if name in self.fields for error in errors]
 
-    def add_service_errors(self, error) -> None:
-        """Put a service's ValidationError on the fields it names (others on the form)."""
-        if hasattr(error, "message_dict"):
-            for field, messages in error.message_dict.items():
-                self.add_error(field if field in self.fields else None, messages)
-        else:
-            self.add_error(None, error.messages)
-
 
 class CommaSeparatedField(forms.CharField):
     """"a, b, c" in the page, ["a", "b", "c"] for the service (which checks the values)."""

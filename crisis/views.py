@@ -5,18 +5,17 @@ form's errors, 403 / 409 with a message), a plain form POST gets a redirect with
 message, or the form page again with its errors (400), so everything works without JS.
 """
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import ConflictError
+from core.views import form_action, redirect_with_message
 
 from . import live, panels, selectors, services
 from .choices import (
@@ -53,10 +52,6 @@ from .permissions import (
 TIMELINE_PAGE_SIZE = 25
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _posted(request):
     """The submitted data of a POST (even an empty one), None for a GET: unbound form."""
     return request.POST if request.method == "POST" else None
@@ -81,7 +76,7 @@ def incident_list(request):
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "drill")
                            ) or request.GET.get("drill", "include") != "include",
     }
-    if _is_htmx(request) and request.headers.get("HX-Target") == "incident-table":
+    if request.htmx and request.htmx.target == "incident-table":
         response = render(request, "crisis/_incident_table.html", context)
     else:
         response = render(request, "crisis/incident_list.html", context)
@@ -104,20 +99,14 @@ def incident_create(request):
     if not can_create_incident(request.user):
         raise PermissionDenied(_("You may not open incidents."))
     form = IncidentForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            incident = services.incident_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(
-                request,
-                _("%(reference)s is open. The crisis core team has been notified.")
-                % {"reference": incident.reference},
-            )
-            return redirect(incident)
-    return render(request, "crisis/incident_form.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return form_action(
+        request, form,
+        lambda data: services.incident_create(actor=request.user, **data),
+        done=lambda incident: redirect_with_message(
+            request, incident, _("%(reference)s is open. The crisis core team has been "
+                                 "notified.") % {"reference": incident.reference}),
+        page=lambda status: render(request, "crisis/incident_form.html", {"form": form},
+                                   status=status))
 
 
 # --- the incident room ---------------------------------------------------------------------
@@ -207,7 +196,7 @@ def register_room_panels() -> None:
 def incident_detail(request, pk: int):
     """The incident room. htmx and room.js fetch single panels by their HX-Target."""
     incident = selectors.incident_get(user=request.user, pk=pk)
-    target = request.headers.get("HX-Target") if _is_htmx(request) else None
+    target = request.htmx.target if request.htmx else None
     panel = panels.room_panel(target) if target else None
     if panel is not None:
         response = render(request, panel.template, panel.context(request, incident))
@@ -217,20 +206,25 @@ def incident_detail(request, pk: int):
     return response
 
 
-def _back_to_room(incident, anchor: str = "") -> HttpResponse:
-    return redirect(incident.get_absolute_url() + (f"#{anchor}" if anchor else ""))
-
-
-def _conflict(request, incident, error: ConflictError, anchor: str = ""):
-    messages.error(request, error.message)
-    return _back_to_room(incident, anchor)
+def _room_url(incident, anchor: str = "") -> str:
+    return incident.get_absolute_url() + (f"#{anchor}" if anchor else "")
 
 
 # --- actions on the incident (their own pages: one thing per page, confirm what happens) ---
 
-def _action_page(request, template, context, form, status=None):
-    return render(request, template, {**context, "form": form},
-                  status=status or (400 if form.errors else 200))
+def _incident_action(request, incident, form, act, *, template: str, success,
+                     context: dict | None = None):
+    """An action page on one incident: ``act(data)`` calls its service; after it, back
+    to the room of the incident it returns saying ``success`` (text, or a function of that
+    incident); refused by the incident's state, back with why."""
+    return form_action(
+        request, form, act,
+        done=lambda result: redirect_with_message(
+            request, _room_url(result), success(result) if callable(success) else success),
+        page=lambda status: render(request, template,
+                                   {"incident": incident, **(context or {}), "form": form},
+                                   status=status),
+        conflict_to=_room_url(incident))
 
 
 TRANSITION_CONSEQUENCES = {
@@ -258,27 +252,20 @@ def incident_transition(request, pk: int, to_status: str):
         raise PermissionDenied(_("You may not change this incident."))
     current = IncidentStatus(incident.status)
     step_back = is_step_back(current, target)
-    form = TransitionForm(_posted(request), reason_required=step_back)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.incident_transition(actor=request.user, incident=incident,
-                                         to_status=target, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except ConflictError as error:
-            return _conflict(request, incident, error)
-        else:
-            messages.success(request, _("%(ref)s is now %(status)s.")
-                             % {"ref": incident.reference, "status": target.label})
-            return _back_to_room(incident)
     context = {
-        "incident": incident, "target": target, "current": current, "step_back": step_back,
+        "target": target, "current": current, "step_back": step_back,
         "possible": target in TRANSITIONS[current] and not incident.merged_into_id,
         "consequence": TRANSITION_CONSEQUENCES.get(target, ""),
         "open_tasks": (incident.tasks.filter(status__in=UNFINISHED_TASK_STATUSES).count()
                        if target == IncidentStatus.CLOSED else 0),
     }
-    return _action_page(request, "crisis/incident_transition.html", context, form)
+    return _incident_action(
+        request, incident, TransitionForm(_posted(request), reason_required=step_back),
+        lambda data: services.incident_transition(actor=request.user, incident=incident,
+                                                  to_status=target, reason=data["reason"]),
+        template="crisis/incident_transition.html", context=context,
+        success=_("%(ref)s is now %(status)s.") % {"ref": incident.reference,
+                                                   "status": target.label})
 
 
 @login_required
@@ -287,19 +274,12 @@ def incident_reopen(request, pk: int):
     incident = selectors.incident_get(user=request.user, pk=pk)
     if not can_manage_incident(request.user, incident):
         raise PermissionDenied(_("You may not change this incident."))
-    form = ReasonForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.incident_reopen(actor=request.user, incident=incident,
-                                     reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except ConflictError as error:
-            return _conflict(request, incident, error)
-        else:
-            messages.success(request, _("%(ref)s is open again.") % {"ref": incident.reference})
-            return _back_to_room(incident)
-    return _action_page(request, "crisis/incident_reopen.html", {"incident": incident}, form)
+    return _incident_action(
+        request, incident, ReasonForm(_posted(request)),
+        lambda data: services.incident_reopen(actor=request.user, incident=incident,
+                                              reason=data["reason"]),
+        template="crisis/incident_reopen.html",
+        success=_("%(ref)s is open again.") % {"ref": incident.reference})
 
 
 @login_required
@@ -308,20 +288,12 @@ def incident_escalate(request, pk: int):
     incident = selectors.incident_get(user=request.user, pk=pk)
     if not can_manage_incident(request.user, incident):
         raise PermissionDenied(_("You may not change this incident."))
-    form = EscalateForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.incident_escalate(actor=request.user, incident=incident,
-                                       **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except ConflictError as error:
-            return _conflict(request, incident, error)
-        else:
-            messages.success(request, _("%(ref)s: severity and warning level updated.")
-                             % {"ref": incident.reference})
-            return _back_to_room(incident)
-    return _action_page(request, "crisis/incident_escalate.html", {"incident": incident}, form)
+    return _incident_action(
+        request, incident, EscalateForm(_posted(request)),
+        lambda data: services.incident_escalate(actor=request.user, incident=incident, **data),
+        template="crisis/incident_escalate.html",
+        success=_("%(ref)s: severity and warning level updated.")
+        % {"ref": incident.reference})
 
 
 @login_required
@@ -330,20 +302,11 @@ def incident_classify(request, pk: int):
     incident = selectors.incident_get(user=request.user, pk=pk)
     if not can_manage_incident(request.user, incident):
         raise PermissionDenied(_("You may not change this incident."))
-    form = ClassifyForm.for_incident(incident, _posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.incident_classify(actor=request.user, incident=incident,
-                                       **form.cleaned_data)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        except ConflictError as error:
-            return _conflict(request, incident, error)
-        else:
-            messages.success(request, _("%(ref)s: classification saved.")
-                             % {"ref": incident.reference})
-            return _back_to_room(incident)
-    return _action_page(request, "crisis/incident_classify.html", {"incident": incident}, form)
+    return _incident_action(
+        request, incident, ClassifyForm.for_incident(incident, _posted(request)),
+        lambda data: services.incident_classify(actor=request.user, incident=incident, **data),
+        template="crisis/incident_classify.html",
+        success=_("%(ref)s: classification saved.") % {"ref": incident.reference})
 
 
 @login_required
@@ -352,27 +315,21 @@ def incident_merge(request, pk: int):
     incident = selectors.incident_get(user=request.user, pk=pk)
     if not can_manage_incident(request.user, incident):
         raise PermissionDenied(_("You may not change this incident."))
-    form = MergeForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        survivor = selectors.incident_list(user=request.user).filter(
-            pk=form.cleaned_data["into"]).first()
+
+    def merge(data):
+        survivor = selectors.incident_list(user=request.user).filter(pk=data["into"]).first()
         if survivor is None:
-            form.add_error("into", _("No incident with that reference."))
-        else:
-            try:
-                services.incident_merge(actor=request.user, duplicate=incident,
-                                        survivor=survivor, reason=form.cleaned_data["reason"])
-            except ValidationError as error:
-                form.add_service_errors(error)
-            except ConflictError as error:
-                return _conflict(request, incident, error)
-            else:
-                messages.success(request, _("%(ref)s was merged into %(into)s.")
-                                 % {"ref": incident.reference, "into": survivor.reference})
-                return _back_to_room(survivor)
-    context = {"incident": incident, "entry_count": incident.timeline.count(),
-               "task_count": incident.tasks.count()}
-    return _action_page(request, "crisis/incident_merge.html", context, form)
+            raise ValidationError({"into": [_("No incident with that reference.")]})
+        return services.incident_merge(actor=request.user, duplicate=incident,
+                                       survivor=survivor, reason=data["reason"])
+
+    return _incident_action(
+        request, incident, MergeForm(_posted(request)), merge,
+        template="crisis/incident_merge.html",
+        context={"entry_count": incident.timeline.count(),
+                 "task_count": incident.tasks.count()},
+        success=lambda survivor: _("%(ref)s was merged into %(into)s.")
+        % {"ref": incident.reference, "into": survivor.reference})
 
 
 # --- timeline ------------------------------------------------------------------------------
@@ -409,33 +366,25 @@ def _render_composer(request, incident, form, *, status=200, error="", posted=Fa
 def timeline_add(request, pk: int):
     incident = selectors.incident_get(user=request.user, pk=pk)
     form = TimelineEntryForm(request.POST)
-    htmx = _is_htmx(request)
-    if form.is_valid():
-        try:
-            entry = services.timeline_entry_add(actor=request.user, incident=incident,
-                                                **form.cleaned_data)
-        except PermissionDenied as error:
-            if not htmx:
-                raise
-            return _render_composer(request, incident, form, status=403, error=str(error))
-        except ConflictError as error:
-            if not htmx:
-                return _conflict(request, incident, error, "timeline")
-            return _render_composer(request, incident, form, status=409, error=error.message)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            if htmx:
-                response = _render_composer(request, incident, TimelineEntryForm(), posted=True)
-                response["HX-Trigger"] = f'{{"cd:entry": {{"id": {entry.pk}}}}}'
-                return response
-            messages.success(request, _("Added to the timeline."))
-            return _back_to_room(incident, f"entry-{entry.pk}")
-    if htmx:
-        return _render_composer(request, incident, form, status=400)
-    if not can_contribute(request.user, incident):
-        raise PermissionDenied(_("You may not write in this incident."))
-    return _room_response(request, incident, status=400, composer=form)
+
+    def composer(*, status: int, error: str = "", result=None):
+        if result is None:
+            return _render_composer(request, incident, form, status=status, error=error)
+        response = _render_composer(request, incident, TimelineEntryForm(), posted=True)
+        response["HX-Trigger"] = f'{{"cd:entry": {{"id": {result.pk}}}}}'
+        return response
+
+    def room_again(status: int):
+        if not can_contribute(request.user, incident):
+            raise PermissionDenied(_("You may not write in this incident."))
+        return _room_response(request, incident, status=status, composer=form)
+
+    return form_action(
+        request, form,
+        lambda data: services.timeline_entry_add(actor=request.user, incident=incident, **data),
+        done=lambda entry: redirect_with_message(request, _room_url(incident, f"entry-{entry.pk}"),
+                                                 _("Added to the timeline.")),
+        page=room_again, panel=composer, conflict_to=_room_url(incident, "timeline"))
 
 
 @login_required
@@ -446,46 +395,36 @@ def timeline_correct(request, entry_pk: int):
     if not can_contribute(request.user, incident):
         raise PermissionDenied(_("You may not write in this incident."))
     form = CorrectionForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            correction = services.timeline_entry_add(
-                actor=request.user, incident=incident, body=form.cleaned_data["body"],
-                corrects=entry)
-        except ConflictError as error:
-            return _conflict(request, incident, error, f"entry-{entry.pk}")
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, _("Correction added to the timeline."))
-            return _back_to_room(incident, f"entry-{correction.pk}")
-    full_entry = _entry_queryset(request, incident).get(pk=entry.pk)
-    return _action_page(request, "crisis/timeline_correct.html",
-                        {"incident": incident, "entry": full_entry}, form)
+    return form_action(
+        request, form,
+        lambda data: services.timeline_entry_add(actor=request.user, incident=incident,
+                                                 body=data["body"], corrects=entry),
+        done=lambda correction: redirect_with_message(
+            request, _room_url(incident, f"entry-{correction.pk}"),
+            _("Correction added to the timeline.")),
+        page=lambda status: render(
+            request, "crisis/timeline_correct.html",
+            {"incident": incident, "entry": _entry_queryset(request, incident).get(pk=entry.pk),
+             "form": form}, status=status),
+        conflict_to=_room_url(incident, f"entry-{entry.pk}"))
 
 
 @login_required
 @require_POST
 def timeline_pin(request, entry_pk: int):
     entry = selectors.timeline_entry_get(user=request.user, pk=entry_pk)
-    form = PinForm(request.POST)
-    form.is_valid()
-    htmx = _is_htmx(request)
-    try:
-        services.timeline_entry_pin(actor=request.user, entry=entry,
-                                    pinned=form.cleaned_data.get("pinned", False))
-    except (PermissionDenied, ConflictError) as error:
-        conflict = isinstance(error, ConflictError)
-        if not htmx:
-            if conflict:
-                return _conflict(request, entry.incident, error, f"entry-{entry.pk}")
-            raise
-        full = _entry_queryset(request, entry.incident).get(pk=entry.pk)
-        return _render_entry(request, full, entry.incident, status=409 if conflict else 403,
-                             error=error.message if conflict else str(error))
-    if htmx:
-        full = _entry_queryset(request, entry.incident).get(pk=entry.pk)
-        return _render_entry(request, full, entry.incident)
-    return _back_to_room(entry.incident, f"entry-{entry.pk}")
+    incident = entry.incident
+
+    def entry_panel(*, status: int, error: str = "", result=None):
+        full = _entry_queryset(request, incident).get(pk=entry.pk)
+        return _render_entry(request, full, incident, status=status, error=error)
+
+    return form_action(
+        request, PinForm(request.POST),
+        lambda data: services.timeline_entry_pin(actor=request.user, entry=entry,
+                                                 pinned=data.get("pinned", False)),
+        done=lambda _entry: redirect(_room_url(incident, f"entry-{entry.pk}")),
+        panel=entry_panel, conflict_to=_room_url(incident, f"entry-{entry.pk}"))
 
 
 # --- tasks ---------------------------------------------------------------------------------
@@ -510,35 +449,24 @@ def _fresh_task(request, task):
 
 def _task_action(request, task, form, call, *, form_name: str, success: str):
     """Run one task service for a task panel form, answering htmx or a plain POST."""
-    htmx = _is_htmx(request)
-    if form.is_valid():
-        try:
-            call(form.cleaned_data)
-        except PermissionDenied as error:
-            if not htmx:
-                raise
-            return _render_task(request, _fresh_task(request, task), status=403,
-                                error=str(error))
-        except ConflictError as error:
-            if not htmx:
-                return _conflict(request, task.incident, error, f"task-{task.pk}")
-            return _render_task(request, _fresh_task(request, task), status=409,
-                                error=error.message)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            if htmx:
-                return _render_task(request, _fresh_task(request, task))
-            messages.success(request, success)
-            return _back_to_room(task.incident, f"task-{task.pk}")
-    if htmx:
-        return _render_task(request, _fresh_task(request, task), status=400,
-                            forms={form_name: form})
-    if not can_work_on_task(request.user, task):
-        raise PermissionDenied(_("You may not work on this task."))
-    return render(request, "crisis/task_form_page.html",
-                  {"task": task, "incident": task.incident, "form": form,
-                   "form_name": form_name}, status=400)
+    def task_panel(*, status: int, error: str = "", result=None):
+        forms = {form_name: form} if status == 400 else None
+        return _render_task(request, _fresh_task(request, task), status=status, error=error,
+                            forms=forms)
+
+    def form_page(status: int):
+        if not can_work_on_task(request.user, task):
+            raise PermissionDenied(_("You may not work on this task."))
+        return render(request, "crisis/task_form_page.html",
+                      {"task": task, "incident": task.incident, "form": form,
+                       "form_name": form_name}, status=400)
+
+    return form_action(
+        request, form, call,
+        done=lambda _result: redirect_with_message(
+            request, _room_url(task.incident, f"task-{task.pk}"), success),
+        page=form_page, panel=task_panel,
+        conflict_to=_room_url(task.incident, f"task-{task.pk}"))
 
 
 @login_required
@@ -587,34 +515,25 @@ def checklist_item(request, task_pk: int, item_pk: int):
 @require_POST
 def task_create(request, pk: int):
     incident = selectors.incident_get(user=request.user, pk=pk)
-    people = _people()
-    form = TaskCreateForm(request.POST, people=people, auto_id="id_newtask_%s")
-    htmx = _is_htmx(request)
-    error, status = "", 400
-    if form.is_valid():
-        try:
-            services.task_create(actor=request.user, incident=incident, **form.cleaned_data)
-        except PermissionDenied as denied:
-            if not htmx:
-                raise
-            error, status = str(denied), 403
-        except ConflictError as conflict:
-            if not htmx:
-                return _conflict(request, incident, conflict, "checklist")
-            error, status = conflict.message, 409
-        except ValidationError as invalid:
-            form.add_service_errors(invalid)
-        else:
-            if htmx:
-                context = _checklist_context(request, incident)
-                return render(request, "crisis/_checklist.html", context)
-            messages.success(request, _("Task added."))
-            return _back_to_room(incident, "checklist")
-    if htmx:
-        context = {**_checklist_context(request, incident), "task_create_form": form,
-                   "task_create_error": error, "task_create_open": True}
+    form = TaskCreateForm(request.POST, people=_people(), auto_id="id_newtask_%s")
+
+    def checklist(*, status: int, error: str = "", result=None):
+        context = _checklist_context(request, incident)
+        if status != 200:
+            context.update(task_create_form=form, task_create_error=error,
+                           task_create_open=True)
         return render(request, "crisis/_checklist.html", context, status=status)
-    if not can_contribute(request.user, incident):
-        raise PermissionDenied(_("You may not write in this incident."))
-    return render(request, "crisis/task_form_page.html",
-                  {"incident": incident, "form": form, "form_name": "create_form"}, status=400)
+
+    def form_page(status: int):
+        if not can_contribute(request.user, incident):
+            raise PermissionDenied(_("You may not write in this incident."))
+        return render(request, "crisis/task_form_page.html",
+                      {"incident": incident, "form": form, "form_name": "create_form"},
+                      status=400)
+
+    return form_action(
+        request, form,
+        lambda data: services.task_create(actor=request.user, incident=incident, **data),
+        done=lambda _task: redirect_with_message(request, _room_url(incident, "checklist"),
+                                                 _("Task added.")),
+        page=form_page, panel=checklist, conflict_to=_room_url(incident, "checklist"))

@@ -125,6 +125,9 @@ class DutyShiftViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return DutyShift.objects.select_related("user").order_by("starts_on", "duty", "pk")
 
+    def perform_destroy(self, instance):
+        services.duty_shift_delete(actor=self.request.user, shift=instance)
+
 
 class NotificationFilter(django_filters.FilterSet):
     # A choice, not a BooleanFilter: "?unread=perhaps" is a 400 naming the field, not ignored.

@@ -1,12 +1,13 @@
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from crisis.forms import PersonChoiceField, StyledFormMixin
 from crisis.selectors import assignable_people
 
-from .choices import EmailNotifications, HandoverPrevious, NotificationKind
+from .choices import Duty, EmailNotifications, HandoverPrevious, NotificationKind
 from .models import Department, DutyShift, User
 from .selectors import role_list
 from .services import MAX_NOTE_LENGTH, check_notification_read
@@ -38,14 +39,19 @@ class LeadHandoverForm(StyledFormMixin, forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
 
 
-class DutyShiftForm(StyledFormMixin, forms.ModelForm):
-    user = PersonChoiceField(label=_("Person"), queryset=assignable_people())
+def _label(name: str):
+    return capfirst(DutyShift._meta.get_field(name).verbose_name)
 
-    class Meta:
-        model = DutyShift
-        fields = ["duty", "user", "starts_on", "ends_on"]
-        widgets = {"starts_on": forms.DateInput(attrs={"type": "date"}),
-                   "ends_on": forms.DateInput(attrs={"type": "date"})}
+
+class DutyShiftForm(StyledFormMixin, forms.Form):
+    """The shape of a new shift; ``teams.services.duty_shift_create`` checks the rest."""
+
+    duty = forms.ChoiceField(label=_label("duty"), choices=Duty.choices)
+    user = PersonChoiceField(label=_("Person"), queryset=assignable_people())
+    starts_on = forms.DateField(label=_label("starts_on"),
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_label("ends_on"),
+                              widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class AccountForm(StyledFormMixin, forms.ModelForm):

@@ -1,12 +1,18 @@
 import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Value
 from django.urls import reverse
 from django.utils import timezone
 
-from crisis.choices import DepartmentKind, Severity
-from crisis.models import Incident
-from crisis.selectors import visibility_filter
+from crisis.choices import (
+    UNFINISHED_TASK_STATUSES,
+    DepartmentKind,
+    IncidentStatus,
+    Severity,
+    WarningLevel,
+)
+from crisis.models import Task, choice_rank
+from crisis.selectors import incident_list, task_list, visible_to
 
 from .choices import STANDING_CRISIS_CORE, Duty, NotificationKind, RoleCode
 from .models import (
@@ -125,9 +131,49 @@ def policies_for(*, incident) -> QuerySet[RolePolicy]:
             .select_related("role").order_by("role__position", "pk"))
 
 
+MY_TASKS_SHOWN = 100
+OTHER_OPEN_SHOWN = 10
+
+
+def my_work(*, user) -> dict:
+    """The home page's lists for ``user``, most pressing first: the incidents they hold a
+    role on (open before closed, then warning level, severity, the next task due in it), the
+    unfinished tasks they own (their incident's warning level and severity, then due time)
+    and a few other open incidents. Only incidents ``user`` may view."""
+    visible = incident_list(user=user)
+    mine: dict[int, dict] = {}
+    for assignment in my_assignments(user=user):
+        entry = mine.setdefault(assignment.incident_id,
+                                {"incident": assignment.incident, "roles": []})
+        entry["roles"].append(assignment)
+    next_due = dict(Task.objects.filter(incident__in=list(mine),
+                                        status__in=UNFINISHED_TASK_STATUSES)
+                    .order_by().values_list("incident").annotate(next_due=Min("due_at")))
+    never = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+
+    def pressing(entry: dict) -> tuple:
+        incident = entry["incident"]
+        level = WarningLevel(incident.warning_level).rank if incident.warning_level else 0
+        return (incident.status == IncidentStatus.CLOSED, -level,
+                -Severity(incident.severity).rank, next_due.get(incident.pk) or never,
+                -incident.created_at.timestamp())
+
+    tasks = (task_list(user=user).filter(owner=user, status__in=UNFINISHED_TASK_STATUSES)
+             .order_by(choice_rank("incident__warning_level", WarningLevel).desc(),
+                       choice_rank("incident__severity", Severity).desc(),
+                       F("due_at").asc(nulls_last=True), "pk"))
+    return {
+        "my_incidents": sorted(mine.values(), key=pressing),
+        "my_tasks": list(tasks[:MY_TASKS_SHOWN]),
+        "open_elsewhere": list(visible.exclude(Q(status=IncidentStatus.CLOSED)
+                                               | Q(pk__in=list(mine)))[:OTHER_OPEN_SHOWN]),
+    }
+
+
 def my_assignments(*, user) -> QuerySet[RoleAssignment]:
-    """``user``'s current roles, on incidents that are not closed first."""
-    return (RoleAssignment.objects.filter(user=user, ended_at__isnull=True)
+    """``user``'s current roles on incidents they may view, those not closed first."""
+    return (RoleAssignment.objects.filter(user=user, ended_at__isnull=True,
+                                          incident__in=incident_list(user=user).values("pk"))
             .select_related("incident", "incident__type", "role", "department")
             .order_by("incident__closed_at", "-incident__created_at"))
 
@@ -142,13 +188,7 @@ LATEST_NOTIFICATIONS = 10  # in the bell and the socket's first frame
 def notification_list(*, user: User):
     if not getattr(user, "is_authenticated", False):
         return Notification.objects.none()
-    mine = Notification.objects.filter(recipient=user)
-    visible = visibility_filter(user)
-    if visible is None:
-        return mine.none()
-    if visible != Q():
-        mine = mine.filter(Q(incident__isnull=True)
-                           | Q(incident__in=Incident.objects.filter(visible).values("pk")))
+    mine = visible_to(Notification.objects.filter(recipient=user), user=user)
     return mine.select_related("incident").order_by("-created_at", "-pk")
 
 

@@ -14,7 +14,13 @@ from crisis.serializers import StrictInputMixin, UserSummarySerializer
 from .choices import HandoverPrevious
 from .models import Department, DutyShift, Notification, Role, RoleAssignment
 from .selectors import role_list
-from .services import MAX_NOTE_LENGTH, MAX_READ_IDS, check_notification_read
+from .services import (
+    MAX_NOTE_LENGTH,
+    MAX_READ_IDS,
+    check_notification_read,
+    duty_shift_create,
+    duty_shift_update,
+)
 
 
 class RoleSerializer(serializers.ModelSerializer):
@@ -87,20 +93,23 @@ class LeadHandoverSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class DutyShiftSerializer(StrictInputMixin, serializers.ModelSerializer):
+    """Checks the shape; ``teams.services`` duty_shift_create / _update write (and check
+    the dates and the right)."""
+
     person = UserSummarySerializer(source="user", read_only=True)
     user = serializers.PrimaryKeyRelatedField(queryset=assignable_people(), write_only=True)
 
     class Meta:
         model = DutyShift
         fields = ["id", "duty", "user", "person", "starts_on", "ends_on"]
+        validators = []  # the dates' order is the service's rule
 
-    def validate(self, attrs):
-        starts_on = attrs.get("starts_on", getattr(self.instance, "starts_on", None))
-        ends_on = attrs.get("ends_on", getattr(self.instance, "ends_on", None))
-        if starts_on and ends_on and ends_on < starts_on:
-            raise serializers.ValidationError({"ends_on": [_("A shift ends on or after the "
-                                                            "day it starts.")]})
-        return attrs
+    def create(self, validated_data):
+        return duty_shift_create(actor=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        return duty_shift_update(actor=self.context["request"].user, shift=instance,
+                                 **validated_data)
 
 
 class NotificationIncidentSerializer(serializers.Serializer):

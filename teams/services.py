@@ -1,3 +1,4 @@
+import datetime
 from collections.abc import Callable, Iterable
 
 from django.contrib.auth.models import Permission
@@ -24,12 +25,18 @@ from . import selectors, tasks
 from .choices import Duty, EmailNotifications, HandoverPrevious, NotificationKind, RoleCode
 from .models import (
     Department,
+    DutyShift,
     Notification,
     Role,
     RoleAssignment,
     User,
 )
-from .permissions import can_end_role
+from .permissions import (
+    can_add_duty_shift,
+    can_change_duty_shift,
+    can_delete_duty_shift,
+    can_end_role,
+)
 
 MAX_NOTE_LENGTH = 240  # a note on a role change (assigning, ending, handing over)
 
@@ -190,6 +197,50 @@ def user_preferences_update(*, user: User, **changes) -> User:
     if changes:
         user.save(update_fields=list(changes))
     return user
+
+
+# --- the duty roster ------------------------------------------------------------------------
+# Crisis managers and administrators keep it (the teams duty-shift rights).
+
+DUTY_SHIFT_FIELDS = ("duty", "user", "starts_on", "ends_on")
+
+
+def _duty_shift_save(shift: DutyShift) -> DutyShift:
+    if shift.starts_on and shift.ends_on and shift.ends_on < shift.starts_on:
+        raise ValidationError({"ends_on": [_("A shift ends on or after the day it starts.")]})
+    if not shift.user.is_active:
+        raise ValidationError({"user": [_("%(name)s can no longer sign in.")
+                                        % {"name": shift.user}]})
+    shift.full_clean(validate_constraints=False)
+    shift.save()
+    return shift
+
+
+def duty_shift_create(*, actor, duty: str, user: User, starts_on: datetime.date,
+                      ends_on: datetime.date) -> DutyShift:
+    """Put ``user`` on ``duty`` from ``starts_on`` until ``ends_on`` (inclusive)."""
+    if not can_add_duty_shift(actor):
+        raise PermissionDenied(_("You may not change the duty roster."))
+    return _duty_shift_save(DutyShift(duty=duty, user=user, starts_on=starts_on,
+                                      ends_on=ends_on))
+
+
+def duty_shift_update(*, actor, shift: DutyShift, **changes) -> DutyShift:
+    """Change any of ``duty``, ``user``, ``starts_on``, ``ends_on`` of a shift."""
+    if not can_change_duty_shift(actor):
+        raise PermissionDenied(_("You may not change the duty roster."))
+    unknown = set(changes) - set(DUTY_SHIFT_FIELDS)
+    if unknown:
+        raise ValidationError({name: [_("Unknown field.")] for name in sorted(unknown)})
+    for name, value in changes.items():
+        setattr(shift, name, value)
+    return _duty_shift_save(shift)
+
+
+def duty_shift_delete(*, actor, shift: DutyShift) -> None:
+    if not can_delete_duty_shift(actor):
+        raise PermissionDenied(_("You may not change the duty roster."))
+    shift.delete()
 
 
 # --- incident teams ------------------------------------------------------------------------

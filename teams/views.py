@@ -8,9 +8,8 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import ConflictError
+from core.views import form_action, redirect_with_message
 from crisis import selectors as incident_selectors
-from crisis.choices import UNFINISHED_TASK_STATUSES, IncidentStatus
 from crisis.permissions import can_manage_team
 
 from . import selectors, services
+from .choices import Duty
 from .context_processors import with_icons
 from .forms import (
     AccountForm,
@@ -37,27 +36,32 @@ from .forms import (
 )
 from .models import DutyShift
 from .panels import team_panel_context
-from .permissions import can_end_role
+from .permissions import can_add_duty_shift, can_delete_duty_shift, can_end_role
 
 ROSTER_DAYS = 14
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
+def _room(incident) -> str:
+    return incident.get_absolute_url() + "#team-panel"
 
 
-def _panel(request, incident, *, status: int = 200, **extra):
-    return render(request, "teams/_team_panel.html",
-                  team_panel_context(request, incident, **extra), status=status)
+def _team_action(request, incident, form, act, *, template: str, success, panel_form=None,
+                 **context):
+    """A team change from the room's team panel (htmx: the panel again, with the form's
+    errors or the refusal) or from its own page; ``success(result)`` says what happened."""
+    def panel(*, status: int, error: str = "", result=None):
+        extra = {"assign_form": panel_form} if panel_form is not None and status != 200 else {}
+        return render(request, "teams/_team_panel.html",
+                      team_panel_context(request, incident, team_error=error, **extra),
+                      status=status)
 
-
-def _room(incident):
-    return redirect(incident.get_absolute_url() + "#team-panel")
-
-
-def _action_page(request, template, incident, form, status=None, **extra):
-    return render(request, template, {"incident": incident, "form": form, **extra},
-                  status=status or (400 if form.errors else 200))
+    return form_action(
+        request, form, act,
+        done=lambda result: redirect_with_message(request, _room(incident), success(result)),
+        page=lambda status: render(request, template,
+                                   {"incident": incident, "form": form, **context},
+                                   status=status),
+        panel=panel)
 
 
 @login_required
@@ -67,29 +71,14 @@ def team_assign(request, pk: int):
     incident = incident_selectors.incident_get(user=request.user, pk=pk)
     if not can_manage_team(request.user, incident):
         raise PermissionDenied(_("You may not change this incident's team."))
-    htmx = _is_htmx(request)
     form = RoleAssignForm(request.POST if request.method == "POST" else None,
-                          auto_id="id_team_%s" if htmx else "id_%s")
-    if request.method == "POST" and form.is_valid():
-        try:
-            assignment = services.role_assign(actor=request.user, incident=incident,
-                                              **form.cleaned_data)
-        except ConflictError as error:
-            if htmx:
-                return _panel(request, incident, status=409, assign_form=form,
-                              team_error=error.message)
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            if htmx:
-                return _panel(request, incident)
-            messages.success(request, _("%(name)s is now %(role)s.")
-                             % {"name": assignment.user, "role": assignment.role})
-            return _room(incident)
-    if htmx:
-        return _panel(request, incident, status=400, assign_form=form)
-    return _action_page(request, "teams/team_assign.html", incident, form)
+                          auto_id="id_team_%s" if request.htmx else "id_%s")
+    return _team_action(
+        request, incident, form,
+        lambda data: services.role_assign(actor=request.user, incident=incident, **data),
+        template="teams/team_assign.html", panel_form=form,
+        success=lambda assignment: _("%(name)s is now %(role)s.")
+        % {"name": assignment.user, "role": assignment.role})
 
 
 @login_required
@@ -99,28 +88,19 @@ def role_end(request, pk: int, assignment_pk: int):
     assignment = (selectors.team_for(incident=incident).filter(pk=assignment_pk).first())
     if assignment is None:
         raise Http404("No such role on this incident.")
-    htmx = _is_htmx(request)
     form = RoleEndForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.role_end(actor=request.user, assignment=assignment, **form.cleaned_data)
-        except ConflictError as error:
-            if htmx:
-                return _panel(request, incident, status=409, team_error=error.message)
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            if htmx:
-                return _panel(request, incident)
-            messages.success(request, _("%(name)s no longer holds %(role)s.")
-                             % {"name": assignment.user, "role": assignment.role})
-            if not incident_selectors.may_view(user=request.user, incident=incident):
-                return redirect("home")  # stepped down from a confidential incident
-            return _room(incident)
-    elif not can_end_role(request.user, assignment):
+    if not form.is_valid() and not can_end_role(request.user, assignment):
         raise PermissionDenied(_("You may not change this incident's team."))
-    return _action_page(request, "teams/role_end.html", incident, form, assignment=assignment)
+    response = _team_action(
+        request, incident, form,
+        lambda data: services.role_end(actor=request.user, assignment=assignment, **data),
+        template="teams/role_end.html", assignment=assignment,
+        success=lambda ended: _("%(name)s no longer holds %(role)s.")
+        % {"name": ended.user, "role": ended.role})
+    if (response.status_code == 302 and not request.htmx
+            and not incident_selectors.may_view(user=request.user, incident=incident)):
+        return redirect("home")  # stepped down from a confidential incident
+    return response
 
 
 @login_required
@@ -130,48 +110,27 @@ def lead_handover(request, pk: int):
     if not can_manage_team(request.user, incident):
         raise PermissionDenied(_("You may not change this incident's team."))
     form = LeadHandoverForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            assignment = services.lead_handover(actor=request.user, incident=incident,
-                                                **form.cleaned_data)
-        except ConflictError as error:
-            form.add_error(None, error.message)
-        except ValidationError as error:
-            form.add_service_errors(error)
-        else:
-            messages.success(request, _("%(name)s is now the incident lead.")
-                             % {"name": assignment.user})
-            return _room(incident)
-    return _action_page(request, "teams/lead_handover.html", incident, form,
-                        lead=selectors.current_lead(incident=incident))
+    return form_action(
+        request, form,
+        lambda data: services.lead_handover(actor=request.user, incident=incident, **data),
+        done=lambda assignment: redirect_with_message(
+            request, _room(incident),
+            _("%(name)s is now the incident lead.") % {"name": assignment.user}),
+        page=lambda status: render(request, "teams/lead_handover.html",
+                                   {"incident": incident, "form": form,
+                                    "lead": selectors.current_lead(incident=incident)},
+                                   status=status))
 
 
 @login_required
 @require_GET
 def my_work(request):
     """Home: the incidents I have a role on and the tasks I own, most pressing first."""
-    visible = incident_selectors.incident_list(user=request.user)
-    roles = [a for a in selectors.my_assignments(user=request.user)
-             if incident_selectors.may_view(user=request.user, incident=a.incident)]
-    mine: dict[int, dict] = {}
-    for assignment in roles:
-        entry = mine.setdefault(assignment.incident_id,
-                                {"incident": assignment.incident, "roles": []})
-        entry["roles"].append(assignment)
-    my_incidents = sorted(mine.values(), key=lambda e: (
-        e["incident"].status == IncidentStatus.CLOSED, -e["incident"].created_at.timestamp()))
-    tasks = (incident_selectors.task_list(user=request.user)
-             .filter(owner=request.user, status__in=UNFINISHED_TASK_STATUSES)
-             .order_by("due_at", "pk")[:100])
-    open_elsewhere = (visible.exclude(Q(status=IncidentStatus.CLOSED) | Q(pk__in=list(mine)))
-                      [:10])
     unread = selectors.notification_list(user=request.user).filter(read_at__isnull=True)
     return render(request, "teams/my_work.html", {
+        **selectors.my_work(user=request.user),
         "unread_notifications": list(unread[:5]),
         "unread_count": unread.count(),
-        "my_incidents": my_incidents,
-        "my_tasks": list(tasks),
-        "open_elsewhere": list(open_elsewhere),
         "now": datetime.datetime.now(datetime.UTC),
     })
 
@@ -187,32 +146,34 @@ def department_list(request):
 @require_http_methods(["GET", "POST"])
 def roster(request):
     """Who is on duty, this week and next; crisis managers keep it here."""
-    may_edit = request.user.has_perm("teams.add_dutyshift")
-    form = DutyShiftForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
+    may_edit = can_add_duty_shift(request.user)
+    if request.method == "POST" and "delete" in request.POST:
+        shift = DutyShift.objects.filter(pk=_int(request.POST.get("delete"))).first()
         if not may_edit:
             raise PermissionDenied(_("You may not change the duty roster."))
-        if "delete" in request.POST:
-            if not request.user.has_perm("teams.delete_dutyshift"):
-                raise PermissionDenied(_("You may not change the duty roster."))
-            DutyShift.objects.filter(pk=_int(request.POST.get("delete"))).delete()
-            messages.success(request, _("Shift removed from the roster."))
-            return redirect("roster")
-        if form.is_valid():
-            form.save()
-            messages.success(request, _("Shift added to the roster."))
-            return redirect("roster")
-    start = selectors.today() - datetime.timedelta(days=selectors.today().weekday())
-    shifts = list(selectors.roster(start=start, days=ROSTER_DAYS))
-    return render(request, "teams/roster.html", {
-        "form": form if may_edit else None,
-        "may_delete": request.user.has_perm("teams.delete_dutyshift"),
-        "shifts": shifts,
-        "start": start,
-        "end": start + datetime.timedelta(days=ROSTER_DAYS - 1),
-        "on_duty": {duty: list(selectors.on_duty(duty=duty)) for duty in ("monitoring",
-                                                                          "crisis_lead")},
-    }, status=400 if form.errors else 200)
+        if shift is not None:
+            services.duty_shift_delete(actor=request.user, shift=shift)
+        return redirect_with_message(request, "roster", _("Shift removed from the roster."))
+    if request.method == "POST" and not may_edit:
+        raise PermissionDenied(_("You may not change the duty roster."))
+    form = DutyShiftForm(request.POST if request.method == "POST" else None)
+
+    def page(status: int):
+        start = selectors.today() - datetime.timedelta(days=selectors.today().weekday())
+        return render(request, "teams/roster.html", {
+            "form": form if may_edit else None,
+            "may_delete": can_delete_duty_shift(request.user),
+            "shifts": list(selectors.roster(start=start, days=ROSTER_DAYS)),
+            "start": start,
+            "end": start + datetime.timedelta(days=ROSTER_DAYS - 1),
+            "on_duty": {duty: list(selectors.on_duty(duty=duty)) for duty in Duty},
+        }, status=status)
+
+    return form_action(
+        request, form, lambda data: services.duty_shift_create(actor=request.user, **data),
+        done=lambda _shift: redirect_with_message(request, "roster",
+                                                  _("Shift added to the roster.")),
+        page=page)
 
 
 def _int(value) -> int | None:
@@ -267,21 +228,26 @@ def notification_open(request, pk: int):
 def notifications_read(request):
     """Mark all my notifications read, or those named by ``ids``; back where I was."""
     form = NotificationReadForm(request.POST)
-    if not form.is_valid():
+
+    def page(status: int):
         return _notifications_page(request, selectors.notification_list(user=request.user),
-                                   show="all", form=form, status=400)
-    ids = form.cleaned_data["ids"]  # None: all of them
-    marked = services.notification_mark_read(user=request.user, ids=ids)
-    if _is_htmx(request):
-        return HttpResponse(status=204)
-    messages.success(request, ngettext("%(n)d notification marked read.",
-                                       "%(n)d notifications marked read.", marked)
-                     % {"n": marked})
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
-        back = reverse("notifications")
-    return redirect(back)
+                                   show="all", form=form, status=status)
+
+    def back(marked: int):
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+            back = reverse("notifications")
+        return redirect_with_message(
+            request, back, ngettext("%(n)d notification marked read.",
+                                    "%(n)d notifications marked read.", marked) % {"n": marked})
+
+    return form_action(
+        request, form,
+        lambda data: services.notification_mark_read(user=request.user, ids=data["ids"]),
+        done=back, page=page,
+        panel=lambda *, status, error="", result=None: (
+            HttpResponse(status=204) if status == 200 else page(status)))
 
 
 @login_required
@@ -291,32 +257,32 @@ def account(request):
     # A copy: validating a ModelForm writes to its instance, and the page's header must
     # keep showing the saved settings when the form has errors.
     form = AccountForm(request.POST or None, instance=copy.copy(request.user))
-    if request.method == "POST" and form.is_valid():
-        user = request.user
-        try:
-            services.user_preferences_update(user=user, **{
-                name: form.cleaned_data[name] for name in form.changed_data})
-        except ValidationError as error:
-            form.add_service_errors(error)
+    return form_action(
+        request, form,
+        lambda data: services.user_preferences_update(
+            user=request.user, **{name: data[name] for name in form.changed_data}),
+        done=lambda user: _account_saved(request, user, form.changed_data),
+        page=lambda status: render(request, "teams/account.html", {"form": form},
+                                   status=status))
+
+
+def _account_saved(request, user, changed: list[str]):
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        messages.success(request, _("Your settings are saved."))
+    response = redirect("account")
+    if "language" in changed:
+        # The language switcher's cookie would otherwise keep the old choice.
+        if user.language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language,
+                                max_age=settings.LANGUAGE_COOKIE_AGE,
+                                path=settings.LANGUAGE_COOKIE_PATH,
+                                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                                secure=settings.LANGUAGE_COOKIE_SECURE,
+                                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                                samesite=settings.LANGUAGE_COOKIE_SAMESITE)
         else:
-            language = user.language or settings.LANGUAGE_CODE
-            with translation.override(language):
-                messages.success(request, _("Your settings are saved."))
-            response = redirect("account")
-            if "language" in form.changed_data:
-                # The language switcher's cookie would otherwise keep the old choice.
-                if user.language:
-                    response.set_cookie(settings.LANGUAGE_COOKIE_NAME, user.language,
-                                        max_age=settings.LANGUAGE_COOKIE_AGE,
-                                        path=settings.LANGUAGE_COOKIE_PATH,
-                                        domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                                        secure=settings.LANGUAGE_COOKIE_SECURE,
-                                        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                                        samesite=settings.LANGUAGE_COOKIE_SAMESITE)
-                else:
-                    response.delete_cookie(settings.LANGUAGE_COOKIE_NAME,
-                                           path=settings.LANGUAGE_COOKIE_PATH,
-                                           domain=settings.LANGUAGE_COOKIE_DOMAIN)
-            return response
-    return render(request, "teams/account.html", {"form": form},
-                  status=400 if form.errors else 200)
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME,
+                                   path=settings.LANGUAGE_COOKIE_PATH,
+                                   domain=settings.LANGUAGE_COOKIE_DOMAIN)
+    return response

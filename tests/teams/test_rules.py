@@ -1,23 +1,28 @@
 """The rules teams shares between its pages, API, socket and services: each is written
 once, and these tests fail if it is wrong or if a door stops following it."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from crisis.models import IncidentType
 from crisis.services import incident_create
-from teams.choices import Capability
-from teams.models import Role
+from teams.choices import Capability, Duty
+from teams.models import DutyShift, Role, RoleAssignment
 from teams.permissions import can_end_role
-from teams.selectors import current_lead
+from teams.selectors import current_lead, my_work
 from teams.services import (
     check_notification_read,
+    duty_shift_create,
     notification_mark_read,
     role_assign,
     role_end,
 )
 from tests.conftest import join
+from tests.crisis.factories import IncidentFactory, TaskFactory
 from tests.teams.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +102,53 @@ def test_notification_ids_are_checked_once_with_the_same_message_everywhere(clie
     assert check_notification_read(ids=["3"], from_text=True) == [3]
     with pytest.raises(ValidationError):  # a socket's JSON numbers are numbers, not text
         check_notification_read(ids=["3"])
+
+
+# --- the roster is written through its services, each with its right ---------------------------
+
+def test_duty_shifts_are_written_only_through_the_services_and_their_right(client, api_client):
+    clerk, person = UserFactory(), UserFactory()
+    day = datetime.date(2026, 12, 1)
+    with pytest.raises(PermissionDenied):
+        duty_shift_create(actor=clerk, duty=Duty.MONITORING, user=person, starts_on=day,
+                          ends_on=day)
+    manager = join(UserFactory(), Capability.CRISIS_MANAGER)
+    with pytest.raises(ValidationError) as refused:
+        duty_shift_create(actor=manager, duty=Duty.MONITORING, user=person, starts_on=day,
+                          ends_on=day - datetime.timedelta(days=1))
+    assert "ends_on" in refused.value.message_dict
+    shift = duty_shift_create(actor=manager, duty=Duty.MONITORING, user=person, starts_on=day,
+                              ends_on=day)
+    api_client.force_authenticate(clerk)
+    assert api_client.delete(f"/api/duty-shifts/{shift.pk}/").status_code == 403
+    client.force_login(clerk)
+    assert client.post(reverse("roster"), {"delete": shift.pk}).status_code == 403
+    assert DutyShift.objects.filter(pk=shift.pk).exists()
+    client.force_login(manager)
+    client.post(reverse("roster"), {"delete": shift.pk})
+    assert not DutyShift.objects.filter(pk=shift.pk).exists()
+
+
+# --- my work, most pressing first: teams.selectors.my_work --------------------------------------
+
+def test_my_work_lists_the_most_pressing_first_and_only_what_i_may_view(lead):
+    me = UserFactory()
+    observer = Role.objects.get(code="observer")
+    mild = IncidentFactory(severity="low")
+    red = IncidentFactory(severity="medium", warning_level="red",
+                          created_at=timezone.now() - datetime.timedelta(days=3))
+    critical = IncidentFactory(severity="critical")
+    secret = IncidentFactory(confidentiality="confidential", severity="critical")
+    for incident in (mild, red, critical, secret):
+        RoleAssignment.objects.create(incident=incident, user=me, role=observer,
+                                      assigned_at=timezone.now())
+    soon, later = timezone.now(), timezone.now() + datetime.timedelta(hours=5)
+    late_red = TaskFactory(incident=red, owner=me, due_at=later)
+    early_mild = TaskFactory(incident=mild, owner=me, due_at=soon)
+    early_red = TaskFactory(incident=red, owner=me, due_at=soon)
+    TaskFactory(incident=secret, owner=me, due_at=soon)
+
+    work = my_work(user=me)
+
+    assert [e["incident"] for e in work["my_incidents"]] == [red, critical, mild]
+    assert work["my_tasks"] == [early_red, late_red, early_mild]
