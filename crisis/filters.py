@@ -1,12 +1,12 @@
 """One FilterSet per model, shared by the API and the pages."""
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from .choices import IncidentStatus, Severity, TaskStatus, TimelineKind, WarningLevel
-from .models import Incident, IncidentType, Task, TimelineEntry
+from .models import Incident, IncidentType, IncidentUserObjectPermission, Task, TimelineEntry
 from .selectors import overdue_q
 
 
@@ -57,11 +57,17 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(query)
 
     def filter_mine(self, queryset, name, value):
-        """Incidents I opened or hold a task on (roles join this with the teams issue)."""
+        """Incidents I opened, own a task in, or hold an active role on (what My work
+        lists). A role is seen through the rights it grants on the incident (the guardian
+        rights model, kept exactly in step with the active roles by teams), so crisis needs
+        nothing of teams; subqueries, not joins, so no DISTINCT defeats the urgency index."""
         if not value:
             return queryset
         user = self.request.user
-        return queryset.filter(Q(created_by=user) | Q(tasks__owner=user)).distinct()
+        owns_task = Exists(Task.objects.filter(incident=OuterRef("pk"), owner=user))
+        holds_role = Exists(IncidentUserObjectPermission.objects.filter(
+            content_object=OuterRef("pk"), user=user))
+        return queryset.filter(Q(created_by=user) | Q(owns_task) | Q(holds_role))
 
     def filter_drill(self, queryset, name, value):
         if value == "exclude":

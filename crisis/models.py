@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -20,6 +20,7 @@ from .choices import (
     TimelineKind,
     WarningLevel,
 )
+from .permissions import VIEW, VIEW_EVERY, VIEW_RESTRICTED, codename, is_active
 
 
 def choice_rank(field: str, choices) -> Case:
@@ -42,6 +43,36 @@ def urgency_order() -> list:
         F("created_at").desc(),
         F("id").desc(),
     ]
+
+
+def visibility_filter(user) -> Q | None:
+    """The one confidentiality rule, as a filter on incidents (``None``: sees nothing).
+
+    *internal*: every signed-in staff member; *restricted*: the team plus whoever may view
+    restricted incidents (crisis managers, executives, auditors); *confidential*: the named
+    team only, plus administrators. "The team" is whoever holds the view right on the
+    incident through a role; the check is one indexed subquery, however many rights exist.
+    (``crisis.selectors.may_view`` is the same rule for an incident already in hand.)
+    """
+    if not is_active(user):
+        return None
+    if user.is_superuser or user.has_perm(VIEW_EVERY):
+        return Q()
+    on_team = Exists(IncidentUserObjectPermission.objects.filter(
+        content_object=OuterRef("pk"), user=user, permission__codename=codename(VIEW),
+        permission__content_type__app_label="crisis"))
+    visible = Q(confidentiality=Confidentiality.INTERNAL) | Q(on_team)
+    if user.has_perm(VIEW_RESTRICTED):
+        visible |= Q(confidentiality=Confidentiality.RESTRICTED)
+    return visible
+
+
+class IncidentQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "IncidentQuerySet":
+        """Only the incidents ``user`` may view (``visibility_filter``): what every
+        selector that takes ``user=`` narrows its rows by, as NetBox's ``restrict()`` does."""
+        visible = visibility_filter(user)
+        return self.none() if visible is None else self.filter(visible)
 
 
 class IncidentType(models.Model):
@@ -122,6 +153,8 @@ class Incident(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -9,8 +9,6 @@ Tasks, statements and reviews belong to their incident and follow its rights.
 
 from rest_framework.permissions import BasePermission
 
-from .models import IncidentUserObjectPermission
-
 ADD_INCIDENT = "crisis.add_incident"
 
 # Rights on one incident, as "app_label.codename" (global) and codename (object).
@@ -51,7 +49,7 @@ def granted_on(user, incident) -> frozenset[str]:
     cache = incident.__dict__.setdefault("_granted_rights", {})
     if user.pk not in cache:
         cache[user.pk] = frozenset(
-            IncidentUserObjectPermission.objects.filter(user=user, content_object=incident)
+            incident.incidentuserobjectpermission_set.filter(user=user)
             .values_list("permission__codename", flat=True))
     return cache[user.pk]
 

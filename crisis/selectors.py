@@ -16,29 +16,11 @@ from .models import (
     TaskComment,
     TimelineEntry,
     urgency_order,
+    visibility_filter,
 )
+
+__all__ = ["visibility_filter"]  # the rule lives beside its queryset method, read from here
 from .permissions import VIEW, VIEW_EVERY, VIEW_RESTRICTED, codename, granted_on, is_active
-
-
-def visibility_filter(user) -> Q | None:
-    """The one confidentiality rule, as a filter (``None``: sees nothing).
-
-    *internal*: every signed-in staff member; *restricted*: the team plus whoever may view
-    restricted incidents (crisis managers, executives, auditors); *confidential*: the named
-    team only, plus administrators. "The team" is whoever holds the view right on the
-    incident through a role; the check is one indexed subquery, however many rights exist.
-    """
-    if not is_active(user):
-        return None
-    if user.is_superuser or user.has_perm(VIEW_EVERY):
-        return Q()
-    on_team = Exists(IncidentUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename=codename(VIEW),
-        permission__content_type__app_label="crisis"))
-    visible = Q(confidentiality=Confidentiality.INTERNAL) | Q(on_team)
-    if user.has_perm(VIEW_RESTRICTED):
-        visible |= Q(confidentiality=Confidentiality.RESTRICTED)
-    return visible
 
 
 def may_view(*, user, incident: Incident) -> bool:
@@ -84,10 +66,7 @@ def people_who_may_view(incident: Incident):
 def incident_list(*, user) -> QuerySet[Incident]:
     """The incidents ``user`` may view, joined for list display, most urgent first:
     open before closed, then warning level, then severity, then newest."""
-    visible = visibility_filter(user)
-    if visible is None:
-        return Incident.objects.none()
-    return (Incident.objects.filter(visible).select_related("created_by", "type")
+    return (Incident.objects.visible_to(user).select_related("created_by", "type")
             .order_by(*urgency_order()))
 
 
@@ -102,7 +81,7 @@ def visible_to(queryset: QuerySet, *, user, path: str = "incident") -> QuerySet:
     if visible == Q():
         return queryset
     return queryset.filter(Q(**{f"{path}__isnull": True})
-                           | Q(**{f"{path}__in": Incident.objects.filter(visible).values("pk")}))
+                           | Q(**{f"{path}__in": Incident.objects.visible_to(user).values("pk")}))
 
 
 def incident_get(*, user, pk) -> Incident:
@@ -117,10 +96,14 @@ def incident_visible(*, user, incident_id: int) -> bool:
     return incident_list(user=user).filter(pk=incident_id).exists()
 
 
+def _visible_pks(user, incident_pk) -> QuerySet:
+    return Incident.objects.visible_to(user).filter(pk=incident_pk).values("pk")
+
+
 def timeline_for(*, user, incident: Incident) -> QuerySet[TimelineEntry]:
-    """The incident's timeline, newest first (the caller already may view the incident)."""
+    """The incident's timeline, newest first; empty when ``user`` may not view it."""
     return (
-        TimelineEntry.objects.filter(incident=incident)
+        TimelineEntry.objects.filter(incident__in=_visible_pks(user, incident.pk))
         .select_related("actor", "corrects__actor")
         .order_by("-created_at", "-pk")
     )
@@ -153,9 +136,10 @@ def task_get(*, user, pk) -> Task:
 
 
 def checklist_item_get(*, user, task: Task, pk) -> "ChecklistItem":
-    """An item of a task the caller got through ``task_get``; 404 when it is not there."""
+    """An item of ``task``; 404 when it is not there or ``user`` may not view the task."""
     try:
-        return task.checklist_items.get(pk=pk)
+        return ChecklistItem.objects.filter(
+            task=task, task__incident__in=_visible_pks(user, task.incident_id)).get(pk=pk)
     except (ChecklistItem.DoesNotExist, ValueError, TypeError):
         raise Http404("No checklist item matches the given query.") from None
 
@@ -167,8 +151,10 @@ def with_comments(tasks: QuerySet[Task]) -> QuerySet[Task]:
 
 
 def task_comments_for(*, user, task: Task) -> QuerySet:
-    """Comments of a task the caller got through ``task_get`` (so may view)."""
-    return task.comments.select_related("author").order_by("created_at", "pk")
+    """Comments of ``task``, oldest first; none when ``user`` may not view the task."""
+    return (TaskComment.objects.filter(task=task,
+                                       task__incident__in=_visible_pks(user, task.incident_id))
+            .select_related("author").order_by("created_at", "pk"))
 
 
 def incident_type_list() -> QuerySet[IncidentType]:

@@ -3,12 +3,23 @@ argument, a check, a queryset method), and these tests fail if a door stops foll
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.urls import reverse
 
+from crisis import selectors
+from crisis.models import Incident
 from crisis.permissions import CONTRIBUTE
 from crisis.services import correction_kind, incident_create, timeline_entry_add
+from teams.models import Role
+from teams.services import role_assign, role_end
 from tests.conftest import grant
-from tests.crisis.factories import IncidentFactory
+from tests.crisis.factories import (
+    ChecklistItemFactory,
+    IncidentFactory,
+    TaskCommentFactory,
+    TaskFactory,
+    TimelineEntryFactory,
+)
 from tests.teams.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,3 +62,45 @@ def test_a_correction_is_recorded_as_the_corrected_entry_kind_from_the_page_and_
                               format="json")
     assert missing.status_code == 400 and "kind" in missing.json()
     assert correction_kind(corrections.first()) == "decision"
+
+
+# --- selectors restrict by the user they are given: Incident.objects.visible_to ----------------
+
+def test_selectors_that_take_a_user_restrict_by_it_themselves(outsider):
+    secret = IncidentFactory(confidentiality="confidential")
+    task = TaskFactory(incident=secret)
+    item = ChecklistItemFactory(task=task)
+    TaskCommentFactory(task=task)
+    TimelineEntryFactory(incident=secret)
+    admin = UserFactory(is_superuser=True)
+
+    assert not selectors.timeline_for(user=outsider, incident=secret).exists()
+    assert not selectors.task_comments_for(user=outsider, task=task).exists()
+    with pytest.raises(Http404):
+        selectors.checklist_item_get(user=outsider, task=task, pk=item.pk)
+    assert selectors.timeline_for(user=admin, incident=secret).count() == 1
+    assert selectors.task_comments_for(user=admin, task=task).count() == 1
+    assert selectors.checklist_item_get(user=admin, task=task, pk=item.pk) == item
+    assert list(Incident.objects.visible_to(outsider)) == []
+    assert list(Incident.objects.visible_to(admin)) == [secret]
+
+
+# --- "mine" on the incident list: what My work lists ---------------------------------------------
+
+def test_mine_lists_incidents_i_opened_own_a_task_in_or_hold_a_role_on(client):
+    me, lead = UserFactory(), UserFactory(is_superuser=True)
+    opened = IncidentFactory(created_by=me)
+    tasked = IncidentFactory()
+    TaskFactory(incident=tasked, owner=me)
+    TaskFactory(incident=tasked, owner=me)  # listed once, however many tasks
+    on_team = IncidentFactory()
+    role_assign(actor=lead, incident=on_team, user=me, role=Role.objects.get(code="observer"))
+    ended = IncidentFactory()
+    role_end(actor=lead, assignment=role_assign(actor=lead, incident=ended, user=me,
+                                                role=Role.objects.get(code="observer")))
+    IncidentFactory()  # someone else's
+
+    client.force_login(me)
+    api_client_ids = [i["id"] for i in client.get("/api/incidents/", {"mine": "true"})
+                      .json()["results"]]
+    assert sorted(api_client_ids) == sorted([opened.pk, tasked.pk, on_team.pk])
