@@ -66,14 +66,20 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _require_reason(reason: str, field: str = "reason") -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({field: [_("Give a reason: it goes into the timeline.")]})
-    if len(reason) > MAX_TEXT_LENGTH:
+def _require_text(text: str, field: str, missing: str) -> str:
+    """What a person wrote, trimmed: required (``missing`` says so), at most
+    ``MAX_TEXT_LENGTH`` characters."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: [missing]})
+    if len(text) > MAX_TEXT_LENGTH:
         raise ValidationError({field: [_("Keep it under %(n)d characters.")
                                        % {"n": MAX_TEXT_LENGTH}]})
-    return reason
+    return text
+
+
+def _require_reason(reason: str, field: str = "reason") -> str:
+    return _require_text(reason, field, _("Give a reason: it goes into the timeline."))
 
 
 def _clean_list(values: Iterable[str] | None, field: str, choices=None) -> list[str]:
@@ -399,12 +405,7 @@ def timeline_entry_add(*, actor, incident: Incident, body: str, kind: str | None
     kind = _choice(kind, TimelineKind, "kind")
     if kind not in AUTHORED_KINDS:
         raise ValidationError({"kind": [_("Write a note, a decision or a key moment.")]})
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": [_("This field is required.")]})
-    if len(body) > MAX_TEXT_LENGTH:
-        raise ValidationError({"body": [_("Keep it under %(n)d characters.")
-                                        % {"n": MAX_TEXT_LENGTH}]})
+    body = _require_text(body, "body", _("This field is required."))
     if corrects is not None and corrects.incident_id != incident.pk:
         raise ValidationError({"corrects": [_("Corrections refer to an entry of the same "
                                               "incident.")]})
@@ -570,12 +571,7 @@ def checklist_item_set(*, actor, item: ChecklistItem, done: bool) -> ChecklistIt
 
 def task_comment_add(*, actor, task: Task, body: str) -> TaskComment:
     _require(can_work_on_task(actor, task), _("You may not work on this task."))
-    body = (body or "").strip()
-    if not body:
-        raise ValidationError({"body": [_("This field is required.")]})
-    if len(body) > MAX_TEXT_LENGTH:
-        raise ValidationError({"body": [_("Keep it under %(n)d characters.")
-                                        % {"n": MAX_TEXT_LENGTH}]})
+    body = _require_text(body, "body", _("This field is required."))
     with transaction.atomic():
         comment = TaskComment.objects.create(task=task, author=actor, body=body)
         live.emit(incident=task.incident, event=events.task_updated(task))
