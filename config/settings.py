@@ -331,6 +331,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 # Source maps are for developers' tools: served as they are, not compressed (saves time).
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
+# Pages only ever ask for hashed names (the manifest); unhashed copies would double the
+# compression work of collectstatic for nothing.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
 MEDIA_ROOT = VAR_DIR / "media"
 
 # --- Email ------------------------------------------------------------------------------
