@@ -1,7 +1,7 @@
 """Permission-aware reads: every incident, entry and task a user sees comes through here."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -126,6 +126,13 @@ def task_list(*, user) -> QuerySet[Task]:
         .prefetch_related("checklist_items")
         .order_by("position", "due_at", "pk")
     )
+
+
+def task_counts(*, user, incident) -> dict[str, int]:
+    """How many of ``incident``'s tasks there are, and how many are still open."""
+    return Task.objects.filter(incident__in=_visible_pks(user, incident.pk)).aggregate(
+        tasks_total=Count("pk"),
+        tasks_open=Count("pk", filter=Q(status__in=UNFINISHED_TASK_STATUSES)))
 
 
 def task_get(*, user, pk) -> Task:

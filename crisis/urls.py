@@ -35,6 +35,7 @@ incident_patterns = [
     path("entries/<int:entry_pk>/", views.timeline_entry, name="timeline-entry"),
     path("entries/<int:entry_pk>/correct/", views.timeline_correct, name="timeline-correct"),
     path("entries/<int:entry_pk>/pin/", views.timeline_pin, name="timeline-pin"),
+    path("tasks/<int:task_pk>/", views.task_detail, name="task"),
     path("tasks/<int:task_pk>/status/", views.task_status, name="task-status"),
     path("tasks/<int:task_pk>/assign/", views.task_assign, name="task-assign"),
     path("tasks/<int:task_pk>/comments/", views.task_comment, name="task-comment"),

@@ -158,6 +158,7 @@ def _checklist_context(request, incident) -> dict:
         "incident": incident,
         "tasks": tasks,
         "tasks_open": sum(1 for t in tasks if not TaskStatus(t.status).is_finished),
+        "tasks_total": len(tasks),
         "people": people,
         "task_statuses": TaskStatus.choices,
         "can_contribute": contribute,
@@ -430,6 +431,7 @@ def timeline_pin(request, entry_pk: int):
 # --- tasks ---------------------------------------------------------------------------------
 
 def _render_task(request, task, *, status=200, error="", forms=None):
+    """One task item, with the checklist's counts swapped out of band beside it."""
     task.can_work = can_work_on_task(request.user, task)
     contribute = can_contribute(request.user, task.incident)
     context = {
@@ -439,8 +441,19 @@ def _render_task(request, task, *, status=200, error="", forms=None):
                    if (contribute or task.can_work) else []),
         "is_closed": task.incident.status == IncidentStatus.CLOSED,
         "task_open": True, **(forms or {}),
+        **selectors.task_counts(user=request.user, incident=task.incident),
     }
-    return render(request, "crisis/_task.html", context, status=status)
+    return render(request, "crisis/_task_item.html", context, status=status)
+
+
+@login_required
+@require_GET
+def task_detail(request, task_pk: int):
+    """One task item, fetched by the room when the live stream says it changed."""
+    task = selectors.task_get(user=request.user, pk=task_pk)
+    if not request.htmx:
+        return redirect(_room_url(task.incident, f"task-{task.pk}"))
+    return _render_task(request, _fresh_task(request, task))
 
 
 def _fresh_task(request, task):

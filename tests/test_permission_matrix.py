@@ -375,6 +375,7 @@ PAGE_ROWS = [
         lambda s: {"body": "It was the other warehouse."}, need=CONTRIBUTE, ok=302),
     Row("crisis:timeline-pin", "post", url("crisis:timeline-pin", **ENTRY_PAGE),
         lambda s: {"pinned": "on"}, need=CONTRIBUTE, ok=302),
+    Row("crisis:task", "get", url("crisis:task", **TASK_PAGE), ok=302),  # htmx: the item
     Row("crisis:task-status", "post", url("crisis:task-status", **TASK_PAGE),
         lambda s: {"status": "in_progress"}, need=CONTRIBUTE, ok=302),
     Row("crisis:task-assign", "post", url("crisis:task-assign", **TASK_PAGE),

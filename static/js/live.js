@@ -31,8 +31,19 @@
       // The same event named for its incident, so one row of a list can listen for its own
       // ("live:incident.updated:42") without an hx-trigger filter, which would need eval
       // (the Content-Security-Policy allows none).
-      const incident = detail.frame.incident || (detail.frame.data && detail.frame.data.id);
+      const data = detail.frame.data || {};
+      const incident = detail.frame.incident || data.id;
       if (incident) window.htmx.trigger(document.body, name + ":" + incident, detail);
+      // A frame that lists what it added and updated ("task.changed": {added: [ids]} or
+      // {updated: [ids]}) is raised once more for the additions ("live:task.changed:added")
+      // and once per updated object ("live:task.changed:updated:7"): a list redraws whole
+      // only when it grows, and otherwise just the item that changed.
+      if (Array.isArray(data.added) && data.added.length) {
+        window.htmx.trigger(document.body, name + ":added", detail);
+      }
+      if (Array.isArray(data.updated)) {
+        data.updated.forEach((id) => window.htmx.trigger(document.body, name + ":updated:" + id, detail));
+      }
     });
   }
 

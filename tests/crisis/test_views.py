@@ -508,6 +508,23 @@ def test_task_comment_assign_checklist_and_new_task(client, contributor, inciden
                        {"done": "true"}).status_code == 404
 
 
+def test_a_changed_task_is_fetched_alone_with_the_checklist_counts(client, outsider, incident):
+    """What a watcher's room fetches when the live stream says one task changed."""
+    client.force_login(outsider)
+    task = incident.tasks.get(title="Verify the facts (5W1H)")
+    task.status = "done"
+    task.save()
+    response = client.get(reverse("crisis:task", args=[task.pk]), headers=HTMX)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('class="list-group-item cd-task-item') == 1
+    assert f'id="task-{task.pk}"' in html and "cd-task-done" in html
+    total = incident.tasks.count()
+    assert f'id="checklist-count" hx-swap-oob="true">{total - 1} open · {total} tasks' in html
+    page = client.get(reverse("crisis:task", args=[task.pk]))
+    assert page["Location"] == f"{incident.get_absolute_url()}#task-{task.pk}"
+
+
 def test_timeline_pins_corrections_and_decisions_read_clearly(client, contributor, incident):
     client.force_login(contributor)
     decision = services.timeline_entry_add(actor=contributor, incident=incident, kind="decision",
