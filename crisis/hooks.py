@@ -27,7 +27,8 @@ incident_reclassified = Signal()
 #: the names not already named in the entry it corrects).
 people_mentioned = Signal()
 
-#: A task was given to someone other than the actor (``task``, ``actor``).
+#: A task was given to someone (``task``, ``actor``; the owner may be the actor, and
+#: nobody is notified of their own action: ``teams.services.notification_send``).
 task_assigned = Signal()
 
 #: A task's due time passed; its one overdue notice is claimed (``task``).

@@ -513,7 +513,7 @@ def task_create(*, actor, incident: Incident, title: str, description: str = "",
                         body=_("Task added: %(title)s") % {"title": task.title},
                         data={"task": task.pk, "added": [task.pk]})
         live.emit(incident=incident, event=events.tasks_added([task]))
-        if owner is not None and owner != actor:
+        if owner is not None:
             hooks.task_assigned.send(sender=Task, task=task, actor=actor)
     return task
 
@@ -553,7 +553,7 @@ def task_assign(*, actor, task: Task, owner) -> Task:
                         data={"task": task.pk, "title": task.title,
                               "owner": str(owner) if owner else None})
         live.emit(incident=task.incident, event=events.task_updated(task))
-        if owner is not None and owner != actor:
+        if owner is not None:
             hooks.task_assigned.send(sender=Task, task=task, actor=actor)
     return task
 

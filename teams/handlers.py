@@ -22,7 +22,8 @@ def on_incident_opened(sender, *, incident, actor, **kwargs) -> None:
     notification_send(recipients=selectors.incident_created_recipients(incident=incident),
                       kind=NotificationKind.INCIDENT_CREATED,
                       title=f"{incident.reference}: {incident.title}",
-                      dedupe_key=f"incident_created:{incident.pk}", incident=incident)
+                      dedupe_key=f"incident_created:{incident.pk}", actor=actor,
+                      incident=incident)
 
 
 def on_incident_escalated(sender, *, incident, actor, entry, changes, went_up,
@@ -36,7 +37,8 @@ def on_incident_escalated(sender, *, incident, actor, entry, changes, went_up,
                           kind=NotificationKind.INCIDENT_ESCALATED,
                           title=lambda: _("%(ref)s escalated: %(title)s")
                           % {"ref": incident.reference, "title": incident.title},
-                          dedupe_key=f"escalated:{entry.pk}", incident=incident)
+                          dedupe_key=f"escalated:{entry.pk}", actor=actor,
+                          incident=incident)
 
 
 def on_incident_reclassified(sender, *, incident, actor, changes, **kwargs) -> None:
@@ -45,10 +47,10 @@ def on_incident_reclassified(sender, *, incident, actor, changes, **kwargs) -> N
 
 
 def on_people_mentioned(sender, *, entry, usernames, **kwargs) -> None:
-    """Tell the people an entry names (never its author; only people who may view the
-    incident, which notification_send() checks)."""
-    people = (User.objects.filter(username__in=usernames, is_active=True)
-              .exclude(pk=entry.actor_id).order_by("pk")[:MAX_MENTIONS])
+    """Tell the people an entry names (never its author, only people who may view the
+    incident: notification_send() checks both)."""
+    people = User.objects.filter(username__in=usernames, is_active=True).order_by("pk")[
+        :MAX_MENTIONS]
     incident, author = entry.incident, entry.actor
     excerpt = " ".join(entry.body.split())
     excerpt = excerpt if len(excerpt) <= 120 else excerpt[:119] + "…"
@@ -58,18 +60,18 @@ def on_people_mentioned(sender, *, entry, usernames, **kwargs) -> None:
             "author": author, "ref": incident.reference, "text": excerpt}
 
     notification_send(recipients=people, kind=NotificationKind.MENTION, title=title,
-                      dedupe_key=f"mention:{entry.pk}", incident=incident)
+                      dedupe_key=f"mention:{entry.pk}", actor=author, incident=incident)
 
 
 def on_task_assigned(sender, *, task, actor, **kwargs) -> None:
-    _tell_task_owner(task, NotificationKind.TASK_ASSIGNED)
+    _tell_task_owner(task, NotificationKind.TASK_ASSIGNED, actor=actor)
 
 
 def on_task_overdue(sender, *, task, **kwargs) -> None:
-    _tell_task_owner(task, NotificationKind.TASK_OVERDUE)
+    _tell_task_owner(task, NotificationKind.TASK_OVERDUE, actor=None)
 
 
-def _tell_task_owner(task, kind: str) -> None:
+def _tell_task_owner(task, kind: str, *, actor) -> None:
     def title() -> str:  # in each recipient's language
         template = {
             NotificationKind.TASK_ASSIGNED: _("Task for you on %(ref)s: %(title)s"),
@@ -78,7 +80,8 @@ def _tell_task_owner(task, kind: str) -> None:
         return template % {"ref": task.incident.reference, "title": task.title}
 
     notification_send(recipients=[task.owner], kind=kind, title=title,
-                      dedupe_key=f"{kind}:{task.pk}:{task.owner_id}", incident=task.incident)
+                      dedupe_key=f"{kind}:{task.pk}:{task.owner_id}", actor=actor,
+                      incident=task.incident)
 
 
 def connect() -> None:

@@ -79,15 +79,19 @@ def notification_create(
 
 def notification_send(
     *, recipients: Iterable[User], kind: str, title: NotificationTitle, dedupe_key: str,
-    incident=None,
+    actor: User | None, incident=None,
 ) -> list[Notification]:
     """Store notifications with the change that causes them; after commit, tell the
     recipients' open pages and email those who want this kind by email.
 
     ``title`` is text, or a function returning it (called in each recipient's language).
-    Nobody hears of an incident they may not view (a confidential one, say)."""
+    The one rule of who hears: never ``actor``, whose action caused it (``None`` when
+    nobody acted, e.g. a task fell overdue); nobody about an incident they may not view
+    (a confidential one, say)."""
     notifications, created = [], []
     for user in recipients:
+        if actor is not None and user.pk == actor.pk:
+            continue
         if incident is not None and not may_view(user=user, incident=incident):
             continue
         notification, new = _store_notification(recipient=user, kind=kind, title=title,
@@ -313,12 +317,11 @@ def _assign(*, actor, incident, user: User, role: Role, department: Department |
     incident_rights_sync(incident=incident, user=user)
     _team_changed(incident, actor=actor, action=action, assignment=assignment, note=note,
                   extra=extra)
-    if actor is None or actor.pk != user.pk:
-        notification_send(
-            recipients=[user], kind=NotificationKind.TEAM_ADDED,
-            title=lambda: _("%(ref)s: you are %(role)s – %(title)s")
-            % {"ref": incident.reference, "role": str(role), "title": incident.title},
-            dedupe_key=f"team_added:{assignment.pk}", incident=incident)
+    notification_send(
+        recipients=[user], kind=NotificationKind.TEAM_ADDED,
+        title=lambda: _("%(ref)s: you are %(role)s – %(title)s")
+        % {"ref": incident.reference, "role": str(role), "title": incident.title},
+        dedupe_key=f"team_added:{assignment.pk}", actor=actor, incident=incident)
     return assignment
 
 

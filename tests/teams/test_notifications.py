@@ -12,7 +12,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from core.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
-from crisis.services import incident_create, task_assign, task_create, timeline_entry_add
+from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
+from crisis.services import (
+    incident_create,
+    incident_escalate,
+    task_assign,
+    task_create,
+    timeline_entry_add,
+)
 from teams.choices import EmailNotifications, NotificationKind
 from teams.models import Notification
 from teams.services import (
@@ -22,6 +29,7 @@ from teams.services import (
     user_preferences_update,
 )
 from teams.tasks import deliver_notification_emails
+from tests.conftest import grant
 from tests.crisis.factories import IncidentTypeFactory
 from tests.crisis.test_consumers import communicator
 from tests.teams.factories import UserFactory
@@ -214,6 +222,21 @@ def test_a_mention_notifies_that_person_once_and_never_the_author(
     assert [m.to for m in mail.outbox if "mentioned" in m.subject] == [[bob.email]]
 
 
+def test_nobody_is_notified_of_their_own_action(room, lead, bob):
+    """The lead who escalates (the incident's own lead, so a recipient) hears nothing of it;
+    the same one rule holds for every notification (opening, mentions, tasks)."""
+    lead = grant(lead, MANAGE_INCIDENT)
+    incident_escalate(actor=lead, incident=room, severity="critical", reason="Injury reported")
+    bob = grant(bob, CONTRIBUTE)
+    task = task_create(actor=bob, incident=room, title="Call the plant", owner=bob)
+    timeline_entry_add(actor=bob, incident=room, kind="note", body="I (@bob) am on it.")
+
+    assert not Notification.objects.filter(recipient=lead).exists()
+    assert not Notification.objects.filter(recipient=bob).exists()
+    task_assign(actor=lead, task=task, owner=lead)
+    assert not Notification.objects.filter(recipient=lead).exists()
+
+
 def test_a_mention_of_someone_who_may_not_view_the_incident_tells_nobody(lead, bob):
     secret = incident_create(actor=lead, title="Board dispute", confidentiality="confidential",
                              type=IncidentTypeFactory())
@@ -262,7 +285,7 @@ def test_email_follows_the_recipients_preference(
     user_preferences_update(user=bob, email_notifications=preference)
     with django_capture_on_commit_callbacks(execute=True):
         [notification] = notification_send(recipients=[bob], kind=kind, title="Look at this",
-                                           dedupe_key="pref")
+                                           dedupe_key="pref", actor=None)
     assert len(mail.outbox) == (1 if emailed else 0)
     notification.refresh_from_db()
     assert (notification.emailed_at is not None) is emailed
