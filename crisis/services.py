@@ -188,6 +188,33 @@ def incident_create(
     return incident
 
 
+def check_transition(*, incident: Incident, to_status: IncidentStatus) -> None:
+    """Refuse (409, saying why) a move the incident cannot make from where it is: a merged
+    duplicate, a step the lifecycle does not allow, closing with unfinished tasks. The
+    service asks it on the locked row; the confirmation page asks it before offering the
+    move."""
+    current = IncidentStatus(incident.status)
+    check_not_merged(incident)
+    allowed = TRANSITIONS[current]
+    if to_status not in allowed:
+        raise ConflictError(
+            _("%(ref)s is %(current)s; it can move to %(allowed)s, not to %(target)s.")
+            % {"ref": incident.reference, "current": current.label,
+               "allowed": ", ".join(str(s.label) for s in allowed) or _("nowhere (reopen it)"),
+               "target": to_status.label},
+            current=current.value, allowed=[s.value for s in allowed],
+        )
+    if to_status is IncidentStatus.CLOSED:
+        unfinished = incident.tasks.filter(status__in=UNFINISHED_TASK_STATUSES).count()
+        if unfinished:
+            raise ConflictError(
+                _("%(n)d checklist task(s) are still open: finish them, or waive them "
+                  "with a reason, before closing.") % {"n": unfinished},
+                current=current.value, allowed=[s.value for s in allowed],
+                open_tasks=unfinished,
+            )
+
+
 def incident_transition(*, actor, incident: Incident, to_status: str, reason: str = "") -> Incident:
     """Move along the lifecycle (triage → active → contained → recovering → closed)."""
     _require(can_manage_incident(actor, incident), _("You may not change this incident."))
@@ -196,27 +223,9 @@ def incident_transition(*, actor, incident: Incident, to_status: str, reason: st
     with transaction.atomic():
         incident = incident_lock(incident)
         current = IncidentStatus(incident.status)
-        check_not_merged(incident)
-        if target not in TRANSITIONS[current]:
-            allowed = TRANSITIONS[current]
-            raise ConflictError(
-                _("%(ref)s is %(current)s; it can move to %(allowed)s, not to %(target)s.")
-                % {"ref": incident.reference, "current": current.label,
-                   "allowed": ", ".join(str(s.label) for s in allowed) or _("nowhere (reopen it)"),
-                   "target": target.label},
-                current=current.value, allowed=[s.value for s in allowed],
-            )
+        check_transition(incident=incident, to_status=target)
         if is_step_back(current, target):
             reason = _require_reason(reason)
-        if target is IncidentStatus.CLOSED:
-            unfinished = incident.tasks.filter(status__in=UNFINISHED_TASK_STATUSES).count()
-            if unfinished:
-                raise ConflictError(
-                    _("%(n)d checklist task(s) are still open: finish them, or waive them "
-                      "with a reason, before closing.") % {"n": unfinished},
-                    current=current.value, allowed=[s.value for s in TRANSITIONS[current]],
-                    open_tasks=unfinished,
-                )
         now = timezone.now()
         incident.status = target
         fields = ["status", "updated_at"]

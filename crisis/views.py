@@ -15,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import ConflictError
 from core.views import form_action, redirect_with_message
 
 from . import live, panels, selectors, services
 from .choices import (
     TRANSITIONS,
-    UNFINISHED_TASK_STATUSES,
     IncidentStatus,
     TaskStatus,
     is_step_back,
@@ -253,12 +253,14 @@ def incident_transition(request, pk: int, to_status: str):
         raise PermissionDenied(_("You may not change this incident."))
     current = IncidentStatus(incident.status)
     step_back = is_step_back(current, target)
+    try:
+        services.check_transition(incident=incident, to_status=target)
+        refusal = ""
+    except ConflictError as error:
+        refusal = error.message
     context = {
         "target": target, "current": current, "step_back": step_back,
-        "possible": target in TRANSITIONS[current] and not incident.merged_into_id,
-        "consequence": TRANSITION_CONSEQUENCES.get(target, ""),
-        "open_tasks": (incident.tasks.filter(status__in=UNFINISHED_TASK_STATUSES).count()
-                       if target == IncidentStatus.CLOSED else 0),
+        "refusal": refusal, "consequence": TRANSITION_CONSEQUENCES.get(target, ""),
     }
     return _incident_action(
         request, incident, TransitionForm(_posted(request), reason_required=step_back),

@@ -353,6 +353,26 @@ def test_invalid_transition_explains_and_changes_nothing(client, crisis_lead, in
                               args=[incident.pk, "exploded"])).status_code == 404
 
 
+def test_the_close_page_says_why_it_cannot_close_and_offers_no_button(
+        client, crisis_lead, incident):
+    """The confirmation page asks the service's own rule (check_transition), so it never
+    offers a move the service refuses."""
+    for status in ("active", "contained", "recovering"):
+        services.incident_transition(actor=crisis_lead, incident=incident, to_status=status)
+    client.force_login(crisis_lead)
+    url = reverse("crisis:incident-transition", args=[incident.pk, "closed"])
+    open_tasks = incident.tasks.count()
+    page = client.get(url).content.decode()
+    assert f"{open_tasks} checklist task(s) are still open" in page
+    assert "Yes, move to Closed" not in page
+    assert "Back to the room" in page
+    for task in incident.tasks.all():
+        services.task_set_status(actor=crisis_lead, task=task, status="waived",
+                                 reason="Not needed")
+    page = client.get(url).content.decode()
+    assert "Yes, move to Closed" in page and "still open" not in page
+
+
 def test_stepping_back_needs_a_reason(client, crisis_lead, incident):
     client.force_login(crisis_lead)
     for status in ("active", "contained"):
