@@ -1,9 +1,9 @@
-"""API conventions shared by every app: pagination and error shapes."""
+"""API conventions shared by every app: pagination, error shapes and the browsable API."""
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, status
+from rest_framework import exceptions, renderers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -17,6 +17,22 @@ class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """The browsable API, offering a form only to someone who may send it.
+
+    DRF shows a method's form to anyone its permission classes let in, whatever the page
+    (a 404 or a 405 too), and fills its selects from the serializer's querysets. A view
+    whose writes depend on the object in the URL says who may send them with
+    ``offers_form(request) -> bool`` (``request.method`` and ``view.action`` are the
+    form's); without it DRF's rule stands."""
+
+    def show_form_for_method(self, view, method, request, obj):
+        if not super().show_form_for_method(view, method, request, obj):
+            return False
+        offers_form = getattr(view, "offers_form", None)
+        return offers_form is None or bool(offers_form(request))
 
 
 def exception_handler(exc, context):

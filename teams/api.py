@@ -2,6 +2,7 @@
 an incident the user may not view answers 404; writes call one service each."""
 
 import django_filters
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -47,6 +48,22 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def incident(self) -> Incident:
         return incident_selectors.incident_get(user=self.request.user,
                                                pk=self.kwargs["incident_pk"])
+
+    input_serializers = {"create": RoleAssignSerializer, "end": RoleEndSerializer,
+                         "handover": LeadHandoverSerializer}
+
+    def get_serializer_class(self):
+        """A write's own input (what the browsable API's form offers); else the output."""
+        return self.input_serializers.get(self.action, RoleAssignmentSerializer)
+
+    def offers_form(self, request) -> bool:
+        """The browsable API's forms (people to choose from) are for whoever may change
+        this team: nobody else, and never on an incident the user may not view."""
+        try:
+            incident = self.incident
+        except Http404:
+            return False
+        return self.action == "end" or can_manage_team(request.user, incident)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

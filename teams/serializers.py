@@ -70,6 +70,7 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
         model = RoleAssignment
         fields = ["id", "incident", "user", "role", "department", "note", "assigned_by",
                   "assigned_at", "ended_by", "ended_at"]
+        read_only_fields = fields  # the incident comes from the URL; writes have their own
 
 
 class RoleAssignSerializer(StrictInputMixin, serializers.Serializer):
