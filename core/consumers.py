@@ -165,11 +165,20 @@ class ResyncMixin:
     event_model = None
     stream_id: int
 
+    async def may_view_stream(self) -> bool:
+        """Whether the user may (still) see the stream ``stream_id``."""
+        raise NotImplementedError
+
     async def on_resync(self, content):
         after = content.get("after")
         if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_SEQ:
             await self.send_error("after", "after must be the last seq you saw: "
                                            "a whole number, 0 or more.")
+            return
+        # Access may have gone since the socket opened, whatever told it (or did not):
+        # a replay is the whole log, so it is checked again first.
+        if not await self.may_view_stream():
+            await self.lost_access(None)
             return
         frames, latest = await self.events_after(after)
         if frames is None:

@@ -71,6 +71,9 @@ class IncidentConsumer(ResyncMixin, PresenceMixin, IncidentStreamConsumer):
             return data.get("user") != self.scope["user"].pk
         return True
 
+    async def may_view_stream(self) -> bool:
+        return await self.may_view(self.incident_id)
+
     async def access_changed(self, message):
         if not getattr(self, "access_lost", False) and not await self.may_view(self.incident_id):
             await self.lost_access(None)

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -262,8 +263,38 @@ def incident_reopen(*, actor, incident: Incident, reason: str) -> Incident:
     return incident
 
 
+def check_merge(*, duplicate: Incident, survivor: Incident) -> None:
+    """Refuse a merge that would hide or expose what it moves: into itself, into a less
+    confidential incident (its notes and tasks would reach people who may not read them;
+    raise the survivor's confidentiality first, or merge the other way) or between a drill
+    and a real incident (400 naming ``into``); of a closed or merged incident (409). The
+    service asks it on the locked rows; the merge page asks it before confirming."""
+    if duplicate.pk == survivor.pk:
+        raise ValidationError({"into": [_("An incident cannot be merged into itself.")]})
+    for incident in (duplicate, survivor):
+        if incident.status == IncidentStatus.CLOSED or incident.merged_into_id:
+            raise ConflictError(_("%(ref)s is closed; only open incidents can be merged.")
+                                % {"ref": incident.reference}, current=incident.status,
+                                allowed=[])
+    if duplicate.is_drill != survivor.is_drill:
+        drill, real = (duplicate, survivor) if duplicate.is_drill else (survivor, duplicate)
+        raise ValidationError({"into": [
+            _("%(drill)s is a drill and %(real)s a real incident: a drill and a real incident "
+              "are never merged.") % {"drill": drill.reference, "real": real.reference}]})
+    secret = Confidentiality(duplicate.confidentiality)
+    into = Confidentiality(survivor.confidentiality)
+    if into.rank < secret.rank:
+        raise ValidationError({"into": [
+            _("%(ref)s is %(level)s and %(into)s only %(into_level)s: merging would show its "
+              "notes and tasks to people who may not read them. Raise the confidentiality of "
+              "%(into)s first, or merge it the other way.")
+            % {"ref": duplicate.reference, "level": secret.label, "into": survivor.reference,
+               "into_level": into.label}]})
+
+
 def incident_merge(*, actor, duplicate: Incident, survivor: Incident, reason: str) -> Incident:
-    """Close ``duplicate`` into ``survivor``, moving its timeline and tasks over."""
+    """Close ``duplicate`` into ``survivor`` (``check_merge``), moving its timeline and
+    tasks over; a playbook task the survivor already has stays with the duplicate."""
     _require(can_manage_incident(actor, duplicate) and can_manage_incident(actor, survivor),
              _("You may not change these incidents."))
     reason = _require_reason(reason)
@@ -273,24 +304,26 @@ def incident_merge(*, actor, duplicate: Incident, survivor: Incident, reason: st
         locked = {i.pk: i for i in Incident.objects.select_for_update()
                   .filter(pk__in=[duplicate.pk, survivor.pk]).order_by("pk")}
         duplicate, survivor = locked[duplicate.pk], locked[survivor.pk]
-        for incident in (duplicate, survivor):
-            if incident.status == IncidentStatus.CLOSED or incident.merged_into_id:
-                raise ConflictError(_("%(ref)s is closed; only open incidents can be merged.")
-                                    % {"ref": incident.reference}, current=incident.status,
-                                    allowed=[])
+        check_merge(duplicate=duplicate, survivor=survivor)
         survivor_templates = survivor.tasks.exclude(template=None).values("template")
-        duplicate.tasks.filter(template__in=survivor_templates).update(template=None)
-        moved_tasks = duplicate.tasks.update(incident=survivor)
-        moved_entries = duplicate.timeline.update(incident=survivor)
+        moving = duplicate.tasks.exclude(template__in=survivor_templates)
+        kept = duplicate.tasks.count() - moving.count()
+        moved_tasks = moving.update(incident=survivor)
+        # Each moved entry remembers the incident it was first written in ("from INC-…").
+        moved_entries = duplicate.timeline.update(
+            incident=survivor, merged_from=Coalesce("merged_from", Value(duplicate.pk)))
         now = timezone.now()
         duplicate.status, duplicate.closed_at, duplicate.merged_into = (
             IncidentStatus.CLOSED, now, survivor)
         duplicate.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
         timeline_record(incident=duplicate, kind=TimelineKind.MERGE, actor=actor, body=reason,
-                        data={"into": survivor.pk, "into_reference": survivor.reference})
+                        data={"into": survivor.pk, "into_reference": survivor.reference,
+                              "kept": kept})
         timeline_record(incident=survivor, kind=TimelineKind.MERGE, actor=actor, body=reason,
                         data={"from": duplicate.pk, "from_reference": duplicate.reference,
-                              "tasks": moved_tasks, "entries": moved_entries})
+                              "tasks": moved_tasks, "entries": moved_entries, "kept": kept})
+        hooks.incident_merged.send(sender=Incident, duplicate=duplicate, survivor=survivor,
+                                   actor=actor)
         _incident_changed(duplicate)
         _incident_changed(survivor)
     return survivor
@@ -384,12 +417,14 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
             return incident
         incident.full_clean()
         incident.save(update_fields=[*diff, "updated_at"])
+        # Announced before its record: a socket whose access a higher confidentiality ends
+        # closes on incident.updated, before any frame about what follows.
+        _incident_changed(incident)
         timeline_record(incident=incident, kind=TimelineKind.CLASSIFICATION, actor=actor, data=diff)
         if "type" in diff:
             playbook_apply(incident=incident, actor=actor)
         hooks.incident_reclassified.send(sender=Incident, incident=incident, actor=actor,
                                          changes=diff)
-        _incident_changed(incident)
     return incident
 
 

@@ -304,8 +304,10 @@ def _team_changed(incident, *, actor, action: str, assignment: RoleAssignment,
     if assignment.department_id:
         data["department"] = assignment.department.name
     data.update(extra or {})
-    timeline_record(incident=incident, kind=TimelineKind.ROLE, actor=actor, body=note, data=data)
+    # The change before its record: a socket whose access it ends closes on team.changed,
+    # before the timeline entry's frame could reach it.
     live.emit(incident=incident, event=events.team_changed(assignment, action=action))
+    timeline_record(incident=incident, kind=TimelineKind.ROLE, actor=actor, body=note, data=data)
 
 
 def _assign(*, actor, incident, user: User, role: Role, department: Department | None,

@@ -1,15 +1,18 @@
 """Changes to a person's global rights that open incident sockets must hear about.
 
 Roles on an incident tell the room themselves (``team.changed``); capabilities (groups),
-direct permissions and deactivation happen in the admin or the shell, so they are caught
-here and each affected person's sockets re-check access (``core.live.access_changed``).
+direct permissions, rights on one incident (a role's rights changed in the admin), the
+superuser and staff flags and deactivation happen in the admin or the shell, so they are
+caught here and each affected person's sockets re-check access
+(``core.live.access_changed``) before any later frame reaches them.
 """
 
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from core import live
+from crisis.models import IncidentUserObjectPermission
 
 from .models import User
 
@@ -44,8 +47,18 @@ def group_rights_changed(sender, instance, action, reverse, **kwargs):
             live.access_changed(user_id)
 
 
+ACCESS_FLAGS = {"is_active", "is_superuser", "is_staff"}
+
+
 @receiver(post_save, sender=User)
 def user_saved(sender, instance, created, update_fields=None, **kwargs):
-    if not created and not instance.is_active and (update_fields is None
-                                                   or "is_active" in update_fields):
+    """Deactivation, the superuser or staff flag: saved by the admin's change form (all
+    fields) or by code naming them; a sign-in's last_login alone changes nothing."""
+    if not created and (update_fields is None or ACCESS_FLAGS & set(update_fields)):
         live.access_changed(instance.pk)
+
+
+@receiver(post_delete, sender=IncidentUserObjectPermission)
+def incident_right_removed(sender, instance, **kwargs):
+    """A right on one incident went (a role ended, a role's rights changed, the admin)."""
+    live.access_changed(instance.user_id)

@@ -9,11 +9,12 @@ from config.asgi import application
 from core import consumers, presence
 from core.consumers import CLOSE_NOT_ALLOWED, MAX_FRAME_BYTES
 from crisis import live, selectors
-from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
+from crisis.models import Incident
+from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT, VIEW
 from crisis.services import incident_classify, incident_create, timeline_entry_add
 from teams.choices import Capability
 from teams.models import Role
-from teams.services import role_assign, role_end
+from teams.services import role_assign, role_end, role_rights_resync
 from tests.conftest import grant, join
 from tests.crisis.factories import IncidentFactory, IncidentTypeFactory
 
@@ -171,11 +172,13 @@ async def test_incident_socket_streams_timeline_and_task_changes_in_order(lead, 
 
 
 async def _receive_until_closed(socket, timeout=3) -> dict:
-    """Frames until the server closes the socket; answers the close message."""
+    """Frames until the server closes the socket; answers the close message. Access is
+    checked before an event is sent: no event frame may come first."""
     while True:
         output = await socket.receive_output(timeout=timeout)
         if output["type"] == "websocket.close":
             return output
+        assert "seq" not in json.loads(output["text"]), output
 
 
 async def test_raising_confidentiality_closes_open_sockets_of_those_who_lost_access(
@@ -361,8 +364,8 @@ async def test_unrelated_events_do_not_cost_an_access_query(lead, outsider):
             await socket.receive_json_from(timeout=3)
         await sync_to_async(incident_classify)(actor=runner, incident=incident,
                                                title="Room, renamed")
-        while (await socket.receive_json_from(timeout=3))["type"] != "incident.updated":
-            pass
+        renamed = [await socket.receive_json_from(timeout=3) for _ in range(2)]
+        assert [frame["type"] for frame in renamed] == ["incident.updated", "timeline.appended"]
         assert checks == []
         await sync_to_async(incident_classify)(actor=runner, incident=incident,
                                                confidentiality="restricted")
@@ -519,6 +522,55 @@ async def test_deactivating_a_person_closes_their_sockets(lead, outsider):
 
     outsider.is_active = False
     await sync_to_async(outsider.save)(update_fields=["is_active"])
+
+    assert (await _receive_until_closed(socket))["code"] == CLOSE_NOT_ALLOWED
+
+
+async def test_unticking_superuser_closes_sockets_before_the_next_frame(lead):
+    runner, incident = await _room(lead)
+    await sync_to_async(incident_classify)(actor=runner, incident=incident,
+                                           confidentiality="confidential")
+    admin = await sync_to_async(lambda: type(lead).objects.create_superuser("root"))()
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", admin)
+    assert (await socket.connect())[0]
+
+    admin.is_superuser = False
+    await sync_to_async(admin.save)()  # as the admin's change form saves it
+    await _notes(runner, incident, 1, "Counsel engaged")
+
+    assert (await _receive_until_closed(socket))["code"] == CLOSE_NOT_ALLOWED
+
+
+async def test_a_right_taken_from_a_role_closes_its_holders_sockets(lead, outsider):
+    runner, incident = await _room(lead)
+    await sync_to_async(incident_classify)(actor=runner, incident=incident,
+                                           confidentiality="confidential")
+    observer = await sync_to_async(Role.objects.get)(code="observer")
+    await sync_to_async(role_assign)(actor=runner, incident=incident, user=outsider,
+                                     role=observer)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+
+    def take_view_right():
+        observer.permissions.remove(observer.permissions.get(codename=VIEW.split(".")[1]))
+        role_rights_resync(role=observer)  # what the role admin does after the change
+
+    await sync_to_async(take_view_right)()
+    await _notes(runner, incident, 1, "Counsel engaged")
+
+    assert (await _receive_until_closed(socket))["code"] == CLOSE_NOT_ALLOWED
+
+
+async def test_resync_replays_nothing_to_someone_who_lost_access(lead, outsider):
+    runner, incident = await _room(lead)
+    await _notes(runner, incident, 2)
+    socket = await communicator(f"/ws/incidents/{incident.pk}/", outsider)
+    assert (await socket.connect())[0]
+    # Access goes without a word reaching the socket (as if that message were lost).
+    await sync_to_async(Incident.objects.filter(pk=incident.pk).update)(
+        confidentiality="confidential")
+
+    await socket.send_json_to({"type": "resync", "after": 0})
 
     assert (await _receive_until_closed(socket))["code"] == CLOSE_NOT_ALLOWED
 
