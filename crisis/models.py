@@ -1,3 +1,5 @@
+from datetime import UTC, datetime, timedelta
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -42,6 +44,23 @@ def urgency_order() -> list:
         choice_rank("severity", Severity).desc(),
         F("created_at").desc(),
         F("id").desc(),
+    ]
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def urgency_key(incident) -> list[int]:
+    """``urgency_order`` for an incident in hand: the list's order is ascending order of
+    these keys (compared item by item). The list page stamps it on each row, so a row
+    redrawn live moves to where a reload would put it."""
+    rank = lambda choices, value: choices(value).rank if value else 0  # noqa: E731
+    return [
+        int(incident.status == IncidentStatus.CLOSED),
+        -rank(WarningLevel, incident.warning_level),
+        -rank(Severity, incident.severity),
+        -((incident.created_at - EPOCH) // timedelta(microseconds=1)),
+        -incident.pk,
     ]
 
 

@@ -1,5 +1,7 @@
 """Badges and times drawn the same way on every page, email and PDF."""
 
+import json
+
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import FieldDoesNotExist
@@ -18,7 +20,7 @@ from crisis.choices import (
     TimelineKind,
     WarningLevel,
 )
-from crisis.models import Incident
+from crisis.models import Incident, urgency_key
 
 register = template.Library()
 
@@ -296,6 +298,12 @@ def entry_reason(entry):
             and "owner" not in (entry.data or {}):
         return ""
     return entry.body
+
+
+@register.filter
+def urgency(incident) -> str:
+    """The incident's place in the list's order (``crisis.models.urgency_key``), as JSON."""
+    return json.dumps(urgency_key(incident), separators=(",", ":"))
 
 
 @register.filter

@@ -1,5 +1,8 @@
-// Incident list: new incidents slide in at the top without a reload. (A listed incident's
-// row redraws itself when it changes: hx-trigger in _incident_row.html.)
+// Incident list: new incidents slide in without a reload. (A listed incident's row redraws
+// itself when it changes: hx-trigger in _incident_row.html.) After either, the rows are put
+// back in the list's order, most urgent first, as a reload would show them: each row carries
+// its place (data-urgency, crisis.models.urgency_key). Nothing moves under the reader: while
+// the pointer or the focus is in the list, the order waits until they leave it.
 (function () {
   "use strict";
   const table = document.getElementById("incident-table");
@@ -33,6 +36,59 @@
     const id = (event.detail.serverResponse.match(/\bid="incident-(\d+)"/) || [])[1];
     if (id && document.getElementById("incident-" + id)) event.detail.shouldSwap = false;
     else event.detail.target.querySelectorAll(".cd-empty-row").forEach((row) => row.remove());
+  });
+
+  // --- the list's order -------------------------------------------------------------------
+  const urgency = (row) => JSON.parse(row.dataset.urgency);
+  function moreUrgent(a, b) {
+    for (let i = 0; i < Math.min(a.length, b.length); i++) {
+      if (a[i] !== b[i]) return a[i] < b[i];
+    }
+    return false;
+  }
+  // The other rows are in order: one move puts this one among them.
+  function place(row) {
+    const rows = row.parentElement;
+    const key = urgency(row);
+    const next = Array.from(rows.children).find(
+      (other) => other !== row && other.dataset.urgency && moreUrgent(key, urgency(other)));
+    if (next ? row.nextElementSibling !== next : rows.lastElementChild !== row) {
+      rows.insertBefore(row, next || null);
+    }
+  }
+  const inUse = (rows) => rows.matches(":hover") || rows.contains(document.activeElement);
+  const pending = new Set();
+  let waitingOn = null;  // the <tbody> whose pointer or focus the order waits for
+  function placeWhenFree(row) {
+    const rows = row.parentElement;
+    if (!rows) return;
+    pending.add(row);
+    if (!inUse(rows)) { placePending(); return; }
+    if (waitingOn === rows) return;
+    waitingOn = rows;
+    const later = () => setTimeout(() => {
+      if (inUse(rows)) return;
+      rows.removeEventListener("mouseleave", later);
+      rows.removeEventListener("focusout", later);
+      waitingOn = null;
+      placePending();
+    }, 0);
+    rows.addEventListener("mouseleave", later);
+    rows.addEventListener("focusout", later);
+  }
+  function placePending() {
+    pending.forEach((row) => { if (row.isConnected) place(row); });
+    pending.clear();
+  }
+  // On #main, so rows are in place before live.js keeps the reader's scroll position (body).
+  document.getElementById("main").addEventListener("htmx:afterSwap", (event) => {
+    const target = event.detail.target;
+    if (target.id === "incident-rows") {
+      const added = target.firstElementChild;  // a live insert lands at the top (afterbegin)
+      if (added && added.dataset.urgency) placeWhenFree(added);
+    } else if (target.dataset && target.dataset.urgency) {
+      placeWhenFree(target);
+    }
   });
 
   window.CrisisDesk.live(table.dataset.stream);

@@ -5,8 +5,9 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from crisis.models import Incident
+from crisis.models import Incident, IncidentType
 from crisis.permissions import MANAGE_INCIDENT, can_create_incident
+from crisis.services import incident_create
 from tests.conftest import grant
 from tests.e2e.conftest import at_path, sign_in
 from tests.teams.factories import PASSWORD, UserFactory
@@ -108,3 +109,68 @@ def test_live_status_banner_is_hidden_while_connected(new_page, outsider):
     assert page.evaluate("document.documentElement.dataset.live") == "open"
     expect(page.locator("#live-status")).to_be_hidden()
     screenshot(page, "connected")
+
+
+def escalate(page: Page, incident: Incident, reason: str, **change: str) -> None:
+    """Change severity or warning level through the page, as the lead does."""
+    page.goto(f"/incidents/{incident.pk}/escalate/")
+    for field, value in change.items():
+        page.locator(f"select[name={field}]").select_option(value)
+    page.locator("textarea[name=reason]").fill(reason)
+    page.locator("main form button[type=submit]").click()
+    expect(page).to_have_url(at_path(f"/incidents/{incident.pk}/"))
+
+
+def test_a_live_change_keeps_the_list_most_urgent_first(new_page, lead):
+    """Escalated (or eased) on another screen, a listed incident moves to where the list's
+    order puts it, as a reload would show it, but never while the reader points at the
+    list; a newly opened one is placed the same way."""
+    lead = grant(lead, MANAGE_INCIDENT)
+    incident_type = IncidentType.objects.filter(is_active=True).first()
+    critical, high, low = (
+        incident_create(actor=lead, title=title, type=incident_type, severity=severity)
+        for title, severity in (("Outage rumours", "critical"), ("Billing complaint", "high"),
+                                ("Typo in an advert", "low")))
+    page = new_page()
+    watch_incident_list(page, lead.username)
+    author = new_page()
+    sign_in(author, lead.username)
+    rows = page.locator("#incident-rows > tr")
+
+    def order() -> list[int]:
+        return [int(i) for i in rows.evaluate_all("rows => rows.map(row => row.dataset.incident)")]
+
+    assert order() == [critical.pk, high.pk, low.pk]
+    page.mouse.move(0, 0)  # not over the list (the sign-in click left the pointer there)
+
+    # The low one is raised to a red warning level: now the most urgent of all.
+    escalate(author, low, "Trending nationally", warning_level="red")
+    expect(rows.first).to_have_id(f"incident-{low.pk}")
+    expect(rows.first.locator("td:nth-child(2) .cd-level-red")).to_be_visible()
+    assert order() == [low.pk, critical.pk, high.pk]
+
+    # The critical one is eased to medium: below the high one now, but not while the reader
+    # points at the list (nothing moves under the pointer).
+    rows.first.hover()
+    escalate(author, critical, "Rumours denied by the operator", severity="medium")
+    expect(page.locator(f"#incident-{critical.pk} td:nth-child(3) .cd-sev-medium")).to_be_visible()
+    page.wait_for_timeout(200)
+    assert order() == [low.pk, critical.pk, high.pk]
+    page.mouse.move(0, 0)
+    expect(rows.nth(2)).to_have_id(f"incident-{critical.pk}")
+    assert order() == [low.pk, high.pk, critical.pk]
+
+    # A new incident takes its place in the order too, not the top by default.
+    author.goto("/incidents/new/")
+    author.fill("#id_title", "Driver late again")
+    author.get_by_label("Type").select_option(label=incident_type.name)
+    author.locator("label", has=author.get_by_role("radio", name="Internal", exact=True)).click()
+    author.locator("label", has=author.get_by_role("radio", name=re.compile(r"^Low"))).click()
+    author.get_by_role("button", name="Open incident").click()
+    newest = Incident.objects.get(title="Driver late again")
+    expect(rows).to_have_count(4)
+    expect(rows.last).to_have_id(f"incident-{newest.pk}")
+    assert order() == [low.pk, high.pk, critical.pk, newest.pk]
+
+    page.reload()
+    assert order() == [low.pk, high.pk, critical.pk, newest.pk]
