@@ -3,13 +3,13 @@
 import json
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html, format_html_join, json_script
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
+from core import reltime as relative
 from crisis.choices import (
     Confidentiality,
     IncidentStatus,
@@ -21,6 +21,7 @@ from crisis.choices import (
     WarningLevel,
 )
 from crisis.models import Incident, urgency_key
+from crisis.selectors import entry_data_for
 
 register = template.Library()
 
@@ -153,8 +154,14 @@ def reltime(value):
     local = timezone.localtime(value)
     return format_html(
         '<time datetime="{}" title="{}" data-reltime>{}</time>',
-        value.isoformat(), local.strftime("%Y-%m-%d %H:%M %Z"), naturaltime(value),
+        value.isoformat(), local.strftime("%Y-%m-%d %H:%M %Z"), relative.relative_time(value),
     )
+
+
+@register.simple_tag
+def reltime_words():
+    """The words and steps of ``reltime`` for live.js, which keeps the times current."""
+    return json_script(relative.words(), "reltime-words")
 
 
 @register.simple_tag
@@ -201,10 +208,12 @@ def _field_value(field: str, value) -> str:
     return str(value) if value not in (None, "") else "—"
 
 
-@register.simple_tag
-def entry_headline(entry):
-    """The one readable line a system entry stands for; people's entries show their text."""
-    data = entry.data or {}
+@register.simple_tag(takes_context=True)
+def entry_headline(context, entry):
+    """The one readable line a system entry stands for; people's entries show their text.
+    What it names follows what the reader may view (``selectors.entry_data_for``)."""
+    request = context.get("request")
+    data = entry_data_for(user=getattr(request, "user", None), entry=entry)
     kind = entry.kind
     if kind == TimelineKind.CREATED:
         return _("Incident opened: %(type)s, severity %(severity)s") % {
@@ -259,11 +268,17 @@ def entry_headline(entry):
     if kind == TimelineKind.ROLE:
         return _role_headline(data)
     if kind == TimelineKind.MERGE:
-        if "into" in data:
+        if "from" not in data:
+            if "into" not in data:
+                return _("Merged into another incident")
             return _("Merged into %(ref)s") % {"ref": data.get("into_reference", data["into"])}
-        return _("%(ref)s merged into this incident (%(tasks)s tasks, %(entries)s entries "
+        line = _("%(ref)s merged into this incident (%(tasks)s tasks, %(entries)s entries "
                  "moved)") % {"ref": data.get("from_reference", data.get("from")),
                               "tasks": data.get("tasks", 0), "entries": data.get("entries", 0)}
+        if data.get("kept"):
+            line += " " + _("%(n)d playbook task(s) this incident already had stayed there.") % {
+                "n": data["kept"]}
+        return line
     return ""
 
 

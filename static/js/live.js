@@ -146,17 +146,25 @@
     document.body.addEventListener("live:" + type, (event) => handler(event.detail.frame));
   }
 
-  const rtf = () => new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" });
+  // Relative times in the server's words and steps (core/reltime.py, rendered into the page
+  // as #reltime-words), so a time reads the same before and after a redraw.
+  const wordsNode = document.getElementById("reltime-words");
+  const words = wordsNode ? JSON.parse(wordsNode.textContent) : null;
+  const plural = new Intl.PluralRules(document.documentElement.lang || "en");
+  function relativeTime(seconds) {
+    const abs = Math.abs(seconds);
+    if (abs < words.nowBelow) return words.now;
+    const unit = words.units.find((u) => u.below === null || abs < u.below);
+    const n = Math.round(seconds / unit.size);
+    const forms = n >= 0 ? unit.future : unit.past;
+    return (forms[plural.select(Math.abs(n))] || forms.other).replace("__n__", String(Math.abs(n)));
+  }
   function refreshTimes(root) {
+    if (!words) return;
     const now = Date.now();
-    const format = rtf();
     (root || document).querySelectorAll("time[data-reltime]").forEach((el) => {
       const seconds = Math.round((new Date(el.getAttribute("datetime")).getTime() - now) / 1000);
-      const abs = Math.abs(seconds);
-      if (abs < 45) el.textContent = format.format(0, "second");
-      else if (abs < 3600) el.textContent = format.format(Math.round(seconds / 60), "minute");
-      else if (abs < 86400) el.textContent = format.format(Math.round(seconds / 3600), "hour");
-      else el.textContent = format.format(Math.round(seconds / 86400), "day");
+      el.textContent = relativeTime(seconds);
     });
   }
   setInterval(refreshTimes, 30000);

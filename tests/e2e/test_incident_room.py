@@ -2,15 +2,18 @@
 escalation; a second person already in the room sees the lead's work arrive live."""
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from crisis import services
 from crisis.models import Incident, IncidentType, Task
 from crisis.permissions import CONTRIBUTE, MANAGE_INCIDENT
 from tests.conftest import grant
+from tests.crisis.factories import TaskFactory
 from tests.e2e.conftest import at_path, off_the_event_loop, sign_in
 from tests.teams.factories import UserFactory
 
@@ -138,3 +141,36 @@ def test_a_task_done_by_the_lead_appears_live_in_another_users_room(new_page, cr
     expect(watcher.locator("#composer textarea[name=body]")).to_have_value("Half-written note")
     expect(other.get_by_label("Comment")).to_have_value("Half-written comment")
     screenshot(watcher, "room-live")
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant", "zh-hans"])
+def test_relative_times_read_the_same_after_the_page_refreshes_them(
+        new_page, crisis_lead, language):
+    """The server's words and live.js's are one formatter: refreshing the times in the
+    page changes none of them. A finished task shows no due time."""
+    crisis_lead.language = language
+    crisis_lead.save(update_fields=["language"])
+    incident = off_the_event_loop(lambda: services.incident_create(
+        actor=crisis_lead, title="Delivery app shows wrong prices",
+        type=IncidentType.objects.get(code="service_failure")))
+    now = timezone.now()
+    for title, status, due in (("Due soon", "open", timedelta(minutes=59, seconds=10)),
+                               ("Due later", "in_progress", timedelta(hours=3, minutes=5)),
+                               ("Long overdue", "blocked", -timedelta(days=2, hours=1)),
+                               ("Finished early", "done", timedelta(minutes=29)),
+                               ("Not needed", "waived", timedelta(minutes=29))):
+        TaskFactory(incident=incident, title=title, status=status, due_at=now + due)
+    page = new_page()
+    open_room(page, crisis_lead.username, incident)
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    times = page.locator("#main time[data-reltime]")
+    served = times.all_inner_texts()
+    page.evaluate("window.CrisisDesk.refreshTimes()")
+    assert times.all_inner_texts() == served
+    if language == "en":
+        assert "due in 59 minutes" in task_item(page, "Due soon").inner_text()
+        assert "due in 3 hours" in task_item(page, "Due later").inner_text()
+        assert "due 2 days ago" in task_item(page, "Long overdue").inner_text()
+        expect(page.locator("#timeline-entries time").first).to_have_text("now")
+    for finished in ("Finished early", "Not needed"):
+        expect(task_item(page, finished).locator("time")).to_have_count(0)
