@@ -14,6 +14,7 @@ from . import selectors
 from .choices import (
     AUTHORED_KINDS,
     Confidentiality,
+    DepartmentKind,
     IncidentStatus,
     Origin,
     Severity,
@@ -90,6 +91,11 @@ def _visible_incident(context, value: int) -> Incident:
         raise serializers.ValidationError(_("No incident with this id.")) from None
 
 
+def blank_or_choice(choices) -> serializers.ChoiceField:
+    """A read-only choice that may be empty (``""``: not set), as the schema says."""
+    return serializers.ChoiceField(choices=choices, allow_blank=True, read_only=True)
+
+
 def _active_users():
     return get_user_model().objects.filter(is_active=True)
 
@@ -120,6 +126,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     type = IncidentTypeSummarySerializer(read_only=True)
     created_by = UserSummarySerializer(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:incident-detail")
+    warning_level = blank_or_choice(WarningLevel.choices)
+    warning_level_auto = blank_or_choice(WarningLevel.choices)
+    warning_level_manual = blank_or_choice(WarningLevel.choices)
 
     class Meta:
         model = Incident
@@ -154,6 +163,7 @@ class TaskSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:task-detail")
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
     owner = UserSummarySerializer(read_only=True, allow_null=True)
+    owner_department = blank_or_choice(DepartmentKind.choices)
     is_overdue = serializers.BooleanField(read_only=True)
     checklist_items = ChecklistItemSerializer(many=True, read_only=True)
 

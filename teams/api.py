@@ -5,7 +5,7 @@ import django_filters
 from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -130,6 +130,14 @@ class DepartmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return selectors.department_list()
 
 
+@extend_schema_view(
+    create=extend_schema(responses={201: DutyShiftSerializer, **error_responses(400, 403)}),
+    update=extend_schema(responses={200: DutyShiftSerializer,
+                                    **error_responses(400, 403, 404)}),
+    partial_update=extend_schema(responses={200: DutyShiftSerializer,
+                                            **error_responses(400, 403, 404)}),
+    destroy=extend_schema(responses={204: None, **error_responses(403, 404)}),
+)
 class DutyShiftViewSet(viewsets.ModelViewSet):
     """The on-duty roster. Everyone signed in reads it; crisis managers and administrators
     (who hold the ``teams`` duty-shift rights) keep it."""

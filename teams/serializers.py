@@ -51,7 +51,7 @@ class DepartmentSummarySerializer(serializers.ModelSerializer):
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
-    head = UserSummarySerializer(read_only=True)
+    head = UserSummarySerializer(read_only=True, allow_null=True)
     members = UserSummarySerializer(many=True, read_only=True)
 
     class Meta:
@@ -62,9 +62,9 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class RoleAssignmentSerializer(serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True)
     role = RoleSummarySerializer(read_only=True)
-    department = DepartmentSummarySerializer(read_only=True)
-    assigned_by = UserSummarySerializer(read_only=True)
-    ended_by = UserSummarySerializer(read_only=True)
+    department = DepartmentSummarySerializer(read_only=True, allow_null=True)
+    assigned_by = UserSummarySerializer(read_only=True, allow_null=True)
+    ended_by = UserSummarySerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = RoleAssignment
