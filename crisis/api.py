@@ -219,7 +219,8 @@ class TimelineEntryViewSet(
         serializer.is_valid(raise_exception=True)
         entry = services.timeline_entry_add(actor=request.user, incident=incident,
                                             **serializer.validated_data)
-        return Response(TimelineEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return Response(TimelineEntrySerializer(entry, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Pin or unpin an entry",
@@ -235,7 +236,7 @@ class TimelineEntryViewSet(
         serializer.is_valid(raise_exception=True)
         entry = services.timeline_entry_pin(actor=request.user, entry=entry,
                                             **serializer.validated_data)
-        return Response(TimelineEntrySerializer(entry).data)
+        return Response(TimelineEntrySerializer(entry, context=self.get_serializer_context()).data)
 
 
 class TaskViewSet(

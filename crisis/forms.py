@@ -175,6 +175,8 @@ class MergeForm(StyledFormMixin, forms.Form):
     into = forms.CharField(label=_("Merge into"), max_length=20,
                            help_text=_("The incident that continues, e.g. INC-00012 or 12."))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    # The id of the incident the page showed: the merge happens only into that one.
+    confirm = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def clean_into(self) -> int:
         value = self.cleaned_data["into"].strip().upper().removeprefix("INC-").lstrip("#")

@@ -23,6 +23,10 @@ incident_escalated = Signal()
 #: What the incident is changed (``incident``, ``actor``, ``changes``: {field: [old, new]}).
 incident_reclassified = Signal()
 
+#: ``duplicate`` was merged into ``survivor`` (``duplicate``, ``survivor``, ``actor``,
+#: ``moved_tasks``: ids of the tasks that moved): its timeline now lives in the survivor.
+incident_merged = Signal()
+
 #: People were named with ``@username`` in an authored entry (``entry``, ``usernames``:
 #: the names not already named in the entry it corrects).
 people_mentioned = Signal()
@@ -34,5 +38,5 @@ task_assigned = Signal()
 #: A task's due time passed; its one overdue notice is claimed (``task``).
 task_overdue = Signal()
 
-ALL = (incident_opened, incident_escalated, incident_reclassified, people_mentioned,
-       task_assigned, task_overdue)
+ALL = (incident_opened, incident_escalated, incident_reclassified, incident_merged,
+       people_mentioned, task_assigned, task_overdue)

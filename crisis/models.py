@@ -229,6 +229,11 @@ class TimelineEntry(models.Model):
         verbose_name=_("corrects"),
     )
     pinned = models.BooleanField(_("pinned"), default=False)
+    merged_from = models.ForeignKey(
+        Incident, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("merged from"),
+        help_text=_("The incident the entry was written in, when a merge moved it here."),
+    )
     created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:

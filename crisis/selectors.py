@@ -96,6 +96,25 @@ def incident_visible(*, user, incident_id: int) -> bool:
     return incident_list(user=user).filter(pk=incident_id).exists()
 
 
+def merged_into_for(*, user, incident: Incident) -> Incident | None:
+    """The incident ``incident`` was merged into, when ``user`` may view it; else None, so
+    whoever may not view it never learns its reference (room, API, timeline)."""
+    if not incident.merged_into_id:
+        return None
+    return incident_list(user=user).filter(pk=incident.merged_into_id).first()
+
+
+def entry_data_for(*, user, entry: TimelineEntry) -> dict:
+    """``entry.data`` as ``user`` may read it: a merge entry names the incident it went
+    into only to people who may view that incident."""
+    data = entry.data or {}
+    if (entry.kind == TimelineKind.MERGE and data.get("into")
+            and not incident_visible(user=user, incident_id=data["into"])):
+        return {key: value for key, value in data.items()
+                if key not in ("into", "into_reference")}
+    return data
+
+
 def _visible_pks(user, incident_pk) -> QuerySet:
     return Incident.objects.visible_to(user).filter(pk=incident_pk).values("pk")
 
@@ -104,13 +123,14 @@ def timeline_for(*, user, incident: Incident) -> QuerySet[TimelineEntry]:
     """The incident's timeline, newest first; empty when ``user`` may not view it."""
     return (
         TimelineEntry.objects.filter(incident__in=_visible_pks(user, incident.pk))
-        .select_related("actor", "corrects__actor")
+        .select_related("actor", "corrects__actor", "merged_from")
         .order_by("-created_at", "-pk")
     )
 
 
 def timeline_entry_get(*, user, pk) -> TimelineEntry:
-    entry = (TimelineEntry.objects.select_related("incident", "actor", "corrects__actor")
+    entry = (TimelineEntry.objects.select_related("incident", "actor", "corrects__actor",
+                                                  "merged_from")
              .filter(pk=pk).first())
     if entry is None or not incident_visible(user=user, incident_id=entry.incident_id):
         raise Http404("No timeline entry matches the given query.")

@@ -121,11 +121,23 @@ class IncidentTypeSerializer(serializers.ModelSerializer):
         fields = ["code", "name", "description"]
 
 
+def _reader(serializer):
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     type = IncidentTypeSummarySerializer(read_only=True)
     created_by = UserSummarySerializer(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:incident-detail")
+    merged_into = serializers.SerializerMethodField(
+        help_text="Id of the incident this one was merged into; null when it was not, or "
+                  "when you may not view that incident.")
+
+    def get_merged_into(self, incident) -> int | None:
+        survivor = selectors.merged_into_for(user=_reader(self), incident=incident)
+        return survivor.pk if survivor else None
     warning_level = blank_or_choice(WarningLevel.choices)
     warning_level_auto = blank_or_choice(WarningLevel.choices)
     warning_level_manual = blank_or_choice(WarningLevel.choices)
@@ -143,12 +155,23 @@ class IncidentSerializer(serializers.ModelSerializer):
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
     actor = UserSummarySerializer(read_only=True, allow_null=True)
-    data = serializers.JSONField(read_only=True)
+    data = serializers.SerializerMethodField(
+        help_text="The entry's facts, by kind; a merge names the incident it went into only "
+                  "to people who may view it.")
+    merged_from = serializers.SerializerMethodField(
+        help_text="Reference of the incident the entry was written in, when a merge moved "
+                  "it here.")
+
+    def get_data(self, entry) -> dict:
+        return selectors.entry_data_for(user=_reader(self), entry=entry)
+
+    def get_merged_from(self, entry) -> str | None:
+        return Incident(pk=entry.merged_from_id).reference if entry.merged_from_id else None
 
     class Meta:
         model = TimelineEntry
         fields = ["id", "incident", "kind", "actor", "body", "data", "corrects", "pinned",
-                  "created_at"]
+                  "merged_from", "created_at"]
         read_only_fields = fields
 
 

@@ -306,9 +306,10 @@ def incident_merge(*, actor, duplicate: Incident, survivor: Incident, reason: st
         duplicate, survivor = locked[duplicate.pk], locked[survivor.pk]
         check_merge(duplicate=duplicate, survivor=survivor)
         survivor_templates = survivor.tasks.exclude(template=None).values("template")
-        moving = duplicate.tasks.exclude(template__in=survivor_templates)
-        kept = duplicate.tasks.count() - moving.count()
-        moved_tasks = moving.update(incident=survivor)
+        moving = list(duplicate.tasks.exclude(template__in=survivor_templates)
+                      .values_list("pk", flat=True))
+        kept = duplicate.tasks.count() - len(moving)
+        moved_tasks = Task.objects.filter(pk__in=moving).update(incident=survivor)
         # Each moved entry remembers the incident it was first written in ("from INC-…").
         moved_entries = duplicate.timeline.update(
             incident=survivor, merged_from=Coalesce("merged_from", Value(duplicate.pk)))
@@ -323,7 +324,7 @@ def incident_merge(*, actor, duplicate: Incident, survivor: Incident, reason: st
                         data={"from": duplicate.pk, "from_reference": duplicate.reference,
                               "tasks": moved_tasks, "entries": moved_entries, "kept": kept})
         hooks.incident_merged.send(sender=Incident, duplicate=duplicate, survivor=survivor,
-                                   actor=actor)
+                                   actor=actor, moved_tasks=moving)
         _incident_changed(duplicate)
         _incident_changed(survivor)
     return survivor

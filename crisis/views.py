@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ConflictError
-from core.views import form_action, redirect_with_message
+from core.views import add_service_errors, form_action, redirect_with_message
 
 from . import live, panels, selectors, services
 from .choices import (
@@ -121,6 +121,7 @@ def _header_context(request, incident) -> dict:
         "can_manage": manage,
         "next_states": next_states if manage else [],
         "is_closed": incident.status == IncidentStatus.CLOSED,
+        "merged_into": selectors.merged_into_for(user=request.user, incident=incident),
     }
 
 
@@ -315,22 +316,45 @@ def incident_classify(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def incident_merge(request, pk: int):
+    """Two steps: name the incident, see it (reference, title, severity, confidentiality,
+    drill) with what the service's rule (``check_merge``) says, then confirm that one."""
     incident = selectors.incident_get(user=request.user, pk=pk)
     if not can_manage_incident(request.user, incident):
         raise PermissionDenied(_("You may not change this incident."))
+    form = MergeForm(_posted(request))
+    context = {"entry_count": incident.timeline.count(), "task_count": incident.tasks.count()}
 
-    def merge(data):
-        survivor = selectors.incident_list(user=request.user).filter(pk=data["into"]).first()
+    def target(into: int):
+        survivor = selectors.incident_list(user=request.user).filter(pk=into).first()
         if survivor is None:
             raise ValidationError({"into": [_("No incident with that reference.")]})
+        return survivor
+
+    if form.is_bound and form.is_valid() and form.cleaned_data["confirm"] != \
+            form.cleaned_data["into"]:
+        # Not confirmed yet, or confirmed for another incident than the one named now.
+        try:
+            survivor = target(form.cleaned_data["into"])
+            services.check_merge(duplicate=incident, survivor=survivor)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        except ConflictError as error:
+            form.add_error("into", error.message)
+        else:
+            form = MergeForm(initial={**form.cleaned_data, "into": survivor.reference,
+                                      "confirm": survivor.pk})
+            context["target"] = survivor
+        return render(request, "crisis/incident_merge.html",
+                      {"incident": incident, **context, "form": form},
+                      status=400 if form.errors else 200)
+
+    def merge(data):
         return services.incident_merge(actor=request.user, duplicate=incident,
-                                       survivor=survivor, reason=data["reason"])
+                                       survivor=target(data["into"]), reason=data["reason"])
 
     return _incident_action(
-        request, incident, MergeForm(_posted(request)), merge,
-        template="crisis/incident_merge.html",
-        context={"entry_count": incident.timeline.count(),
-                 "task_count": incident.tasks.count()},
+        request, incident, form, merge, template="crisis/incident_merge.html",
+        context=context,
         success=lambda survivor: _("%(ref)s was merged into %(into)s.")
         % {"ref": incident.reference, "into": survivor.reference})
 

@@ -25,6 +25,7 @@ class NotificationKind(models.TextChoices):
     TASK_OVERDUE = "task_overdue", _("Task overdue")
     TEAM_ADDED = "team_added", _("Added to an incident team")
     MENTION = "mention", _("You were mentioned")
+    INCIDENT_MERGED = "incident_merged", _("Incident merged into another")
 
     @property
     def is_important(self) -> bool:
@@ -54,6 +55,7 @@ NOTIFICATION_ICONS = {
     NotificationKind.TASK_OVERDUE: "clock-exclamation",
     NotificationKind.TEAM_ADDED: "users-plus",
     NotificationKind.MENTION: "at",
+    NotificationKind.INCIDENT_MERGED: "git-merge",
 }
 
 

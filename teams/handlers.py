@@ -4,6 +4,7 @@ Connected in ``TeamsConfig.ready()``; each receiver runs inside the transaction 
 change, so a team assembled or a notification stored here commits or rolls back with it.
 """
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from crisis import hooks
@@ -44,6 +45,21 @@ def on_incident_escalated(sender, *, incident, actor, entry, changes, went_up,
 def on_incident_reclassified(sender, *, incident, actor, changes, **kwargs) -> None:
     if "type" in changes:
         team_assemble(incident=incident, actor=actor)
+
+
+def on_incident_merged(sender, *, duplicate, survivor, actor, moved_tasks, **kwargs) -> None:
+    """Tell the duplicate's team and the owners of its tasks where the work goes on: only
+    those who may view the survivor (notification_send() checks), so nobody learns of an
+    incident they may not read."""
+    people = User.objects.filter(
+        Q(role_assignments__incident=duplicate, role_assignments__ended_at__isnull=True)
+        | Q(tasks__in=moved_tasks) | Q(tasks__incident=duplicate),
+        is_active=True).distinct().order_by("pk")
+    notification_send(
+        recipients=people, kind=NotificationKind.INCIDENT_MERGED,
+        title=lambda: _("%(ref)s was merged into %(into)s: %(title)s — work goes on there")
+        % {"ref": duplicate.reference, "into": survivor.reference, "title": survivor.title},
+        dedupe_key=f"merged:{duplicate.pk}", actor=actor, incident=survivor)
 
 
 def on_people_mentioned(sender, *, entry, usernames, **kwargs) -> None:
@@ -89,6 +105,7 @@ def connect() -> None:
         (hooks.incident_opened, on_incident_opened),
         (hooks.incident_escalated, on_incident_escalated),
         (hooks.incident_reclassified, on_incident_reclassified),
+        (hooks.incident_merged, on_incident_merged),
         (hooks.people_mentioned, on_people_mentioned),
         (hooks.task_assigned, on_task_assigned),
         (hooks.task_overdue, on_task_overdue),

@@ -350,7 +350,8 @@ PAGE_ROWS = [
         need=MANAGE, ok=302),
     Row("crisis:incident-merge", "get", url("crisis:incident-merge", **PK), need=MANAGE),
     Row("crisis:incident-merge", "post", url("crisis:incident-merge", **PK),
-        lambda s: {"into": str(s.twin), "reason": "Same incident."}, need=MANAGE, ok=302),
+        lambda s: {"into": str(s.twin), "reason": "Same incident.", "confirm": s.twin},
+        need=MANAGE, ok=302),
     # Writing to the timeline and adding a task have no page of their own: a GET is refused
     # before the incident is looked up.
     Row("crisis:timeline-add", "get", url("crisis:timeline-add", **PK), ok=405, scoped=False),

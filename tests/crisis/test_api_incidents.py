@@ -452,8 +452,9 @@ def test_merge_moves_timeline_and_tasks_and_answers_the_survivor(api_client, man
     survivor = services.incident_create(actor=manager, title="Battery fire",
                                         type=IncidentTypeFactory())
     services.timeline_entry_add(actor=manager, incident=duplicate, kind="note", body="First seen")
+    own = services.task_create(actor=manager, incident=duplicate, title="Ask TikTok")
     moved_entries = set(duplicate.timeline.values_list("pk", flat=True))
-    moved_tasks = set(duplicate.tasks.values_list("pk", flat=True))
+    moved_tasks = {own.pk}  # the playbook's tasks the survivor has too stay behind
     kept_tasks = set(survivor.tasks.values_list("pk", flat=True))
     api_client.force_authenticate(manager)
 
@@ -468,6 +469,9 @@ def test_merge_moves_timeline_and_tasks_and_answers_the_survivor(api_client, man
     assert set(survivor.tasks.values_list("pk", flat=True)) == moved_tasks | kept_tasks
     assert moved_entries <= set(survivor.timeline.values_list("pk", flat=True))
     assert list(duplicate.timeline.values_list("kind", flat=True)) == ["merge"]
+    moved = api_client.get(f"/api/incidents/{survivor.pk}/timeline/").json()["results"]
+    assert {e["merged_from"] for e in moved if e["id"] in moved_entries} == {
+        duplicate.reference}
     detail = api_client.get(detail_url(duplicate.pk)).json()
     assert detail["merged_into"] == survivor.pk
 

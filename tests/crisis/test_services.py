@@ -15,6 +15,7 @@ from crisis.models import Incident, IncidentType, LiveEvent, Task, TimelineEntry
 from crisis.permissions import CONTRIBUTE as CONTRIBUTE_RIGHT
 from crisis.permissions import MANAGE_INCIDENT
 from crisis.services import (
+    check_merge,
     checklist_item_set,
     effective_warning_level,
     incident_classify,
@@ -247,15 +248,16 @@ def test_merge_moves_timeline_and_tasks_under_the_survivor(manager):
     duplicate = incident_create(actor=manager, title="Same story, other channel",
                                 type=IncidentType.objects.get(code="product_quality"))
     note = timeline_entry_add(actor=manager, incident=duplicate, kind="note", body="Seen on Weibo")
-    duplicate_tasks = list(duplicate.tasks.values_list("pk", flat=True))
+    own = task_create(actor=manager, incident=duplicate, title="Call the forum moderator")
+    survivor_tasks = list(survivor.tasks.values_list("pk", flat=True))
 
     incident_merge(actor=manager, duplicate=duplicate, survivor=survivor, reason="Same crisis")
 
     duplicate.refresh_from_db()
     assert duplicate.status == "closed" and duplicate.merged_into == survivor
     note.refresh_from_db()
-    assert note.incident == survivor
-    assert set(duplicate_tasks) <= set(survivor.tasks.values_list("pk", flat=True))
+    assert note.incident == survivor and note.merged_from == duplicate
+    assert set(survivor.tasks.values_list("pk", flat=True)) == {*survivor_tasks, own.pk}
     assert TimelineEntry.objects.filter(incident=survivor, kind=TimelineKind.MERGE).exists()
     assert TimelineEntry.objects.filter(incident=duplicate, kind=TimelineKind.MERGE).exists()
     # Re-applying the playbook to the survivor adds nothing: each template once.
@@ -271,6 +273,77 @@ def test_merge_refuses_itself_and_closed_incidents(manager):
     closed = walk_to(manager, product_incident(manager), "closed")
     with pytest.raises(ConflictError):
         incident_merge(actor=manager, duplicate=incident, survivor=closed, reason="x")
+
+
+def test_merge_does_not_copy_playbook_tasks_the_survivor_already_has(manager):
+    survivor = product_incident(manager)
+    duplicate = product_incident(manager)
+    assemble = duplicate.tasks.get(title="Assemble the crisis team")
+    task_set_status(actor=manager, task=assemble, status="done")
+
+    incident_merge(actor=manager, duplicate=duplicate, survivor=survivor, reason="Same crisis")
+
+    titles = list(survivor.tasks.values_list("title", flat=True))
+    assert titles.count("Assemble the crisis team") == 1
+    assert len(titles) == len(set(titles))
+    assemble.refresh_from_db()
+    assert assemble.incident == duplicate  # kept where it was done, nothing deleted
+    entry = TimelineEntry.objects.get(incident=survivor, kind=TimelineKind.MERGE)
+    assert entry.data["tasks"] == 0 and entry.data["kept"] == duplicate.tasks.count()
+
+
+@pytest.mark.parametrize(
+    ("duplicate_fields", "survivor_fields", "message"),
+    [
+        ({"confidentiality": "confidential"}, {"confidentiality": "internal"},
+         "is Confidential and INC-"),
+        ({"confidentiality": "restricted"}, {"confidentiality": "internal"},
+         "is Restricted and INC-"),
+        ({"is_drill": True}, {}, "drill"),
+        ({}, {"is_drill": True}, "drill"),
+    ],
+)
+def test_merge_refuses_to_lower_confidentiality_or_mix_drills_and_real_incidents(
+        manager, duplicate_fields, survivor_fields, message):
+    manager = grant(manager, "crisis.view_every_incident")
+    duplicate = product_incident(manager, **duplicate_fields)
+    survivor = product_incident(manager, **survivor_fields)
+    with pytest.raises(ValidationError) as error:
+        check_merge(duplicate=duplicate, survivor=survivor)
+    assert message in " ".join(error.value.message_dict["into"])
+    before = TimelineEntry.objects.count(), Task.objects.filter(incident=survivor).count()
+    with pytest.raises(ValidationError):
+        incident_merge(actor=manager, duplicate=duplicate, survivor=survivor, reason="x")
+    duplicate.refresh_from_db()
+    assert duplicate.merged_into is None and duplicate.status == "triage"
+    assert (TimelineEntry.objects.count(),
+            Task.objects.filter(incident=survivor).count()) == before
+
+
+def test_merge_into_a_more_confidential_incident_is_allowed(manager):
+    manager = grant(manager, "crisis.view_every_incident")
+    duplicate = product_incident(manager)
+    survivor = product_incident(manager, confidentiality="confidential")
+    check_merge(duplicate=duplicate, survivor=survivor)
+    assert incident_merge(actor=manager, duplicate=duplicate, survivor=survivor,
+                          reason="Same") == survivor
+
+
+def test_merge_tells_the_duplicates_team_only_if_they_may_view_the_survivor(manager):
+    manager = grant(manager, "crisis.view_every_incident")
+    duplicate = product_incident(manager)
+    survivor = product_incident(manager, confidentiality="confidential")
+    sees, blind = UserFactory(username="sees"), UserFactory(username="blind")
+    task_create(actor=manager, incident=duplicate, title="Answer the press", owner=sees)
+    task_create(actor=manager, incident=duplicate, title="Call the plant", owner=blind)
+    grant(sees, "crisis.view_every_incident")
+
+    incident_merge(actor=manager, duplicate=duplicate, survivor=survivor, reason="Same")
+
+    merged = Notification.objects.filter(kind="incident_merged")
+    assert [(n.recipient, n.incident) for n in merged] == [(sees, survivor)]
+    assert survivor.reference in merged[0].title
+    assert not Notification.objects.filter(recipient=blind, incident=survivor).exists()
 
 
 def test_escalation_to_critical_adds_the_critical_tasks_and_tells_the_executives(

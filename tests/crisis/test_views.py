@@ -437,12 +437,79 @@ def test_lead_merges_a_duplicate_by_reference(client, crisis_lead, incident):
     response = client.post(url, {"into": incident.reference, "reason": "Same"})
     assert response.status_code == 400  # into itself
     assert snapshot(incident) == before
-    response = client.post(url, {"into": survivor.reference, "reason": "Same story"})
+    services.timeline_entry_add(actor=crisis_lead, incident=incident, kind="note",
+                                body="Seen on the forum first")
+    before = snapshot(incident)
+
+    # First the page shows what the incident would be merged into, and merges nothing.
+    page = client.post(url, {"into": survivor.reference, "reason": "Same story"})
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert survivor.reference in content and "The first report" in content
+    assert "cd-sev-medium" in content and "cd-conf-internal" in content
+    assert "Yes, merge and close this one" in content
+    assert snapshot(incident) == before
+    response = client.post(url, {"into": survivor.reference, "reason": "Same story",
+                                 "confirm": survivor.pk})
     assert response["Location"] == survivor.get_absolute_url()
     incident.refresh_from_db()
     assert incident.merged_into == survivor
     room = client.get(survivor.get_absolute_url()).content.decode()
     assert f"{incident.reference} merged into this incident" in room
+    assert f"from {incident.reference}" in room  # the moved note says where it came from
+
+
+def test_the_merge_page_shows_a_drill_and_refuses_what_the_service_refuses(
+        client, crisis_lead, incident):
+    """Page and API follow one rule (crisis.services.check_merge)."""
+    client.force_login(crisis_lead)
+    url = reverse("crisis:incident-merge", args=[incident.pk])
+    drill = IncidentFactory(title="Tabletop exercise", is_drill=True)
+    before = snapshot(incident)
+    page = client.post(url, {"into": drill.reference, "reason": "Same"})
+    assert page.status_code == 400
+    assert "never merged" in page.content.decode()
+    assert "Yes, merge and close this one" not in page.content.decode()
+    # A confirmation for another incident than the one shown is shown again, not done.
+    survivor = IncidentFactory(title="The first report", is_drill=False)
+    page = client.post(url, {"into": survivor.reference, "reason": "Same", "confirm": drill.pk})
+    assert page.status_code == 200 and "Yes, merge and close this one" in page.content.decode()
+    secret = services.incident_create(actor=crisis_lead, title="Board dispute",
+                                      type=incident.type, confidentiality="internal")
+    services.incident_classify(actor=crisis_lead, incident=incident,
+                               confidentiality="restricted")
+    before = snapshot(incident)
+    page = client.post(url, {"into": secret.reference, "reason": "Same",
+                             "confirm": secret.pk})
+    assert page.status_code == 400
+    assert "Raise the confidentiality" in page.content.decode()
+    assert snapshot(incident) == before
+
+
+def test_whoever_may_not_view_the_survivor_never_sees_its_reference(
+        client, crisis_lead, incident, api_client):
+    """The room, the timeline and the API of the merged duplicate name the incident it
+    went into only to people who may view it."""
+    outsider = UserFactory(username="nosy")
+    secret = services.incident_create(actor=crisis_lead, title="Board dispute",
+                                      type=incident.type, confidentiality="confidential")
+    services.incident_merge(actor=crisis_lead, duplicate=incident, survivor=secret,
+                            reason="Same")
+    client.force_login(outsider)
+    room = client.get(incident.get_absolute_url()).content.decode()
+    assert "merged into another incident" in room
+    assert secret.reference not in room and secret.get_absolute_url() not in room
+    api_client.force_authenticate(outsider)
+    assert api_client.get(f"/api/incidents/{incident.pk}/").json()["merged_into"] is None
+    entries = api_client.get(f"/api/incidents/{incident.pk}/timeline/").json()["results"]
+    assert secret.reference not in json.dumps(entries)
+    assert str(secret.pk) not in json.dumps([e["data"] for e in entries])
+
+    client.force_login(crisis_lead)  # on the survivor's team: sees where it went
+    room = client.get(incident.get_absolute_url()).content.decode()
+    assert secret.reference in room and secret.get_absolute_url() in room
+    api_client.force_authenticate(crisis_lead)
+    assert api_client.get(f"/api/incidents/{incident.pk}/").json()["merged_into"] == secret.pk
 
 
 def test_lead_reopens_a_closed_incident(client, crisis_lead):
