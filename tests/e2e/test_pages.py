@@ -1,0 +1,103 @@
+"""Every page, with the demo data loaded (teams/management/commands/seed_demo.py), as the
+people who see it differently: no serious or critical accessibility violation (axe-core),
+nothing wider than a phone, and a journey done by keyboard alone."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from crisis.models import Incident, TimelineEntry
+from teams.management.commands.seed_demo import DEMO_PASSWORD
+from teams.management.commands.seed_demo import Command as SeedDemo
+from teams.models import RoleAssignment
+from tests.e2e.conftest import off_the_event_loop, sign_in
+
+SHOTS = Path("/tmp/shots")  # outside the repository on purpose
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo data, plus what a running incident has: notes, a done task, a correction."""
+    from crisis import services
+
+    def seed():
+        SeedDemo().seed()
+        incident = Incident.objects.get(title__startswith="Overheating reports")
+        lead = incident.created_by
+        note = services.timeline_entry_add(actor=lead, incident=incident, kind="note",
+                                           body="Two more videos on Weibo; 40k views.")
+        services.timeline_entry_add(actor=lead, incident=incident, kind="decision",
+                                    body="Pause X2 ads in all markets.")
+        services.timeline_entry_add(actor=lead, incident=incident, corrects=note,
+                                    body="Three more videos on Weibo.")
+        task = incident.tasks.order_by("position", "pk").first()
+        services.task_set_status(actor=lead, task=task, status="done")
+        return incident
+
+    return off_the_event_loop(seed)
+
+
+def pages_for(incident: Incident) -> dict[str, list[str]]:
+    """Each page once, as the persona who sees most of it; read-only people where they see
+    something different (no forms, no buttons)."""
+    room = incident.get_absolute_url()
+    entry = TimelineEntry.objects.filter(incident=incident, kind="note").first()
+    assignment = RoleAssignment.objects.filter(incident=incident, ended_at__isnull=True).first()
+    return {
+        "lead": [
+            "/", "/incidents/", "/incidents/?severity=critical", "/incidents/new/", room,
+            f"{room}escalate/", f"{room}classify/", f"{room}merge/", f"{room}move/active/",
+            f"{room}team/", f"{room}team/handover/", f"{room}team/{assignment.pk}/end/",
+            f"/incidents/entries/{entry.pk}/correct/", "/departments/", "/roster/",
+            "/notifications/", "/account/",
+        ],
+        "exec": ["/", "/incidents/", room, "/notifications/", "/roster/"],
+        "admin": ["/roster/", "/departments/"],
+    }
+
+
+def signed_in(new_context, username: str | None, viewport: dict | None = None) -> Page:
+    """A page of a fresh context, signed in as ``username`` (None: anonymous)."""
+    page = new_context().new_page()
+    if viewport:
+        page.set_viewport_size(viewport)
+    if username:
+        sign_in(page, username, DEMO_PASSWORD, next_path="/")
+    return page
+
+
+def axe_violations(page: Page) -> list[str]:
+    """The serious and critical violations axe-core finds in the page, one line each."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async () => {
+      const result = await axe.run(document, {resultTypes: ["violations"]});
+      const detail = (node) => {
+        const data = node.any[0] && node.any[0].data;
+        return data && data.fgColor
+          ? `${data.fgColor} on ${data.bgColor} = ${data.contrastRatio}:1 at ${data.fontSize}`
+          : node.failureSummary.replace(/\\s+/g, " ");
+      };
+      return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+        .flatMap((v) => v.nodes.map((node) =>
+          `${v.id} (${v.impact}) ${node.target.join(" ")}: ${detail(node)}\n`
+          + `      ${node.html.slice(0, 160)}`));
+    }""")
+
+
+def test_no_serious_accessibility_violations_on_any_page(new_context, demo):
+    """axe-core over every page as each persona that sees it differently: none serious or
+    critical (contrast is fixed in static/css/tokens.css, not per element)."""
+    found = {}
+    for username, paths in {**pages_for(demo), None: ["/accounts/login/"]}.items():
+        page = signed_in(new_context, username)
+        for path in paths:
+            page.goto(path)
+            expect(page.locator("#main")).to_be_visible()
+            if violations := axe_violations(page):
+                found[f"{username or 'anonymous'} {path}"] = violations
+    report = "\n".join(f"{where} ({len(lines)}):\n    " + "\n    ".join(lines)
+                       for where, lines in found.items())
+    assert not found, f"serious or critical accessibility violations:\n{report}"
