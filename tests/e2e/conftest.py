@@ -13,7 +13,6 @@ their writes ``off_the_event_loop``, in a plain thread as a request would.
 
 import os
 import re
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -64,10 +63,6 @@ def make_application():
     """Runs in the server process: the project's ASGI application plus static files."""
     from channels.routing import get_default_application
 
-    # AllowedHostsOriginValidator copies settings.ALLOWED_HOSTS when config.asgi is imported,
-    # which may have happened in the parent before the live host was added. Import it afresh
-    # here so the websocket origin check sees the same ALLOWED_HOSTS as the HTTP side.
-    sys.modules.pop("config.asgi", None)
     return ASGIStaticFilesHandler(get_default_application())
 
 
