@@ -121,6 +121,12 @@ class TimelineKind(models.TextChoices):
 # What people write themselves; everything else is written by the services.
 AUTHORED_KINDS = (TimelineKind.NOTE, TimelineKind.DECISION, TimelineKind.KEY_MOMENT)
 
+# Kinds a higher app writes once its issue lands (statements: comms, alerts: monitoring).
+# Pages offer them (a filter, a clock) only after that app declares it writes them
+# (``crisis.timeline.declare_written`` in its ``AppConfig.ready()``): that one line brings
+# them back (``crisis.timeline.kinds_in_use``).
+KINDS_WRITTEN_LATER = (TimelineKind.STATEMENT, TimelineKind.ALERT)
+
 
 class TaskStatus(models.TextChoices):
     OPEN = "open", _("Open")

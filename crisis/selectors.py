@@ -21,6 +21,7 @@ from .models import (
 
 __all__ = ["visibility_filter"]  # the rule lives beside its queryset method, read from here
 from .permissions import VIEW, VIEW_EVERY, VIEW_RESTRICTED, codename, granted_on, is_active
+from .timeline import kinds_in_use
 
 
 def may_view(*, user, incident: Incident) -> bool:
@@ -193,19 +194,24 @@ def overdue_q() -> Q:
 
 
 def incident_clocks(*, incident: Incident) -> dict:
-    """What the header's clocks show: since detection, since the last public statement,
-    and the next task due. Statements are timeline entries of kind ``statement`` with
-    ``data.published`` (written by the statements issue), so crisis never imports comms."""
-    last_statement = (
-        TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.STATEMENT,
-                                     data__published=True)
-        .order_by("-created_at").values_list("created_at", flat=True).first()
-    )
+    """What the header's clocks show: since detection, since the last public statement
+    (``statements``: only once statements exist), and the next task due. Statements are
+    timeline entries of kind ``statement`` with ``data.published`` (written by the
+    statements issue), so crisis never imports comms."""
+    statements = TimelineKind.STATEMENT in kinds_in_use()
+    last_statement = None
+    if statements:
+        last_statement = (
+            TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.STATEMENT,
+                                         data__published=True)
+            .order_by("-created_at").values_list("created_at", flat=True).first()
+        )
     next_task = (
         incident.tasks.filter(status__in=UNFINISHED_TASK_STATUSES, due_at__isnull=False)
         .order_by("due_at", "pk").first()
     )
-    return {"detected_at": incident.detected_at, "last_statement_at": last_statement,
+    return {"detected_at": incident.detected_at, "statements": statements,
+            "last_statement_at": last_statement,
             "next_task": next_task}
 
 

@@ -4,7 +4,22 @@ Kept apart from the services so every app's services (teams, comms, reports) rec
 their changes the same way without importing each other."""
 
 from . import events, live
+from .choices import KINDS_WRITTEN_LATER, TimelineKind
 from .models import Incident, TimelineEntry
+
+_declared: set[TimelineKind] = set()
+
+
+def declare_written(*kinds: TimelineKind) -> None:
+    """A higher app says, in its ``AppConfig.ready()``, that it writes ``kinds`` (of
+    ``KINDS_WRITTEN_LATER``) now: pages start offering them (filter, clocks)."""
+    _declared.update(TimelineKind(kind) for kind in kinds)
+
+
+def kinds_in_use() -> list[TimelineKind]:
+    """The timeline kinds something writes now, in their order: what pages offer."""
+    return [kind for kind in TimelineKind
+            if kind not in KINDS_WRITTEN_LATER or kind in _declared]
 
 
 def timeline_record(*, incident: Incident, kind: str, actor, body: str = "",

@@ -48,6 +48,7 @@ from .permissions import (
     can_manage_incident,
     can_work_on_task,
 )
+from .timeline import kinds_in_use
 
 TIMELINE_PAGE_SIZE = 25
 
@@ -140,6 +141,7 @@ def _timeline_context(request, incident) -> dict:
         "entries_page": page,
         "pinned_entries": list(entries.filter(pinned=True)),
         "timeline_people": _people().filter(pk__in=people_ids),
+        "timeline_kinds": kinds_in_use(),
         "timeline_filtered": is_filtered,
         "timeline_live": not is_filtered and page.number == 1,
         "can_contribute": can_contribute(request.user, incident),

@@ -3,7 +3,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from crisis import services
+from crisis import services, timeline
 from crisis.models import ChecklistItem, Incident, IncidentType, Task, TaskComment, TimelineEntry
 from crisis.permissions import ADD_INCIDENT, CONTRIBUTE, MANAGE_INCIDENT
 from teams.choices import Capability
@@ -661,9 +661,24 @@ def test_header_shows_state_and_clocks(client, incident):
     header = client.get(incident.get_absolute_url(),
                         headers={**HTMX, "HX-Target": "room-header"}).content.decode()
     for text in ("Triage", "Medium", "cd-level-orange", "Orange", "Confidential", "Drill",
-                 "Since detection", "none yet", "Next due task", "Assemble the crisis team",
+                 "Since detection", "Next due task", "Assemble the crisis team",
                  "data-elapsed"):
         assert text in header, text
+
+
+def test_the_room_offers_only_what_exists(client, incident, monkeypatch):
+    """No statement clock and no Statement or Alert filter before the statements and
+    monitoring apps write such entries; declaring that they do brings them back."""
+    client.force_login(incident.created_by)
+    room = client.get(incident.get_absolute_url()).content.decode()
+    assert "Since last public statement" not in room and "none yet" not in room
+    assert 'value="note"' in room and 'value="merge"' in room
+    assert 'value="statement"' not in room and 'value="alert"' not in room
+    monkeypatch.setattr(timeline, "_declared", set())
+    timeline.declare_written("statement")
+    room = client.get(incident.get_absolute_url()).content.decode()
+    assert "Since last public statement" in room and 'value="statement"' in room
+    assert 'value="alert"' not in room
 
 
 def test_room_query_count_does_not_grow_with_entries_or_tasks(client, crisis_lead, incident):
