@@ -21,6 +21,7 @@ class RoomPanel:
     context: Callable  # (request, incident) -> dict
     column: str = SIDE
     position: int = 100
+    label: str = ""  # its entry in the room's section menu on small screens ("": none)
 
 
 _panels: dict[str, RoomPanel] = {}

@@ -188,9 +188,9 @@ def register_room_panels() -> None:
         panels.RoomPanel("timeline-panel", "crisis/_timeline.html", _timeline_context,
                          column=panels.MAIN),
         panels.RoomPanel("checklist-panel", "crisis/_checklist.html", _checklist_context,
-                         position=200),
+                         position=200, label=gettext_lazy("Checklist")),
         panels.RoomPanel("classification-panel", "crisis/_classification.html",
-                         _header_context, position=300),
+                         _header_context, position=300, label=gettext_lazy("Classification")),
     ):
         panels.register(panel)
 

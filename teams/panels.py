@@ -1,6 +1,8 @@
 """The incident room's team panel: what it shows and who may change it. Registered with the
 room (crisis.panels) and used by the team actions (teams.views) that answer with it."""
 
+from django.utils.translation import gettext_lazy
+
 from crisis import panels
 from crisis.permissions import can_manage_team
 
@@ -34,4 +36,4 @@ def team_panel_context(request, incident, *, assign_form=None, team_error: str =
 
 def register() -> None:
     panels.register(panels.RoomPanel("team-panel", "teams/_team_panel.html", team_panel_context,
-                                     position=100))
+                                     position=100, label=gettext_lazy("Team")))

@@ -87,6 +87,28 @@ def axe_violations(page: Page) -> list[str]:
     }""")
 
 
+def overflowing(page: Page) -> list[str]:
+    """What sticks out: the page wider than the window, or a badge or button wider than
+    itself or than its card (cut off)."""
+    return page.evaluate("""() => {
+      const out = [];
+      if (document.documentElement.scrollWidth > window.innerWidth) {
+        out.push(`page ${document.documentElement.scrollWidth} px wide`);
+      }
+      document.querySelectorAll("#main .badge, #main .cd-badge, #main .btn").forEach((el) => {
+        const box = el.getBoundingClientRect();
+        if (!box.width) return;
+        const frame = el.closest(".card, .table-responsive");
+        const clip = frame ? frame.getBoundingClientRect() : {left: 0, right: window.innerWidth};
+        if (el.scrollWidth > el.clientWidth + 1 || box.right > clip.right + 1
+            || box.left < clip.left - 1) {
+          out.push(`cut off: ${el.outerHTML.slice(0, 140)}`);
+        }
+      });
+      return out;
+    }""")
+
+
 def test_no_serious_accessibility_violations_on_any_page(new_context, demo):
     """axe-core over every page as each persona that sees it differently: none serious or
     critical (contrast is fixed in static/css/tokens.css, not per element)."""
@@ -96,8 +118,42 @@ def test_no_serious_accessibility_violations_on_any_page(new_context, demo):
         for path in paths:
             page.goto(path)
             expect(page.locator("#main")).to_be_visible()
-            if violations := axe_violations(page):
+            if violations := axe_violations(page) + overflowing(page):
                 found[f"{username or 'anonymous'} {path}"] = violations
     report = "\n".join(f"{where} ({len(lines)}):\n    " + "\n    ".join(lines)
                        for where, lines in found.items())
-    assert not found, f"serious or critical accessibility violations:\n{report}"
+    assert not found, f"serious or critical accessibility violations, or cut off:\n{report}"
+
+
+def screenshot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SHOTS / f"e2e-{name}.png", full_page=True)
+
+
+def test_every_page_fits_a_phone(new_context, demo):
+    """At 390 px nothing is wider than the screen or cut off (tables stack, buttons wrap),
+    and the room's sections are reachable from its top (a menu that stays there)."""
+    found = {}
+    page = signed_in(new_context, "lead", PHONE)
+    for path in pages_for(demo)["lead"]:
+        page.goto(path)
+        expect(page.locator("#main")).to_be_visible()
+        screenshot(page, "phone" + path.replace("/", "-").replace("?", "-").rstrip("-"))
+        if problems := overflowing(page):
+            found[path] = problems
+    assert not found, "wider than a phone:\n" + "\n".join(
+        f"{path}:\n    " + "\n    ".join(lines) for path, lines in found.items())
+
+    page.goto(demo.get_absolute_url())
+    menu = page.get_by_role("navigation", name="Sections of this incident")
+    expect(menu).to_be_in_viewport()
+    for section, panel in (("Checklist", "#checklist-panel"), ("Team", "#team-panel"),
+                           ("Timeline", "#timeline")):
+        menu.get_by_role("link", name=section).click()
+        # Scrolled (smoothly) to just below the menu.
+        page.wait_for_function("""(selector) => {
+          const top = document.querySelector(selector).getBoundingClientRect().top;
+          return top >= 0 && top < 100;
+        }""", arg=panel)
+        expect(menu).to_be_in_viewport()  # it stays at the top
+        page.screenshot(path=SHOTS / f"e2e-phone-room-{section.lower()}.png")
