@@ -1,0 +1,446 @@
+"""Statements, their immutable versions, approval policies and the decisions bound to a
+version. Writes go through ``comms.services``; versions, decisions and comments are
+append-only (the ORM refuses to change or delete them, and so does the database)."""
+
+import hashlib
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from crisis.choices import Severity
+
+from .choices import (
+    CONTENT_FIELDS,
+    FRAME_FIELDS,
+    LANGUAGE_CHOICES,
+    Audience,
+    CorrectionKind,
+    Decision,
+    StatementKind,
+    StatementStatus,
+    VariantChannel,
+)
+
+MAX_VARIANT_LENGTH = 2_000  # no channel takes more; the limits per channel are smaller
+
+
+class AppendOnlyError(Exception):
+    """A record that is kept as written was asked to change or go away."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are never changed.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are never deleted.")
+
+    _raw_delete = delete
+
+
+class AppendOnlyModel(models.Model):
+    """Written once: ``save()`` only inserts; ``delete()`` and queryset writes refuse.
+    PostgreSQL and SQLite triggers (migration 0001) refuse UPDATE and DELETE as well."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are never changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are never deleted.")
+
+
+# --- approval policies (admin-editable) ------------------------------------------------------
+
+class ApprovalPolicy(models.Model):
+    """Which stages a statement goes through. The first active policy (by position) whose
+    kinds, audience and minimum severity match the statement applies; the defaults ship
+    in a data migration. Corrections and retractions copy the stages of the statement
+    they correct instead."""
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=100, help_text=_("The first matching policy applies."))
+    kinds = models.JSONField(
+        _("statement kinds"), default=list, blank=True,
+        help_text=_("Statement kinds it covers (codes); empty for every kind."))
+    audience = models.CharField(_("public or internal"), max_length=16, choices=Audience,
+                                default=Audience.ANY)
+    min_severity = models.CharField(
+        _("from severity"), max_length=16, choices=Severity, blank=True,
+        help_text=_("Only for incidents at least this severe; empty for every severity."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("approval policy")
+        verbose_name_plural = _("approval policies")
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+    def clean(self):
+        unknown = [kind for kind in self.kinds or [] if kind not in StatementKind.values]
+        if not isinstance(self.kinds, list) or unknown:
+            raise ValidationError({"kinds": [
+                _("Use a list of these codes: %(codes)s.")
+                % {"codes": ", ".join(StatementKind.values)}]})
+
+    def matches(self, *, kind: str, severity: str) -> bool:
+        if self.kinds and kind not in self.kinds:
+            return False
+        public = StatementKind(kind).is_public
+        if self.audience == Audience.PUBLIC and not public:
+            return False
+        if self.audience == Audience.INTERNAL and public:
+            return False
+        return not self.min_severity or (
+            Severity(severity).rank >= Severity(self.min_severity).rank)
+
+
+class ApprovalStage(models.Model):
+    """One step of a policy: who may decide, how many approvals it needs, its SLA."""
+
+    policy = models.ForeignKey(ApprovalPolicy, on_delete=models.CASCADE,
+                               related_name="stages", verbose_name=_("policy"))
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    name = models.CharField(_("name"), max_length=120)
+    roles = models.ManyToManyField(
+        "teams.Role", blank=True, related_name="+", verbose_name=_("incident roles"),
+        help_text=_("Holders of these roles on the incident decide."))
+    capability = models.ForeignKey(
+        "auth.Group", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("capability"),
+        help_text=_("Members of this group decide when nobody but the author holds the "
+                    "roles (or always, when no role is named)."))
+    approvals_needed = models.PositiveSmallIntegerField(_("approvals needed"), default=1)
+    sla_minutes = models.PositiveIntegerField(_("SLA (minutes)"), default=60)
+    parallel_with_previous = models.BooleanField(
+        _("in parallel with the previous stage"), default=False)
+
+    class Meta:
+        ordering = ["policy", "position", "pk"]
+        verbose_name = _("approval stage")
+        verbose_name_plural = _("approval stages")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "position"],
+                                    name="approval_stage_position_once"),
+            models.CheckConstraint(condition=Q(approvals_needed__gte=1),
+                                   name="approval_stage_needs_an_approval"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+# --- statements --------------------------------------------------------------------------------
+
+class Statement(models.Model):
+    incident = models.ForeignKey("crisis.Incident", on_delete=models.PROTECT,
+                                 related_name="statements", verbose_name=_("incident"))
+    kind = models.CharField(_("kind"), max_length=32, choices=StatementKind)
+    language = models.CharField(_("language"), max_length=16, choices=LANGUAGE_CHOICES)
+    title = models.CharField(_("title"), max_length=200)
+    audience = models.JSONField(
+        _("audience"), default=list, blank=True,
+        help_text=_("The incident's stakeholder kinds the statement is for."))
+    status = models.CharField(_("status"), max_length=16, choices=StatementStatus,
+                              default=StatementStatus.DRAFT)
+    current_version = models.PositiveIntegerField(_("current version"), default=1)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections",
+        verbose_name=_("corrects"), help_text=_("The published statement this one corrects "
+                                                "or retracts."))
+    corrects_as = models.CharField(_("corrects as"), max_length=16, choices=CorrectionKind,
+                                   blank=True)
+    # The review in progress: each submission starts a round with its own stage snapshot.
+    review_round = models.PositiveIntegerField(_("review round"), default=0)
+    review_started_at = models.DateTimeField(_("review started"), null=True, blank=True)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    published_version = models.PositiveIntegerField(_("published version"), null=True,
+                                                    blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("published by"))
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("statement")
+        verbose_name_plural = _("statements")
+        constraints = [
+            models.CheckConstraint(condition=Q(current_version__gte=1),
+                                   name="statement_version_from_one"),
+            # Published (and later superseded) statements say which version went out.
+            models.CheckConstraint(
+                condition=~Q(status__in=[StatementStatus.PUBLISHED,
+                                         StatementStatus.SUPERSEDED])
+                | Q(published_version__isnull=False, published_at__isnull=False),
+                name="statement_published_names_its_version"),
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True, corrects_as="")
+                | Q(corrects__isnull=False, corrects_as__in=CorrectionKind.values),
+                name="statement_correction_says_what_it_does"),
+            models.CheckConstraint(condition=Q(published_version__isnull=True)
+                                   | Q(published_version__lte=F("current_version")),
+                                   name="statement_published_version_exists"),
+        ]
+        indexes = [models.Index(fields=["incident", "status"]),
+                   models.Index(fields=["status", "review_started_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_public(self) -> bool:
+        return StatementKind(self.kind).is_public
+
+
+def canonical_content(content: dict) -> str:
+    """The text a hash is taken of: every content field, keys sorted, no spacing."""
+    data = {field: content.get(field, "") for field in CONTENT_FIELDS}
+    data["variants"] = dict(sorted((content.get("variants") or {}).items()))
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(content: dict) -> str:
+    return hashlib.sha256(canonical_content(content).encode("utf-8")).hexdigest()
+
+
+def variant_problems(variants) -> dict[str, list[str]]:
+    """What is wrong with ``variants`` ({channel: text}), by field ``variants.<channel>``."""
+    if variants in (None, {}):
+        return {}
+    if not isinstance(variants, dict):
+        return {"variants": [gettext("Send the variants as {channel: text}.")]}
+    problems: dict[str, list[str]] = {}
+    for channel, text in variants.items():
+        field = f"variants.{channel}"
+        if channel not in VariantChannel.values:
+            problems[field] = [gettext("“%(channel)s” is not a channel; use one of: "
+                                       "%(allowed)s.")
+                               % {"channel": channel, "allowed": ", ".join(VariantChannel.values)}]
+        elif not isinstance(text, str) or not text.strip():
+            problems[field] = [gettext("Write the %(channel)s variant, or leave it out.")
+                               % {"channel": VariantChannel(channel).label}]
+        elif len(text) > VariantChannel(channel).limit:
+            problems[field] = [gettext("The %(channel)s variant is %(length)d characters; "
+                                       "its channel takes at most %(limit)d.")
+                               % {"channel": VariantChannel(channel).label,
+                                  "length": len(text), "limit": VariantChannel(channel).limit}]
+    return problems
+
+
+class StatementVersion(AppendOnlyModel):
+    """The text of a statement as saved once: never changed, never deleted."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="versions",
+                                  verbose_name=_("statement"))
+    number = models.PositiveIntegerField(_("version"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("author"))
+    created_at = models.DateTimeField(_("saved"), default=timezone.now)
+    what_happened = models.TextField(_("what happened"), blank=True)
+    when = models.TextField(_("when"), blank=True)
+    where = models.TextField(_("where"), blank=True)
+    who_is_affected = models.TextField(_("who is affected"), blank=True)
+    why = models.TextField(_("why (if known)"), blank=True)
+    what_we_do = models.TextField(_("what we are doing"), blank=True)
+    body = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
+    variants = models.JSONField(_("channel variants"), default=dict, blank=True)
+    content_hash = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        ordering = ["statement", "number"]
+        verbose_name = _("statement version")
+        verbose_name_plural = _("statement versions")
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "number"],
+                                    name="statement_version_number_once"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="statement_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.statement} v{self.number}"
+
+    def content(self) -> dict:
+        return {field: getattr(self, field) for field in CONTENT_FIELDS}
+
+    def computed_hash(self) -> str:
+        return content_hash(self.content())
+
+    def clean(self):
+        problems = variant_problems(self.variants)
+        if problems:
+            raise ValidationError(problems)
+
+
+FRAME_LABELS = {field: StatementVersion._meta.get_field(field).verbose_name
+                for field in FRAME_FIELDS}
+
+
+class ReviewStage(models.Model):
+    """A policy stage as it stood when the statement was submitted (one row per stage and
+    review round): editing the policy later never changes a running review."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.CASCADE,
+                                  related_name="review_stages", verbose_name=_("statement"))
+    round = models.PositiveIntegerField(_("review round"))
+    position = models.PositiveSmallIntegerField(_("position"))
+    name = models.CharField(_("name"), max_length=120)
+    role_codes = models.JSONField(_("incident roles"), default=list, blank=True)
+    capability = models.CharField(_("capability"), max_length=150, blank=True)
+    approvals_needed = models.PositiveSmallIntegerField(_("approvals needed"))
+    sla_minutes = models.PositiveIntegerField(_("SLA (minutes)"))
+    parallel_with_previous = models.BooleanField(_("in parallel with the previous stage"))
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    policy_name = models.CharField(_("policy"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["statement", "round", "position"]
+        verbose_name = _("review stage")
+        verbose_name_plural = _("review stages")
+        constraints = [
+            models.UniqueConstraint(fields=["statement", "round", "position"],
+                                    name="review_stage_once_per_round"),
+            models.CheckConstraint(condition=Q(approvals_needed__gte=1),
+                                   name="review_stage_needs_an_approval"),
+        ]
+
+    def __str__(self) -> str:
+        return gettext(self.name)
+
+
+class ApprovalDecision(AppendOnlyModel):
+    """One person's decision on one version (number and hash) at one stage. It counts only
+    while that version is current: any edit voids it (by making another version current)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="decisions",
+                                  verbose_name=_("statement"))
+    version = models.ForeignKey(StatementVersion, on_delete=models.PROTECT,
+                                related_name="decisions", verbose_name=_("version"))
+    version_number = models.PositiveIntegerField(_("version number"))
+    version_hash = models.CharField(_("version SHA-256"), max_length=64)
+    stage = models.ForeignKey(ReviewStage, on_delete=models.PROTECT, related_name="decisions",
+                              verbose_name=_("stage"))
+    decider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("decided by"))
+    decision = models.CharField(_("decision"), max_length=16, choices=Decision)
+    comment = models.TextField(_("comment"), blank=True)
+    as_fallback = models.BooleanField(
+        _("by capability"), default=False,
+        help_text=_("Decided by a capability holder because nobody but the author held the "
+                    "stage's role."))
+    created_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("approval decision")
+        verbose_name_plural = _("approval decisions")
+        constraints = [
+            # One person counts once per stage (and version).
+            models.UniqueConstraint(fields=["stage", "version", "decider"],
+                                    name="decision_once_per_person_stage_version"),
+            models.CheckConstraint(condition=Q(decision=Decision.APPROVE) | ~Q(comment=""),
+                                   name="decision_refusal_has_a_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()}: {self.statement} v{self.version_number}"
+
+
+class StatementComment(AppendOnlyModel):
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT, related_name="comments",
+                                  verbose_name=_("statement"))
+    version = models.ForeignKey(StatementVersion, on_delete=models.PROTECT,
+                                related_name="comments", verbose_name=_("version"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                               related_name="+", verbose_name=_("author"))
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("written"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("statement comment")
+        verbose_name_plural = _("statement comments")
+
+    def __str__(self) -> str:
+        return self.body[:60]
+
+
+class Publication(models.Model):
+    """A statement going out: at most one per statement (the database says so), so
+    publishing twice publishes once. The stakeholder-delivery issue hangs its deliveries
+    on this row (``comms.hooks.statement_published``)."""
+
+    statement = models.OneToOneField(Statement, on_delete=models.PROTECT,
+                                     related_name="publication", verbose_name=_("statement"))
+    version = models.ForeignKey(StatementVersion, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("version"))
+    version_hash = models.CharField(_("version SHA-256"), max_length=64)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="+", verbose_name=_("published by"))
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at"]
+        verbose_name = _("publication")
+        verbose_name_plural = _("publications")
+
+    def __str__(self) -> str:
+        return f"{self.statement} v{self.version.number}"
+
+
+class PublishingFreeze(models.Model):
+    """The kill switch: no statement is published while a freeze applies (organisation-wide
+    when ``incident`` is empty)."""
+
+    incident = models.ForeignKey("crisis.Incident", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="publishing_freezes",
+                                 verbose_name=_("incident"),
+                                 help_text=_("Empty: every incident."))
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("frozen by"))
+    created_at = models.DateTimeField(_("frozen"), default=timezone.now)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  null=True, blank=True, related_name="+",
+                                  verbose_name=_("lifted by"))
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("publishing freeze")
+        verbose_name_plural = _("publishing freezes")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="freeze_has_a_reason"),
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True, lifted_by__isnull=True)
+                | Q(lifted_at__isnull=False, lifted_by__isnull=False),
+                name="freeze_lifted_by_someone"),
+        ]
+        indexes = [models.Index(fields=["lifted_at", "incident"])]
+
+    def __str__(self) -> str:
+        return self.reason[:60]
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
