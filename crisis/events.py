@@ -90,7 +90,7 @@ EVENT_SCHEMAS: dict[EventType, dict] = {
 _CHANGE = list  # [old, new]
 
 TIMELINE_SCHEMAS: dict[str, dict] = {
-    TimelineKind.CREATED: {"severity": str, "type": str},
+    TimelineKind.CREATED: {"severity": str, "type": str, "warning_level?": str},
     TimelineKind.STATUS: {"from": str, "to": str, "reopened?": bool},
     TimelineKind.CLASSIFICATION: {"*": _CHANGE},
     TimelineKind.ESCALATION: {"severity?": _CHANGE, "warning_level?": _CHANGE,

@@ -126,10 +126,15 @@ class ClassificationFields(StyledFormMixin, forms.Form):
 class IncidentForm(ClassificationFields):
     severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices,
                                  initial=Severity.MEDIUM, widget=forms.RadioSelect)
+    warning_level = forms.ChoiceField(
+        label=_("Warning level"), required=False,
+        choices=[("", _("None yet")), *WarningLevel.choices],
+        help_text=_("Set it when you already know how loud it is (the manual level); the "
+                    "early-warning rules may raise it later."))
 
-    field_order = ["title", "type", "summary", "severity", "origin", "confidentiality",
-                   "stakeholder_kinds", "affected_products", "affected_regions", "tags",
-                   "is_drill"]
+    field_order = ["title", "type", "summary", "severity", "warning_level", "origin",
+                   "confidentiality", "stakeholder_kinds", "affected_products",
+                   "affected_regions", "tags", "is_drill"]
 
 
 class ClassifyForm(ClassificationFields):

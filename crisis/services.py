@@ -181,8 +181,10 @@ def incident_create(
     incident.full_clean()
     with transaction.atomic():
         incident.save()
-        timeline_record(incident=incident, kind=TimelineKind.CREATED, actor=actor,
-                        data={"severity": incident.severity, "type": incident.type.name})
+        opened = {"severity": incident.severity, "type": incident.type.name}
+        if incident.warning_level:
+            opened["warning_level"] = incident.warning_level
+        timeline_record(incident=incident, kind=TimelineKind.CREATED, actor=actor, data=opened)
         playbook_apply(incident=incident, actor=actor)
         hooks.incident_opened.send(sender=Incident, incident=incident, actor=actor)
         live.emit(incident=incident, event=events.incident_created(incident))

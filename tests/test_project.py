@@ -118,6 +118,23 @@ def test_demo_data_creates_every_persona_once():
     assert "lead      / crisisdesk-demo" in out.getvalue()
 
 
+@pytest.mark.django_db
+def test_demo_data_looks_like_a_crisis_in_progress():
+    from crisis.models import Incident, Task, TimelineEntry
+
+    call_command("seed_demo", "--force", stdout=StringIO())
+
+    assert not Incident.objects.filter(warning_level="").exists()  # each has a level
+    assert set(Incident.objects.filter(severity="critical")
+               .values_list("warning_level", flat=True)) == {"red"}
+    assert Incident.objects.exclude(status="triage").count() >= 3
+    assert Task.objects.filter(status="done").exists()
+    assert Task.objects.filter(status="in_progress").exclude(owner=None).exists()
+    assert Task.objects.filter(status="open").exists()
+    assert TimelineEntry.objects.filter(kind="role", data__action="handed_over").exists()
+    assert TimelineEntry.objects.filter(kind="decision", pinned=True).exists()
+
+
 def test_demo_data_is_refused_in_production():
     result = manage("seed_demo", env=PRODUCTION_ENV)
     assert result.returncode != 0

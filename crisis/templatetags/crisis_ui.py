@@ -216,9 +216,13 @@ def entry_headline(context, entry):
     data = entry_data_for(user=getattr(request, "user", None), entry=entry)
     kind = entry.kind
     if kind == TimelineKind.CREATED:
-        return _("Incident opened: %(type)s, severity %(severity)s") % {
-            "type": shipped(data.get("type", "—")),
-            "severity": _label(Severity, data.get("severity"))}
+        values = {"type": shipped(data.get("type", "—")),
+                  "severity": _label(Severity, data.get("severity")),
+                  "level": _label(WarningLevel, data.get("warning_level"))}
+        if data.get("warning_level"):
+            return _("Incident opened: %(type)s, severity %(severity)s, warning level "
+                     "%(level)s") % values
+        return _("Incident opened: %(type)s, severity %(severity)s") % values
     if kind == TimelineKind.STATUS:
         values = {"from": _label(IncidentStatus, data.get("from")),
                   "to": _label(IncidentStatus, data.get("to"))}

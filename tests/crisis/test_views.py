@@ -92,6 +92,24 @@ def test_lead_opens_an_incident_through_the_form(client, lead):
     assert f"{incident.reference} is open".encode() in response.content
 
 
+def test_the_opener_sets_the_warning_level(client, lead, api_client):
+    client.force_login(lead)
+    assert 'name="warning_level"' in client.get(reverse("crisis:incident-create")).content.decode()
+    response = client.post(
+        reverse("crisis:incident-create"),
+        {"title": "Boycott call trending", "severity": "critical", "warning_level": "red",
+         "type": IncidentType.objects.get(code="other").pk, "origin": "external"}, follow=True)
+    incident = Incident.objects.get()
+    assert (incident.warning_level, incident.warning_level_manual) == ("red", "red")
+    assert "Incident opened: Other, severity Critical, warning level Red" in \
+        response.content.decode()
+    api_client.force_authenticate(lead)
+    created = api_client.post("/api/incidents/", {"title": "Second wave", "type": "other",
+                                                  "warning_level": "orange"}, format="json")
+    assert created.status_code == 201
+    assert created.json()["warning_level"] == created.json()["warning_level_manual"] == "orange"
+
+
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [

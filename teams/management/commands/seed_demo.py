@@ -1,5 +1,6 @@
 """Demo data to sign in with: departments, one user per persona with their capabilities, a
-duty roster, and a few incidents (internal, restricted, confidential) with their teams.
+duty roster, and a few incidents (internal, restricted, confidential) with their teams, as
+a crisis in progress looks: warning levels, tasks done and under way, notes, a hand-over.
 
 Safe to run again: it creates only what is missing and never touches real data.
 """
@@ -12,11 +13,20 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from crisis.choices import Confidentiality, DepartmentKind
+from crisis.choices import Confidentiality, DepartmentKind, TaskStatus
 from crisis.models import Incident, IncidentType
-from crisis.services import incident_create
-from teams.choices import Capability, Duty
+from crisis.permissions import can_contribute
+from crisis.services import (
+    incident_create,
+    incident_transition,
+    task_assign,
+    task_set_status,
+    timeline_entry_add,
+    timeline_entry_pin,
+)
+from teams.choices import Capability, Duty, HandoverPrevious
 from teams.models import Department, DutyShift, User
+from teams.services import lead_handover
 
 DEMO_PASSWORD = "crisisdesk-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -56,21 +66,46 @@ PERSONAS = [
 ]
 ROSTER = [("lead", Duty.CRISIS_LEAD), ("analyst", Duty.MONITORING)]
 
+# opener, title, summary, severity, warning level, type, drill, confidentiality, hours ago
 INCIDENTS = [
     ("lead", "Overheating reports on the X2 power bank spread on social media",
      "Several videos show X2 units swelling while charging. Volume on Weibo and X is "
-     "rising; two news outlets asked for comment.", "critical", "product_quality", False,
-     Confidentiality.INTERNAL),
+     "rising; two news outlets asked for comment.", "critical", "red", "product_quality",
+     False, Confidentiality.INTERNAL, 6),
     ("analyst", "客服熱線等候時間過長引發網路抱怨",
-     "過去兩小時內，社群平台上關於客服等候超過 40 分鐘的貼文大幅增加。", "medium",
-     "service_failure", False, Confidentiality.INTERNAL),
+     "過去兩小時內，社群平台上關於客服等候超過 40 分鐘的貼文大幅增加。", "medium", "yellow",
+     "service_failure", False, Confidentiality.INTERNAL, 3),
     ("comms", "Rumour that the Shenzhen plant is closing",
      "A forum post claims the plant closes next month; HR confirms it is false.", "low",
-     "misinformation", False, Confidentiality.RESTRICTED),
+     "blue", "misinformation", False, Confidentiality.RESTRICTED, 30),
     ("lead", "Drill: customer database exposed by a misconfigured backup",
      "Quarterly exercise. A researcher reports an open storage bucket with customer "
-     "records.", "high", "data_breach", True, Confidentiality.CONFIDENTIAL),
+     "records.", "high", "orange", "data_breach", True, Confidentiality.CONFIDENTIAL, 1),
 ]
+
+# How far each one has come: (status path, tasks done, task in progress (owner), notes).
+# Notes are (author, kind, text, pinned).
+PROGRESS = {
+    0: (["active"], 2, "support", [
+        ("lead", "key_moment", "Two outlets (TechDaily, Apple Daily) asked for comment; "
+         "a video passed 1 million views.", False),
+        ("lead", "decision", "Pause X2 sales on our own shop until engineering confirms the "
+         "cause. @comms drafts the holding statement, @legal reviews it.", True),
+        ("support", "note", "Hotline: 140 calls about X2 since 08:00, mostly asking whether "
+         "to stop charging. Agents read the interim safety advice.", False),
+    ]),
+    1: (["active"], 1, "support", [
+        ("analyst", "note", "等候時間已降至 15 分鐘；負評比例仍在上升。", False),
+    ]),
+    2: (["active", "contained"], 3, None, [
+        ("comms", "decision", "No public statement: answer individual questions with the HR "
+         "confirmation that the plant stays open.", True),
+    ]),
+    3: (["active"], 1, None, [
+        ("lead", "note", "Exercise inject 1: the researcher threatens to publish in two "
+         "hours.", False),
+    ]),
+}
 
 
 class Command(BaseCommand):
@@ -126,12 +161,46 @@ class Command(BaseCommand):
             admin.save(update_fields=["password"])
             admin.groups.add(Group.objects.get(name=Capability.ADMINISTRATOR))
         if not Incident.objects.exists():
-            for username, title, summary, severity, type_code, drill, secrecy in INCIDENTS:
-                incident_create(actor=User.objects.get(pk=users[username].pk), title=title,
-                                summary=summary, severity=severity, is_drill=drill,
-                                confidentiality=secrecy,
-                                type=IncidentType.objects.get(code=type_code))
+            self.seed_incidents(users)
         return created_any
+
+    def seed_incidents(self, users: dict) -> None:
+        """Incidents as a real crisis looks mid-way: levels set, moved along, some tasks
+        done, one in progress, notes and a pinned decision; the lead of the X2 crisis
+        handed over from Taipei to London for the night (follow the sun)."""
+        now = timezone.now()
+
+        def fresh(username):  # permission caches live on the instance
+            return User.objects.get(pk=users[username].pk)
+
+        for n, (username, title, summary, severity, level, type_code, drill, secrecy,
+                hours) in enumerate(INCIDENTS):
+            incident = incident_create(
+                actor=fresh(username), title=title, summary=summary, severity=severity,
+                warning_level=level, is_drill=drill, confidentiality=secrecy,
+                type=IncidentType.objects.get(code=type_code),
+                detected_at=now - datetime.timedelta(hours=hours))
+            path, done, working, notes = PROGRESS[n]
+            lead = fresh("lead")
+            tasks = list(incident.tasks.order_by("position", "pk"))
+            for task in tasks[:done]:
+                task_set_status(actor=lead, task=task, status=TaskStatus.DONE)
+            if working and len(tasks) > done:
+                task = task_assign(actor=lead, task=tasks[done], owner=fresh(working))
+                task_set_status(actor=lead, task=task, status=TaskStatus.IN_PROGRESS)
+            for status in path:
+                incident = incident_transition(actor=lead, incident=incident, to_status=status)
+            for author, kind, text, pinned in notes:
+                if not can_contribute(fresh(author), incident):
+                    author = "lead"
+                entry = timeline_entry_add(actor=fresh(author), incident=incident, kind=kind,
+                                           body=text)
+                if pinned:
+                    timeline_entry_pin(actor=lead, entry=entry, pinned=True)
+            if n == 0:
+                lead_handover(actor=lead, incident=incident, to=fresh("comms"),
+                              previous=HandoverPrevious.DEPUTY,
+                              note="Night in Taipei: London takes the lead until 08:00.")
 
     def print_logins(self, created: bool) -> None:
         verb = "Created" if created else "Demo logins (already present)"
