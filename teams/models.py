@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -140,6 +141,13 @@ class DutyShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_duty_display()}: {self.user} ({self.starts_on} – {self.ends_on})"
+
+    def clean(self):
+        # The constraint's rule with a message naming the field, for every form that
+        # validates a shift (the services', the admin's): the database's own message
+        # names only the constraint.
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            raise ValidationError({"ends_on": [_("A shift ends on or after the day it starts.")]})
 
 
 def _incident_right_choices() -> Q:

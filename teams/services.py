@@ -210,8 +210,7 @@ DUTY_SHIFT_FIELDS = ("duty", "user", "starts_on", "ends_on")
 
 
 def _duty_shift_save(shift: DutyShift) -> DutyShift:
-    if shift.starts_on and shift.ends_on and shift.ends_on < shift.starts_on:
-        raise ValidationError({"ends_on": [_("A shift ends on or after the day it starts.")]})
+    """Checked by ``full_clean`` (``DutyShift.clean``: the dates' order) before it is saved."""
     if not shift.user.is_active:
         raise ValidationError({"user": [_("%(name)s can no longer sign in.")
                                         % {"name": shift.user}]})

@@ -78,3 +78,18 @@ def test_duty_shift_dates_are_checked_on_create_and_partial_update(api_client):
     assert str(DutyShift.objects.get().ends_on) == "2026-12-06"
     on_day = api_client.get("/api/duty-shifts/", {"on": "2026-12-01"}).json()
     assert on_day["count"] == 1
+
+
+def test_duty_shift_end_before_start_names_the_field_in_the_admin_too(client, admin_user):
+    """Every form validating a shift (the admin's included) names ``ends_on`` in words,
+    not the database constraint."""
+    client.force_login(admin_user)
+    response = client.post("/admin/teams/dutyshift/add/", {
+        "duty": "monitoring", "user": UserFactory().pk, "starts_on": "2026-11-30",
+        "ends_on": "2026-11-20"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_ends_on_error"' in page
+    assert "A shift ends on or after the day it starts." in page
+    assert "duty_shift_ends_after_start" not in page
+    assert not DutyShift.objects.exists()
