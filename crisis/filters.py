@@ -5,6 +5,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from core.filters import IdFilter, IsoDateTimeFilter
+
 from .choices import IncidentStatus, Severity, TaskStatus, TimelineKind, WarningLevel
 from .models import Incident, IncidentType, IncidentUserObjectPermission, Task, TimelineEntry
 from .selectors import overdue_q
@@ -36,9 +38,9 @@ class IncidentFilter(django_filters.FilterSet):
     mine = django_filters.BooleanFilter(method="filter_mine", label=_("Mine"))
     drill = django_filters.ChoiceFilter(choices=DRILL_CHOICES, method="filter_drill",
                                         label=_("Drills"), empty_label=None)
-    created_after = django_filters.IsoDateTimeFilter(
+    created_after = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="gte", label=_("Created after"))
-    created_before = django_filters.IsoDateTimeFilter(
+    created_before = IsoDateTimeFilter(
         field_name="created_at", lookup_expr="lt", label=_("Created before"))
 
     class Meta:
@@ -79,7 +81,7 @@ class IncidentFilter(django_filters.FilterSet):
 
 class TimelineEntryFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=TimelineKind.choices, label=_("Kind"))
-    actor = django_filters.NumberFilter(field_name="actor_id", label=_("Person"))
+    actor = IdFilter(field_name="actor_id", label=_("Person"))
     pinned = django_filters.BooleanFilter(label=_("Pinned"))
 
     class Meta:
@@ -88,8 +90,8 @@ class TimelineEntryFilter(django_filters.FilterSet):
 
 
 class TaskFilter(django_filters.FilterSet):
-    incident = django_filters.NumberFilter(field_name="incident_id", label=_("Incident"))
-    owner = django_filters.NumberFilter(field_name="owner_id", label=_("Owner"))
+    incident = IdFilter(field_name="incident_id", label=_("Incident"))
+    owner = IdFilter(field_name="owner_id", label=_("Owner"))
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
 

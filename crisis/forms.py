@@ -4,6 +4,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateTimeField, TextField
+
 from .choices import (
     AUTHORED_KINDS,
     Confidentiality,
@@ -86,11 +88,11 @@ def _model_label(name: str) -> str:
 class ClassificationFields(StyledFormMixin, forms.Form):
     """What an incident is: shared by the create form and the classification form."""
 
-    title = forms.CharField(label=_model_label("title"), max_length=200)
+    title = TextField(label=_model_label("title"), max_length=200)
     type = forms.ModelChoiceField(queryset=IncidentType.objects.filter(is_active=True),
                                   label=_("Type"), empty_label=_("Choose a type…"),
                                   error_messages={"required": _("Choose the type of incident.")})
-    summary = forms.CharField(label=_("What we know"), required=False,
+    summary = TextField(label=_("What we know"), required=False, max_length=MAX_TEXT_LENGTH,
                               widget=forms.Textarea(attrs={"rows": 4}),
                               help_text=Incident._meta.get_field("summary").help_text)
     origin = forms.ChoiceField(label=_("Origin"), choices=Origin.choices, initial=Origin.EXTERNAL,
@@ -145,7 +147,7 @@ class ClassifyForm(ClassificationFields):
 
 
 class ReasonForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+    reason = TextField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Goes into the timeline for everyone to read."))
 
 
@@ -165,7 +167,7 @@ class EscalateForm(StyledFormMixin, forms.Form):
     override = forms.BooleanField(
         label=_("Override the automatic warning level"), required=False,
         help_text=_("Without this, the higher of the automatic and the manual level counts."))
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+    reason = TextField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
                              help_text=_("Goes into the timeline for everyone to read."))
 
     def clean(self):
@@ -179,7 +181,7 @@ class EscalateForm(StyledFormMixin, forms.Form):
 class MergeForm(StyledFormMixin, forms.Form):
     into = forms.CharField(label=_("Merge into"), max_length=20,
                            help_text=_("The incident that continues, e.g. INC-00012 or 12."))
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
+    reason = TextField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}))
     # The id of the incident the page showed: the merge happens only into that one.
     confirm = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -193,12 +195,12 @@ class MergeForm(StyledFormMixin, forms.Form):
 class TimelineEntryForm(StyledFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), widget=forms.RadioSelect, initial="note",
                              choices=[(k.value, k.label) for k in AUTHORED_KINDS])
-    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}),
+    body = TextField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=MAX_TEXT_LENGTH)
 
 
 class CorrectionForm(StyledFormMixin, forms.Form):
-    body = forms.CharField(label=_("Correction"), widget=forms.Textarea(attrs={"rows": 4}),
+    body = TextField(label=_("Correction"), widget=forms.Textarea(attrs={"rows": 4}),
                            max_length=MAX_TEXT_LENGTH,
                            help_text=_("The original entry stays; this one is linked to it."))
 
@@ -209,7 +211,7 @@ class PinForm(forms.Form):
 
 class TaskStatusForm(StyledFormMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=TaskStatus.choices)
-    reason = forms.CharField(label=_("Reason"), required=False, max_length=MAX_TEXT_LENGTH,
+    reason = TextField(label=_("Reason"), required=False, max_length=MAX_TEXT_LENGTH,
                              help_text=_("Required when blocked or waived."))
 
 
@@ -234,12 +236,12 @@ class TaskAssignForm(StyledFormMixin, forms.Form):
 
 
 class TaskCreateForm(TaskAssignForm):
-    title = forms.CharField(label=_("Task"), max_length=200)
-    due_at = forms.DateTimeField(
+    title = TextField(label=_("Task"), max_length=200)
+    due_at = DateTimeField(
         label=_("Due"), required=False, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("In your time zone."))
-    description = forms.CharField(label=_("Details"), required=False,
+    description = TextField(label=_("Details"), required=False,
                                   widget=forms.Textarea(attrs={"rows": 2}),
                                   max_length=MAX_TEXT_LENGTH)
 
@@ -247,7 +249,7 @@ class TaskCreateForm(TaskAssignForm):
 
 
 class TaskCommentForm(StyledFormMixin, forms.Form):
-    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}),
+    body = TextField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}),
                            max_length=MAX_TEXT_LENGTH)
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from core.text import clean_text
+
 from . import selectors
 from .choices import (
     AUTHORED_KINDS,
@@ -50,7 +52,13 @@ class StrictInputMixin:
 
 
 class StrictCharField(serializers.CharField):
-    """Text only: a number or a list where text belongs is an error, not coerced."""
+    """Text only: a number or a list where text belongs is an error, not coerced. Trimmed
+    as ``core.text`` says, so text made only of invisible characters is blank."""
+
+    def run_validation(self, data=empty):
+        if self.trim_whitespace and isinstance(data, str):
+            data = clean_text(data)
+        return super().run_validation(data)
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -229,11 +237,7 @@ class IncidentCreateSerializer(StrictInputMixin, serializers.ModelSerializer):
                   "affected_regions", "tags", "is_drill", "detected_at"]
         extra_kwargs = {field: {"required": False} for field in fields
                         if field not in ("title", "type")}
-
-    def validate_title(self, value: str) -> str:
-        if not value.strip():
-            raise serializers.ValidationError(_("This field is required."))
-        return value
+        extra_kwargs["summary"]["max_length"] = MAX_TEXT_LENGTH
 
 
 class IncidentTransitionSerializer(StrictInputMixin, serializers.Serializer):

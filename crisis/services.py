@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
+from core.text import clean_text
 
 from . import events, hooks, live
 from .choices import (
@@ -67,15 +68,22 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _require_text(text: str, field: str, missing: str) -> str:
-    """What a person wrote, trimmed: required (``missing`` says so), at most
-    ``MAX_TEXT_LENGTH`` characters."""
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({field: [missing]})
+def _text(text: str | None, field: str) -> str:
+    """What a person wrote, without invisible characters at its ends (``core.text``), at
+    most ``MAX_TEXT_LENGTH`` characters; may be empty."""
+    text = clean_text(text or "")
     if len(text) > MAX_TEXT_LENGTH:
         raise ValidationError({field: [_("Keep it under %(n)d characters.")
                                        % {"n": MAX_TEXT_LENGTH}]})
+    return text
+
+
+def _require_text(text: str, field: str, missing: str) -> str:
+    """``_text``, and required (``missing`` says so): text made only of spaces or
+    invisible characters is no text."""
+    text = _text(text, field)
+    if not text:
+        raise ValidationError({field: [missing]})
     return text
 
 
@@ -168,7 +176,7 @@ def incident_create(
     if type is None:
         raise ValidationError({"type": [_("Choose the type of incident.")]})
     incident = Incident(
-        title=(title or "").strip(), summary=(summary or "").strip(), severity=severity,
+        title=_text(title, "title"), summary=_text(summary, "summary"), severity=severity,
         type=type, origin=origin,
         confidentiality=confidentiality, is_drill=is_drill,
         warning_level=warning_level, warning_level_manual=warning_level,
@@ -222,7 +230,7 @@ def incident_transition(*, actor, incident: Incident, to_status: str, reason: st
     """Move along the lifecycle (triage → active → contained → recovering → closed)."""
     _require(can_manage_incident(actor, incident), _("You may not change this incident."))
     target = _choice(to_status, IncidentStatus, "to_status")
-    reason = (reason or "").strip()
+    reason = _text(reason, "reason")
     with transaction.atomic():
         incident = incident_lock(incident)
         current = IncidentStatus(incident.status)
@@ -405,7 +413,7 @@ def incident_classify(*, actor, incident: Incident, **changes) -> Incident:
             changes[field] = _clean_list(changes[field], field, choices)
     for field in ("title", "summary"):
         if field in changes:
-            changes[field] = (changes[field] or "").strip()
+            changes[field] = _text(changes[field], field)
     with transaction.atomic():
         incident = incident_lock(incident)
         check_not_merged(incident)
@@ -551,8 +559,8 @@ def task_create(*, actor, incident: Incident, title: str, description: str = "",
     _require(can_contribute(actor, incident), _("You may not write in this incident."))
     check_not_closed(incident)
     _check_owner(owner, incident)
-    task = Task(incident=incident, title=(title or "").strip(),
-                description=(description or "").strip(), owner=owner, due_at=due_at)
+    task = Task(incident=incident, title=_text(title, "title"),
+                description=_text(description, "description"), owner=owner, due_at=due_at)
     task.full_clean(exclude=["incident"])
     with transaction.atomic():
         task.save()
@@ -568,7 +576,7 @@ def task_create(*, actor, incident: Incident, title: str, description: str = "",
 def task_set_status(*, actor, task: Task, status: str, reason: str = "") -> Task:
     _require(can_work_on_task(actor, task), _("You may not work on this task."))
     target = _choice(status, TaskStatus, "status")
-    reason = _require_reason(reason) if target.needs_reason else (reason or "").strip()
+    reason = _require_reason(reason) if target.needs_reason else _text(reason, "reason")
     with transaction.atomic():
         task = Task.objects.select_for_update().select_related("incident").get(pk=task.pk)
         check_not_closed(task.incident)

@@ -77,10 +77,12 @@ def incident_list(request):
         "is_filtered": any(v for k, v in request.GET.items() if k not in ("page", "drill")
                            ) or request.GET.get("drill", "include") != "include",
     }
+    # A filter that cannot be applied (a time beyond year 9999 in UTC...) is named on a 400.
+    status = 400 if incidents.errors else 200
     if request.htmx and request.htmx.target == "incident-table":
-        response = render(request, "crisis/_incident_table.html", context)
+        response = render(request, "crisis/_incident_table.html", context, status=status)
     else:
-        response = render(request, "crisis/incident_list.html", context)
+        response = render(request, "crisis/incident_list.html", context, status=status)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
     return response
 

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import TextField
 from crisis.forms import PersonChoiceField, StyledFormMixin
 from crisis.selectors import assignable_people
 
@@ -24,11 +25,11 @@ class RoleAssignForm(StyledFormMixin, forms.Form):
     department = forms.ModelChoiceField(
         label=_("Department"), queryset=Department.objects.order_by("name"), required=False,
         help_text=_("For a department liaison: the department they speak for."))
-    note = forms.CharField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
+    note = TextField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
 
 
 class RoleEndForm(StyledFormMixin, forms.Form):
-    note = forms.CharField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
+    note = TextField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
 
 
 class LeadHandoverForm(StyledFormMixin, forms.Form):
@@ -36,7 +37,7 @@ class LeadHandoverForm(StyledFormMixin, forms.Form):
     previous = forms.ChoiceField(
         label=_("The current lead"), widget=forms.RadioSelect, initial=HandoverPrevious.DEPUTY,
         choices=HandoverPrevious.choices)
-    note = forms.CharField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
+    note = TextField(label=_("Note"), required=False, max_length=MAX_NOTE_LENGTH)
 
 
 def _label(name: str):

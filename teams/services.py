@@ -8,7 +8,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
+from core.forms import MAX_ID
 from core.live import tell_user
+from core.text import clean_text
 from crisis import events, live
 from crisis.choices import TimelineKind
 from crisis.models import IncidentUserObjectPermission
@@ -142,7 +144,8 @@ def check_notification_ids(ids, *, from_text: bool = False) -> list[int]:
         raise refuse(_("Mark at most %(n)d at a time.") % {"n": MAX_READ_IDS})
     if from_text:
         ids = [int(i) if isinstance(i, str) and i.strip().isdigit() else i for i in ids]
-    if not all(isinstance(i, int) and not isinstance(i, bool) and i > 0 for i in ids):
+    if not all(isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID
+               for i in ids):
         raise refuse(_("Each id is a positive whole number."))
     return ids
 
@@ -257,7 +260,7 @@ def _require_team_right(actor, incident) -> None:
 
 
 def _note(note: str) -> str:
-    note = (note or "").strip()
+    note = clean_text(note or "")
     if len(note) > MAX_NOTE_LENGTH:
         raise ValidationError({"note": [_("Keep it under %(n)d characters.")
                                         % {"n": MAX_NOTE_LENGTH}]})

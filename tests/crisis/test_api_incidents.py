@@ -73,6 +73,8 @@ def test_create_returns_the_incident_as_the_api_shows_it(api_client, lead):
         ({"title": "ok", "warning_level": "purple"}, "warning_level"),
         ({"title": "ok", "detected_at": "yesterday"}, "detected_at"),
         ({"title": "ok", "status": "closed"}, "status"),
+        ({"title": "\u200b\u2060\ufeff"}, "title"),
+        ({"title": "ok", "summary": "x" * 10_001}, "summary"),
     ],
 )
 def test_create_rejects_bad_input_naming_the_field(api_client, lead, payload, field):
@@ -299,6 +301,11 @@ def test_lifecycle_actions_reject_malformed_json(api_client, manager, action):
         ("merge", {"into": "self", "reason": "dup"}, "into"),
         ("merge", {"into": "other"}, "reason"),
         ("escalate", {"severity": "high"}, "reason"),
+        # Invisible characters alone are no reason (escalating to critical tells the
+        # executives why).
+        *[("escalate", {"severity": "critical", "reason": text}, "reason")
+          for text in ("\u200b", "\u200c\u200d", "\u2060", "\ufeff", "\u00a0", "\u3000",
+                       "\u180e\u00ad", "\u3164", " \u200b\n\u2029")],
         ("escalate", {"severity": "apocalyptic", "reason": "r"}, "severity"),
         ("escalate", {"warning_level": "purple", "reason": "r"}, "warning_level"),
         ("escalate", {"reason": "nothing to change"}, "severity"),

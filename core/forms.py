@@ -1,0 +1,53 @@
+"""Form fields every app's pages share: text as ``core.text`` cleans it, ids a database can
+hold, and times that exist in UTC. The API's filters use the same fields (``core.filters``)."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .text import clean_text
+
+MAX_ID = 2**63 - 1  # the largest id (and whole number) a 64-bit database column holds
+
+
+class TextField(forms.CharField):
+    """Text a person writes: invisible characters at the ends are dropped, so a required
+    one made only of them (zero-width spaces, a lone no-break space...) is refused."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return clean_text(value) if self.strip and isinstance(value, str) else value
+
+
+class IdField(forms.IntegerField):
+    """An object's id: a whole number from 1 to what the database can hold."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+def check_in_utc(value: datetime.datetime | None) -> datetime.datetime | None:
+    """``value`` if it has a UTC time (the database stores UTC); a ValidationError for a
+    time its zone pushes past year 1 or 9999."""
+    if value is None:
+        return value
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        value.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise forms.ValidationError(
+            _("Enter a time between the years 1 and 9999 in UTC."), code="out_of_range"
+        ) from None
+    return value
+
+
+class DateTimeField(forms.DateTimeField):
+    """A date and time that exists in UTC, whichever zone it was given in."""
+
+    def to_python(self, value):
+        return check_in_utc(super().to_python(value))

@@ -1,0 +1,70 @@
+"""The fields every form and filter shares (core/forms.py, core/filters.py, core/text.py):
+bad input is a 4xx naming the field, never a database error."""
+
+import pytest
+from django.test import Client
+
+from core.forms import TextField
+from core.text import clean_text
+from crisis.models import IncidentType, Task
+from crisis.services import incident_create
+from teams.choices import Capability
+from tests.conftest import join
+
+BEYOND_64_BITS = str(2**63)
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u3000", "\u180e",
+             "\u00ad", "\u2028", "\u3164", " \u200b\t\u00a0\n"]
+
+
+@pytest.mark.parametrize("text", INVISIBLE)
+def test_text_made_only_of_invisible_characters_is_no_text(text):
+    assert clean_text(text) == ""
+    with pytest.raises(Exception, match="required"):
+        TextField(required=True).clean(text)
+    assert clean_text(f"{text}Reason\u200dwith a joiner{text}") == "Reason\u200dwith a joiner"
+
+
+@pytest.fixture
+def incident(lead):
+    return incident_create(actor=join(lead, Capability.CRISIS_MANAGER), title="Login outage",
+                           type=IncidentType.objects.get(code="service_failure"))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "field"), [
+    (f"/api/tasks/?incident={BEYOND_64_BITS}", "incident"),
+    (f"/api/tasks/?owner={BEYOND_64_BITS}", "owner"),
+    ("/api/incidents/{pk}/timeline/?actor=" + BEYOND_64_BITS, "actor"),
+    (f"/api/duty-shifts/?user={BEYOND_64_BITS}", "user"),
+    ("/api/incidents/?created_after=0001-01-01T00:00:00%2B23:00", "created_after"),
+    ("/api/incidents/?created_before=9999-12-31T23:59:59-01:00", "created_before"),
+])
+def test_api_filters_refuse_numbers_and_times_the_database_cannot_hold(incident, path, field):
+    client = Client(raise_request_exception=False)
+    client.force_login(incident.created_by)
+    response = client.get(path.format(pk=incident.pk))
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+
+
+@pytest.mark.django_db
+def test_pages_and_bodies_refuse_numbers_and_times_the_database_cannot_hold(incident):
+    lead = incident.created_by
+    lead.timezone = "Asia/Taipei"
+    lead.save(update_fields=["timezone"])
+    client = Client(raise_request_exception=False)
+    client.force_login(lead)
+    tasks = Task.objects.count()
+
+    listed = client.get("/incidents/", {"created_after": "0001-01-01T00:00:00+23:00"})
+    due = client.post(f"/incidents/{incident.pk}/tasks/",
+                      {"title": "Call the host", "due_at": "0001-01-01T00:00"})
+    read = client.post("/api/notifications/read/", {"ids": [int(BEYOND_64_BITS)]},
+                       content_type="application/json")
+
+    assert listed.status_code == 400
+    assert "Enter a time between the years 1 and 9999 in UTC." in listed.content.decode()
+    assert due.status_code == 400
+    assert "Enter a time between the years 1 and 9999 in UTC." in due.content.decode()
+    assert Task.objects.count() == tasks
+    assert read.status_code == 400 and "ids" in read.json()
