@@ -108,3 +108,17 @@ def test_every_page_carries_the_confidentiality_marking_and_the_drill_label(tmp_
     assert "Red" in pages[0]  # the warning level, beside severity and status
     assert "for the named crisis team only" in text
     assert "Internal:" not in text
+
+
+@pytest.mark.parametrize("summary", [
+    "Customers cannot sign in. " * 20_000,  # 520,000 characters, written before the limit
+    "One line.\n" * 1_000,  # within the limit, but 1,000 lines
+])
+def test_summary_pdf_lays_out_a_bounded_summary_and_says_where_it_was_cut(tmp_path, summary):
+    incident = IncidentFactory(summary=summary)
+
+    text = pdf_text(render_incident_summary_pdf(incident=incident), tmp_path)
+
+    assert "Cut here: this document shows" in text
+    assert f"of the summary's {len(summary)} characters" in text
+    assert text.count("\f") <= 6  # pages
