@@ -258,5 +258,28 @@
     reading = null;
   });
 
+  // A form's answer that replaces the part holding the focus (a posted composer, a task marked
+  // done) would drop the focus to the top of the page: a keyboard user would have to Tab
+  // through everything again. The focus goes back into the new part instead: its first
+  // visible text field, else the part itself.
+  let refocus = null;  // {id, until}: other swaps (a live insert) may come in between
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    const target = event.detail.target;
+    if (target && target.id && target.contains(document.activeElement)) {
+      refocus = { id: target.id, until: Date.now() + 5000 };
+    }
+  });
+  // (htmx:load, raised by the new part itself: the requesting form is gone with the old one.)
+  document.body.addEventListener("htmx:load", (event) => {
+    const part = event.target;
+    if (!refocus || part.id !== refocus.id || Date.now() > refocus.until) return;
+    refocus = null;
+    if (document.activeElement && document.activeElement !== document.body) return;
+    const field = Array.from(part.querySelectorAll("textarea, input[type=text], input:not([type])"))
+      .find((input) => (input.checkVisibility ? input.checkVisibility() : input.getClientRects().length));
+    if (!field && !part.hasAttribute("tabindex")) part.setAttribute("tabindex", "-1");
+    (field || part).focus({ preventScroll: true });
+  });
+
   window.CrisisDesk = { live, on, frames: F, refreshTimes };
 })();

@@ -174,3 +174,85 @@ def test_relative_times_read_the_same_after_the_page_refreshes_them(
         expect(page.locator("#timeline-entries time").first).to_have_text("now")
     for finished in ("Finished early", "Not needed"):
         expect(task_item(page, finished).locator("time")).to_have_count(0)
+
+
+FOCUS_SHOWN = """() => {
+  // What has the focus, and whether that shows: its outline, ring (box-shadow), border or
+  // background differ from the same element at rest (a copy beside it), or for a styled radio
+  // or checkbox, the label drawn for it differs from its unfocused neighbours'.
+  const el = document.activeElement;
+  const look = (node) => {
+    const s = getComputedStyle(node);
+    return [s.outlineStyle, s.outlineWidth, s.outlineColor, s.boxShadow, s.borderColor,
+            s.backgroundColor, s.textDecorationLine].join("|");
+  };
+  const atRest = (node) => {
+    const copy = node.cloneNode(false);
+    copy.removeAttribute("id");
+    node.after(copy);
+    const resting = look(copy);
+    copy.remove();
+    return resting;
+  };
+  let visible = el === document.body;
+  if (!visible && el.matches(".form-selectgroup-input, .form-check-input")) {
+    const drawn = el.nextElementSibling;
+    const others = Array.from(el.closest(".form-selectgroup, .cd-items, form").querySelectorAll(
+      ".form-selectgroup-label, .form-check-label")).filter((label) => label !== drawn);
+    // (Not copied: a copy of a checked radio would uncheck it.)
+    visible = others.every((other) => look(other) !== look(drawn));
+  } else if (!visible) {
+    visible = look(el) !== atRest(el);
+  }
+  const name = el.getAttribute("aria-label") || el.textContent.trim().slice(0, 60);
+  return {tag: el.tagName.toLowerCase(), id: el.id, name, visible};
+}"""
+
+
+def tab_to(page: Page, wanted, limit: int = 80) -> dict:
+    """Press Tab until ``wanted(focus)`` holds; every stop on the way must show its focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focus = page.evaluate(FOCUS_SHOWN)
+        assert focus["visible"], f"focus not visible on {focus}"
+        if wanted(focus):
+            return focus
+    raise AssertionError(f"not reached by {limit} presses of Tab")
+
+
+def test_a_keyboard_alone_opens_a_room_adds_a_note_and_finishes_a_task(new_page, crisis_lead):
+    """Tab and Enter only (and typing the note): from the incident list into the room, a note
+    on the timeline, a task done; focus is visible at every stop."""
+    incident = off_the_event_loop(lambda: services.incident_create(
+        actor=crisis_lead, title="Checkout rejects every card",
+        type=IncidentType.objects.get(code="service_failure")))
+    task = incident.tasks.order_by("position", "pk").first()
+    page = new_page()
+    sign_in(page, crisis_lead.username)
+    page.mouse.move(0, 0)
+
+    tab_to(page, lambda focus: focus["name"] == "Skip to main content")
+    page.keyboard.press("Enter")
+    tab_to(page, lambda focus: focus["name"] == incident.title)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(at_path(incident.get_absolute_url()))
+    expect(page.locator("html")).to_have_attribute("data-live", "open")
+
+    tab_to(page, lambda focus: focus["tag"] == "textarea")
+    note = "Payment provider confirms an outage on their side"
+    page.keyboard.type(note)
+    tab_to(page, lambda focus: focus["name"] == "Add to timeline")
+    page.keyboard.press("Enter")
+    expect(timeline(page).locator("li").filter(has_text=note)).to_have_count(1)
+    # The answer replaced the composer: the focus is back in it, not at the top of the page.
+    expect(page.locator("#composer textarea")).to_be_focused()
+    expect(page.locator("#composer textarea")).to_have_value("")
+
+    tab_to(page, lambda focus: focus["name"] == f"Mark “{task.title}” done", limit=200)
+    page.keyboard.press("Enter")
+    expect(task_item(page, task.title).locator(".cd-task-done")).to_have_text("Done")
+    expect(page.locator(f"#task-{task.pk}")).to_be_focused()  # where the button was
+    assert page.evaluate(FOCUS_SHOWN)["visible"]
+    task.refresh_from_db()
+    assert task.status == "done"
+    assert incident.timeline.filter(kind="note", body=note).exists()
