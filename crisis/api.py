@@ -39,6 +39,7 @@ from .serializers import (
     TaskCreateSerializer,
     TaskSerializer,
     TaskStatusSerializer,
+    TimelineEntryCreatedSerializer,
     TimelineEntryCreateSerializer,
     TimelineEntryPinSerializer,
     TimelineEntrySerializer,
@@ -209,7 +210,7 @@ class TimelineEntryViewSet(
         description="Send `corrects` (an earlier entry of this incident) to correct it; the "
                     "new entry is recorded as a correction.",
         request=TimelineEntryCreateSerializer,
-        responses={201: TimelineEntrySerializer, **error_responses(400, 403, 404)},
+        responses={201: TimelineEntryCreatedSerializer, **error_responses(400, 403, 404)},
     )
     def create(self, request, *args, **kwargs):
         incident = self.incident
@@ -219,8 +220,9 @@ class TimelineEntryViewSet(
         serializer.is_valid(raise_exception=True)
         entry = services.timeline_entry_add(actor=request.user, incident=incident,
                                             **serializer.validated_data)
-        return Response(TimelineEntrySerializer(entry, context=self.get_serializer_context()).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            TimelineEntryCreatedSerializer(entry, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Pin or unpin an entry",

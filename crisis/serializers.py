@@ -183,6 +183,19 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TimelineEntryCreatedSerializer(TimelineEntrySerializer):
+    """The entry just written, with what its writer should know."""
+
+    unknown_mentions = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="Names written as @name that are nobody's username: nobody by them was "
+                  "notified (the entry is saved all the same).")
+
+    class Meta(TimelineEntrySerializer.Meta):
+        fields = [*TimelineEntrySerializer.Meta.fields, "unknown_mentions"]
+        read_only_fields = fields
+
+
 class ChecklistItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChecklistItem

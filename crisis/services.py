@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, Value
@@ -486,10 +487,31 @@ def mentioned_usernames(text: str) -> set[str]:
     return {name for name in names if name}
 
 
+def mentions_in(text: str) -> tuple[set[str], list[str]]:
+    """(usernames of the active people ``text`` names with ``@``, the names it uses that are
+    nobody's, as written and in order): what the page highlights and what the writer is
+    told was not recognised. ``@bob.`` names bob when there is no ``bob.``."""
+    written = [match.group(1) for match in MENTION.finditer(text or "")]
+    if not written:
+        return set(), []
+    active = set(get_user_model().objects.filter(
+        is_active=True, username__in=mentioned_usernames(text)).values_list("username",
+                                                                             flat=True))
+    unknown: list[str] = []
+    for name in written:
+        if name not in active and name.rstrip(".-") not in active:
+            name = name.rstrip(".-") or name
+            if name not in unknown:
+                unknown.append(name)
+    return active, unknown
+
+
 def _tell_mentioned(entry: TimelineEntry, *, already: str = "") -> None:
     """Tell higher layers who an authored entry names with ``@username`` (once per entry;
-    a correction names only those the corrected entry did not already name)."""
-    names = mentioned_usernames(entry.body) - mentioned_usernames(already)
+    a correction names only those the corrected entry did not already name), and note on
+    the entry the names nobody has (``entry.unknown_mentions``) for the writer."""
+    known, entry.unknown_mentions = mentions_in(entry.body)
+    names = known - mentioned_usernames(already)
     if names:
         hooks.people_mentioned.send(sender=TimelineEntry, entry=entry, usernames=names)
 

@@ -5,6 +5,7 @@ form's errors, 403 / 409 with a message), a plain form POST gets a redirect with
 message, or the form page again with its errors (400), so everything works without JS.
 """
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -134,6 +135,7 @@ def _timeline_context(request, incident) -> dict:
     entry_filter = TimelineEntryFilter(request.GET, queryset=entries)
     filtered = entry_filter.qs if entry_filter.is_valid() else entries
     page = Paginator(filtered, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    pinned = list(entries.filter(pinned=True))
     is_filtered = any(request.GET.get(k) for k in ("kind", "actor", "pinned"))
     people_ids = selectors.timeline_for(user=request.user, incident=incident).exclude(
         actor=None).values("actor_id")
@@ -141,7 +143,10 @@ def _timeline_context(request, incident) -> dict:
         "incident": incident,
         "entry_filter": entry_filter,
         "entries_page": page,
-        "pinned_entries": list(entries.filter(pinned=True)),
+        "pinned_entries": pinned,
+        # One query for every @name on the page (highlighted when it is somebody's).
+        "known_mentions": services.mentions_in(
+            "\n".join(entry.body for entry in [*page, *pinned]))[0],
         "timeline_people": _people().filter(pk__in=people_ids),
         "timeline_kinds": kinds_in_use(),
         "timeline_filtered": is_filtered,
@@ -385,11 +390,30 @@ def timeline_entry(request, entry_pk: int):
     return _render_entry(request, entry, found.incident)
 
 
-def _render_composer(request, incident, form, *, status=200, error="", posted=False):
+def _render_composer(request, incident, form, *, status=200, error="", posted=False,
+                     unknown=""):
     response = render(request, "crisis/_composer.html",
                       {"incident": incident, "composer": form, "composer_error": error,
-                       "composer_posted": posted}, status=status)
+                       "composer_posted": posted, "composer_unknown": unknown}, status=status)
     return response
+
+
+def _unknown_mentions(entry) -> str:
+    """What the writer is told about ``@names`` in ``entry`` that are nobody's (empty when
+    every name was recognised). The entry is saved either way."""
+    names = getattr(entry, "unknown_mentions", [])
+    if not names:
+        return ""
+    return _("Saved. Names not recognised: %(names)s. Nobody by these names was told; use "
+             "the person's username after @.") % {"names": ", ".join(f"@{n}" for n in names)}
+
+
+def _added(request, entry, to: str, message: str):
+    """After an entry was written: back to it, saying so (and which names were unknown)."""
+    unknown = _unknown_mentions(entry)
+    if unknown:
+        messages.warning(request, unknown)
+    return redirect_with_message(request, to, message)
 
 
 @login_required
@@ -401,7 +425,8 @@ def timeline_add(request, pk: int):
     def composer(*, status: int, error: str = "", result=None):
         if result is None:
             return _render_composer(request, incident, form, status=status, error=error)
-        response = _render_composer(request, incident, TimelineEntryForm(), posted=True)
+        response = _render_composer(request, incident, TimelineEntryForm(), posted=True,
+                                    unknown=_unknown_mentions(result))
         response["HX-Trigger"] = f'{{"cd:entry": {{"id": {result.pk}}}}}'
         return response
 
@@ -413,8 +438,8 @@ def timeline_add(request, pk: int):
     return form_action(
         request, form,
         lambda data: services.timeline_entry_add(actor=request.user, incident=incident, **data),
-        done=lambda entry: redirect_with_message(request, _room_url(incident, f"entry-{entry.pk}"),
-                                                 _("Added to the timeline.")),
+        done=lambda entry: _added(request, entry, _room_url(incident, f"entry-{entry.pk}"),
+                                  _("Added to the timeline.")),
         page=room_again, panel=composer, conflict_to=_room_url(incident, "timeline"))
 
 
@@ -430,8 +455,8 @@ def timeline_correct(request, entry_pk: int):
         request, form,
         lambda data: services.timeline_entry_add(actor=request.user, incident=incident,
                                                  body=data["body"], corrects=entry),
-        done=lambda correction: redirect_with_message(
-            request, _room_url(incident, f"entry-{correction.pk}"),
+        done=lambda correction: _added(
+            request, correction, _room_url(incident, f"entry-{correction.pk}"),
             _("Correction added to the timeline.")),
         page=lambda status: render(
             request, "crisis/timeline_correct.html",

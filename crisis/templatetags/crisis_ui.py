@@ -5,7 +5,9 @@ import json
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join, json_script
+from django.utils.html import escape, format_html, format_html_join, json_script
+from django.utils.safestring import mark_safe
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,7 @@ from crisis.choices import (
 )
 from crisis.models import Incident, urgency_key
 from crisis.selectors import entry_data_for
+from crisis.services import MENTION, mentions_in
 
 register = template.Library()
 
@@ -323,6 +326,29 @@ def entry_reason(entry):
 def urgency(incident) -> str:
     """The incident's place in the list's order (``crisis.models.urgency_key``), as JSON."""
     return json.dumps(urgency_key(incident), separators=(",", ":"))
+
+
+@register.simple_tag(takes_context=True)
+def mention_text(context, text):
+    """What a person wrote, escaped, line breaks kept, each ``@username`` of a known person
+    highlighted (names nobody has stay plain text). ``known_mentions`` in the context (one
+    query for a page of entries) or one query here."""
+    text = normalize_newlines(text or "")
+    known = context.get("known_mentions")
+    if known is None:
+        known = mentions_in(text)[0]
+    parts, last = [], 0
+    for match in MENTION.finditer(text):
+        name = match.group(1)
+        hit = name if name in known else name.rstrip(".-")
+        if hit not in known or not hit:
+            continue
+        parts += [escape(text[last:match.start()]),
+                  format_html('<span class="cd-mention fw-semibold text-primary">@{}</span>',
+                              hit)]
+        last = match.start() + 1 + len(hit)
+    parts.append(escape(text[last:]))
+    return mark_safe("".join(parts).replace("\n", "<br>"))  # noqa: S308 - every part escaped
 
 
 @register.filter

@@ -323,6 +323,34 @@ def test_composer_with_htmx_answers_a_fresh_composer_and_names_the_entry(
     assert "Key moment" in entry_html
 
 
+def test_mentions_are_highlighted_safely_and_unknown_names_are_told(
+        client, contributor, incident, api_client):
+    UserFactory(username="bob")
+    client.force_login(contributor)
+    body = "@bob call <script>alert(1)</script> the plant; ask @nobody and @bob."
+    response = client.post(reverse("crisis:timeline-add", args=[incident.pk]),
+                           {"kind": "note", "body": body}, headers=HTMX)
+    assert response.status_code == 200
+    composer = response.content.decode()
+    assert "@nobody" in composer and "not recognised" in composer  # told, entry saved
+    entry = incident.timeline.get(kind="note")
+    assert entry.body == body  # nothing the writer wrote is lost
+    html = client.get(reverse("crisis:timeline-entry", args=[entry.pk])).content.decode()
+    assert html.count('<span class="cd-mention') == 2
+    assert '<span class="cd-mention fw-semibold text-primary">@bob</span>.' in html
+    assert "@nobody" in html and ">@nobody<" not in html
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    page = client.post(reverse("crisis:timeline-add", args=[incident.pk]),
+                       {"kind": "note", "body": "cc @ghost"}, follow=True)
+    assert "not recognised: @ghost" in page.content.decode()
+    api_client.force_authenticate(contributor)
+    created = api_client.post(f"/api/incidents/{incident.pk}/timeline/",
+                              {"kind": "note", "body": "@bob and @nobody, @phantom"},
+                              format="json")
+    assert created.status_code == 201
+    assert created.json()["unknown_mentions"] == ["nobody", "phantom"]
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 def test_empty_note_is_a_400_that_keeps_the_chosen_kind(client, contributor, incident, htmx):
     client.force_login(contributor)
@@ -644,6 +672,9 @@ def test_timeline_pins_corrections_and_decisions_read_clearly(client, contributo
     pinned = content.index('id="timeline-pinned"')
     assert content.index(f'id="pinned-{decision.pk}"') > pinned
     assert content.index(f'id="pinned-{decision.pk}"') < content.index('id="timeline-entries"')
+    # The pinned section says what it is; the entry stays in the stream at its time too.
+    assert '<h3 class="h5' in content[pinned:] and "Pinned (1)" in content
+    assert "also in the timeline below at their time" in content
     assert "cd-entry-decision" in content
     assert f'href="#entry-{decision.pk}"' in content  # the correction links to it
     assert f'href="#entry-{correction.pk}"' in content  # and the decision to its correction
