@@ -2,6 +2,7 @@
 bad input is a 4xx naming the field, never a database error."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from core.forms import TextField
@@ -19,7 +20,7 @@ INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00a0", "\u3000
 @pytest.mark.parametrize("text", INVISIBLE)
 def test_text_made_only_of_invisible_characters_is_no_text(text):
     assert clean_text(text) == ""
-    with pytest.raises(Exception, match="required"):
+    with pytest.raises(ValidationError, match="required"):
         TextField(required=True).clean(text)
     assert clean_text(f"{text}Reason\u200dwith a joiner{text}") == "Reason\u200dwith a joiner"
 
