@@ -107,8 +107,13 @@ TIMELINE_SCHEMAS: dict[str, dict] = {
     TimelineKind.ROLE: {"action": str, "assignment": int, "user": int, "person": str,
                         "role": str, "role_name": str, "department?": str, "policy?": bool,
                         "from?": str, "to?": str, "previous?": str},
-    # Written by the statements and monitoring issues: declared with them.
-    TimelineKind.STATEMENT: {"*": object},
+    # Written by comms.services (``published`` marks the entry the room's "since the last
+    # public statement" clock counts from; freezes name no statement).
+    TimelineKind.STATEMENT: {"action": str, "statement?": int, "title?": str, "kind?": str,
+                             "version?": int, "from?": str, "to?": str, "stage?": str,
+                             "decision?": str, "published?": bool, "freeze?": int,
+                             "organisation_wide?": bool},
+    # Written by the monitoring issue: declared with it.
     TimelineKind.ALERT: {"*": object},
 }
 
@@ -144,7 +149,20 @@ def _fits(value, kind) -> bool:
     return isinstance(value, kinds)
 
 
+# Event types higher apps add to the incident's stream (``register_event_schemas``).
+REGISTERED_SCHEMAS: dict[str, dict] = {}
+
+
+def register_event_schemas(schemas: dict) -> None:
+    """A higher app's event types and their shapes (``{StrEnum member: shape}``), added in
+    its ``AppConfig.ready()``: its events join the incident's stream (``live.emit``) and
+    are checked like crisis's own."""
+    REGISTERED_SCHEMAS.update({str(type): shape for type, shape in schemas.items()})
+
+
 def event_problems(type: str, data) -> list[str]:
+    if type in REGISTERED_SCHEMAS:
+        return shape_problems(REGISTERED_SCHEMAS[type], data)
     if type not in EVENT_SCHEMAS:
         return [f"{type!r} is not a declared event type"]
     return shape_problems(EVENT_SCHEMAS[EventType(type)], data)

@@ -26,6 +26,7 @@ class NotificationKind(models.TextChoices):
     TEAM_ADDED = "team_added", _("Added to an incident team")
     MENTION = "mention", _("You were mentioned")
     INCIDENT_MERGED = "incident_merged", _("Incident merged into another")
+    APPROVAL_REQUESTED = "approval_requested", _("Statement waiting for your approval")
 
     @property
     def is_important(self) -> bool:
@@ -39,7 +40,7 @@ class NotificationKind(models.TextChoices):
 
 
 # The one place that says which kinds matter enough for an email by default. Approval
-# requested from you and a red alert for your watch join this set with their issues.
+# requested from you is one; a red alert for your watch joins with its issue.
 # A new incident reaches the standing crisis core, whose early word is the point.
 IMPORTANT_NOTIFICATIONS = frozenset({
     NotificationKind.INCIDENT_CREATED,
@@ -47,6 +48,7 @@ IMPORTANT_NOTIFICATIONS = frozenset({
     NotificationKind.TEAM_ADDED,
     NotificationKind.MENTION,
     NotificationKind.INCIDENT_ESCALATED,
+    NotificationKind.APPROVAL_REQUESTED,
 })
 NOTIFICATION_ICONS = {
     NotificationKind.INCIDENT_CREATED: "urgent",
@@ -56,6 +58,7 @@ NOTIFICATION_ICONS = {
     NotificationKind.TEAM_ADDED: "users-plus",
     NotificationKind.MENTION: "at",
     NotificationKind.INCIDENT_MERGED: "git-merge",
+    NotificationKind.APPROVAL_REQUESTED: "gavel",
 }
 
 

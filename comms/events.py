@@ -1,0 +1,32 @@
+"""The live events comms adds to an incident's stream, declared once (see crisis.events):
+one builder per type, its payload's shape, registered in ``CommsConfig.ready()``."""
+
+from enum import StrEnum
+
+from crisis.events import Event
+
+
+class CommsEventType(StrEnum):
+    STATEMENT_CHANGED = "statement.changed"
+    PUBLISHING_FREEZE_CHANGED = "publishing_freeze.changed"
+
+
+def statement_changed(statement, *, action: str) -> Event:
+    return Event(CommsEventType.STATEMENT_CHANGED,
+                 {"id": statement.pk, "action": action, "status": statement.status,
+                  "version": statement.current_version, "kind": statement.kind})
+
+
+def freeze_changed(freeze, *, action: str) -> Event:
+    return Event(CommsEventType.PUBLISHING_FREEZE_CHANGED,
+                 {"id": freeze.pk, "action": action,
+                  "organisation_wide": freeze.incident_id is None,
+                  "active": freeze.lifted_at is None})
+
+
+EVENT_SCHEMAS = {
+    CommsEventType.STATEMENT_CHANGED: {"id": int, "action": str, "status": str, "version": int,
+                                       "kind": str},
+    CommsEventType.PUBLISHING_FREEZE_CHANGED: {"id": int, "action": str,
+                                               "organisation_wide": bool, "active": bool},
+}
