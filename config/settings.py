@@ -270,6 +270,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "core.api.document_read_errors"],
     "ENUM_NAME_OVERRIDES": {
         "SeverityEnum": "crisis.choices.Severity",
         "IncidentStatusEnum": "crisis.choices.IncidentStatus",

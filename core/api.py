@@ -35,6 +35,24 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
         return offers_form is None or bool(offers_form(request))
 
 
+def document_read_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every read documents the errors any read may
+    answer (writes document theirs with ``extend_schema``): 400 for a query parameter it
+    cannot apply, 404 for an object one may not view or a page past the end."""
+    for path, operations in result.get("paths", {}).items():
+        read = operations.get("get")
+        if read is None:
+            continue
+        responses = read.setdefault("responses", {})
+        if any(parameter.get("in") == "query" for parameter in read.get("parameters", [])):
+            responses.setdefault("400", {"description": "A query parameter it cannot "
+                                                        "apply; the body names it."})
+            responses.setdefault("404", {"description": "A page past the end."})
+        if "{" in path:
+            responses["404"] = {"description": "No such object, or you may not view it."}
+    return result
+
+
 def exception_handler(exc, context):
     """Map the services' errors onto HTTP, never a 500.
 
