@@ -34,6 +34,7 @@ from .serializers import (
     IncidentTransitionSerializer,
     IncidentTypeSerializer,
     TaskAssignSerializer,
+    TaskCommentCreatedSerializer,
     TaskCommentCreateSerializer,
     TaskCommentSerializer,
     TaskCreateSerializer,
@@ -347,7 +348,7 @@ class TaskCommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin,
     @extend_schema(
         summary="Comment on the task",
         request=TaskCommentCreateSerializer,
-        responses={201: TaskCommentSerializer, **error_responses(400, 403, 404)},
+        responses={201: TaskCommentCreatedSerializer, **error_responses(400, 403, 404)},
     )
     def create(self, request, *args, **kwargs):
         task = self.task
@@ -356,7 +357,8 @@ class TaskCommentViewSet(mixins.ListModelMixin, mixins.CreateModelMixin,
         serializer.is_valid(raise_exception=True)
         comment = services.task_comment_add(actor=request.user, task=task,
                                             **serializer.validated_data)
-        return Response(TaskCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+        return Response(TaskCommentCreatedSerializer(comment).data,
+                        status=status.HTTP_201_CREATED)
 
 
 class IncidentTypeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

@@ -27,8 +27,9 @@ incident_reclassified = Signal()
 #: ``moved_tasks``: ids of the tasks that moved): its timeline now lives in the survivor.
 incident_merged = Signal()
 
-#: People were named with ``@username`` in an authored entry (``entry``, ``usernames``:
-#: the names not already named in the entry it corrects).
+#: People were named with ``@username`` in a timeline entry or a task comment
+#: (``incident``, ``actor``: the writer, ``text``, ``usernames``: active people's usernames,
+#: not those the corrected entry already named, ``key``: one notice per key and person).
 people_mentioned = Signal()
 
 #: A task was given to someone (``task``, ``actor``; the owner may be the actor, and

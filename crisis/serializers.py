@@ -229,6 +229,19 @@ class TaskCommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TaskCommentCreatedSerializer(TaskCommentSerializer):
+    """The comment just written, with what its writer should know."""
+
+    unknown_mentions = serializers.ListField(
+        child=serializers.CharField(), read_only=True,
+        help_text="Names written as @name that are nobody's username: nobody by them was "
+                  "notified (the comment is saved all the same).")
+
+    class Meta(TaskCommentSerializer.Meta):
+        fields = [*TaskCommentSerializer.Meta.fields, "unknown_mentions"]
+        read_only_fields = fields
+
+
 # --- input: incidents ----------------------------------------------------------------------
 
 

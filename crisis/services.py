@@ -471,7 +471,8 @@ def timeline_entry_add(*, actor, incident: Incident, body: str, kind: str | None
             incident=incident, kind=TimelineKind.CORRECTION if corrects else kind,
             actor=actor, body=body, corrects=corrects,
             data={"as": kind.value} if corrects else {})
-        _tell_mentioned(entry, already=corrects.body if corrects else "")
+        _tell_mentioned(entry, incident=incident, actor=actor, key=f"mention:{entry.pk}",
+                        already=corrects.body if corrects else "")
     return entry
 
 
@@ -506,14 +507,17 @@ def mentions_in(text: str) -> tuple[set[str], list[str]]:
     return active, unknown
 
 
-def _tell_mentioned(entry: TimelineEntry, *, already: str = "") -> None:
-    """Tell higher layers who an authored entry names with ``@username`` (once per entry;
-    a correction names only those the corrected entry did not already name), and note on
-    the entry the names nobody has (``entry.unknown_mentions``) for the writer."""
-    known, entry.unknown_mentions = mentions_in(entry.body)
+def _tell_mentioned(written, *, incident: Incident, actor, key: str,
+                    already: str = "") -> None:
+    """Tell higher layers who a timeline entry or task comment (``written``) names with
+    ``@username`` (once per ``key``; a correction names only those the corrected entry did
+    not already name), and note on it the names nobody has (``written.unknown_mentions``)
+    for the writer."""
+    known, written.unknown_mentions = mentions_in(written.body)
     names = known - mentioned_usernames(already)
     if names:
-        hooks.people_mentioned.send(sender=TimelineEntry, entry=entry, usernames=names)
+        hooks.people_mentioned.send(sender=type(written), incident=incident, actor=actor,
+                                    text=written.body, usernames=names, key=key)
 
 
 def timeline_entry_pin(*, actor, entry: TimelineEntry, pinned: bool) -> TimelineEntry:
@@ -652,6 +656,8 @@ def task_comment_add(*, actor, task: Task, body: str) -> TaskComment:
     with transaction.atomic():
         comment = TaskComment.objects.create(task=task, author=actor, body=body)
         live.emit(incident=task.incident, event=events.task_updated(task))
+        _tell_mentioned(comment, incident=task.incident, actor=actor,
+                        key=f"mention:comment:{comment.pk}")
     return comment
 
 

@@ -175,6 +175,7 @@ def _checklist_context(request, incident) -> dict:
         "is_closed": incident.status == IncidentStatus.CLOSED,
         "task_create_form": TaskCreateForm(people=selectors.people_who_may_view(incident),
                                            auto_id="id_newtask_%s"),
+        "known_mentions": _known_mentions(c.body for t in tasks for c in t.comments.all()),
     }
 
 
@@ -398,10 +399,10 @@ def _render_composer(request, incident, form, *, status=200, error="", posted=Fa
     return response
 
 
-def _unknown_mentions(entry) -> str:
-    """What the writer is told about ``@names`` in ``entry`` that are nobody's (empty when
-    every name was recognised). The entry is saved either way."""
-    names = getattr(entry, "unknown_mentions", [])
+def _unknown_mentions(written) -> str:
+    """What the writer is told about ``@names`` in an entry or comment (``written``) that
+    are nobody's (empty when every name was recognised). It is saved either way."""
+    names = getattr(written, "unknown_mentions", [])
     if not names:
         return ""
     return _("Saved. Names not recognised: %(names)s. Nobody by these names was told; use "
@@ -485,12 +486,18 @@ def timeline_pin(request, entry_pk: int):
 
 # --- tasks ---------------------------------------------------------------------------------
 
-def _render_task(request, task, *, status=200, error="", forms=None):
+def _known_mentions(texts) -> set[str]:
+    """Every ``@username`` of a known person in ``texts``, in one query (for highlighting)."""
+    return services.mentions_in("\n".join(texts))[0]
+
+
+def _render_task(request, task, *, status=200, error="", forms=None, notice=""):
     """One task item, with the checklist's counts swapped out of band beside it."""
     task.can_work = can_work_on_task(request.user, task)
     contribute = can_contribute(request.user, task.incident)
     context = {
-        "task": task, "incident": task.incident, "task_error": error,
+        "task": task, "incident": task.incident, "task_error": error, "task_notice": notice,
+        "known_mentions": _known_mentions(c.body for c in task.comments.all()),
         "task_statuses": TaskStatus.choices, "can_contribute": contribute,
         "people": (list(selectors.people_who_may_view(task.incident))
                    if (contribute or task.can_work) else []),
@@ -520,7 +527,7 @@ def _task_action(request, task, form, call, *, form_name: str, success: str):
     def task_panel(*, status: int, error: str = "", result=None):
         forms = {form_name: form} if status == 400 else None
         return _render_task(request, _fresh_task(request, task), status=status, error=error,
-                            forms=forms)
+                            forms=forms, notice=_unknown_mentions(result))
 
     def form_page(status: int):
         if not can_work_on_task(request.user, task):
@@ -531,8 +538,8 @@ def _task_action(request, task, form, call, *, form_name: str, success: str):
 
     return form_action(
         request, form, call,
-        done=lambda _result: redirect_with_message(
-            request, _room_url(task.incident, f"task-{task.pk}"), success),
+        done=lambda result: _added(request, result, _room_url(task.incident, f"task-{task.pk}"),
+                                   success),
         page=form_page, panel=task_panel,
         conflict_to=_room_url(task.incident, f"task-{task.pk}"))
 

@@ -62,21 +62,20 @@ def on_incident_merged(sender, *, duplicate, survivor, actor, moved_tasks, **kwa
         dedupe_key=f"merged:{duplicate.pk}", actor=actor, incident=survivor)
 
 
-def on_people_mentioned(sender, *, entry, usernames, **kwargs) -> None:
-    """Tell the people an entry names (never its author, only people who may view the
-    incident: notification_send() checks both)."""
+def on_people_mentioned(sender, *, incident, actor, text, usernames, key, **kwargs) -> None:
+    """Tell the people an entry or comment names (never its author, only people who may
+    view the incident: notification_send() checks both)."""
     people = User.objects.filter(username__in=usernames, is_active=True).order_by("pk")[
         :MAX_MENTIONS]
-    incident, author = entry.incident, entry.actor
-    excerpt = " ".join(entry.body.split())
+    excerpt = " ".join(text.split())
     excerpt = excerpt if len(excerpt) <= 120 else excerpt[:119] + "…"
 
     def title() -> str:
         return _("%(author)s mentioned you on %(ref)s: %(text)s") % {
-            "author": author, "ref": incident.reference, "text": excerpt}
+            "author": actor, "ref": incident.reference, "text": excerpt}
 
     notification_send(recipients=people, kind=NotificationKind.MENTION, title=title,
-                      dedupe_key=f"mention:{entry.pk}", actor=author, incident=incident)
+                      dedupe_key=key, actor=actor, incident=incident)
 
 
 def on_task_assigned(sender, *, task, actor, **kwargs) -> None:

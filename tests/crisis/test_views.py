@@ -607,6 +607,27 @@ def test_task_work_on_a_closed_incident_is_a_conflict(client, contributor, incid
     assert snapshot(incident) == before
 
 
+def test_mentions_in_task_comments_notify_highlight_and_tell_unknown_names(
+        client, contributor, incident, api_client):
+    from teams.models import Notification
+
+    bob = UserFactory(username="bob")
+    client.force_login(contributor)
+    task = incident.tasks.get(title="Verify the facts (5W1H)")
+    response = client.post(reverse("crisis:task-comment", args=[task.pk]),
+                           {"body": "@bob <b>check</b> with @nobody"}, headers=HTMX)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<span class="cd-mention fw-semibold text-primary">@bob</span>' in html
+    assert "&lt;b&gt;check&lt;/b&gt;" in html and ">@nobody<" not in html
+    assert "not recognised: @nobody" in html
+    assert Notification.objects.filter(recipient=bob, kind="mention").count() == 1
+    api_client.force_authenticate(contributor)
+    created = api_client.post(f"/api/tasks/{task.pk}/comments/", {"body": "ask @phantom"},
+                              format="json")
+    assert created.status_code == 201 and created.json()["unknown_mentions"] == ["phantom"]
+
+
 def test_task_comment_assign_checklist_and_new_task(client, contributor, incident):
     client.force_login(contributor)
     task = incident.tasks.get(title="Verify the facts (5W1H)")
