@@ -139,6 +139,9 @@ class IncidentSerializer(serializers.ModelSerializer):
     type = IncidentTypeSummarySerializer(read_only=True)
     created_by = UserSummarySerializer(read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:incident-detail")
+    warning_level = blank_or_choice(WarningLevel.choices)
+    warning_level_auto = blank_or_choice(WarningLevel.choices)
+    warning_level_manual = blank_or_choice(WarningLevel.choices)
     merged_into = serializers.SerializerMethodField(
         help_text="Id of the incident this one was merged into; null when it was not, or "
                   "when you may not view that incident.")
@@ -146,9 +149,6 @@ class IncidentSerializer(serializers.ModelSerializer):
     def get_merged_into(self, incident) -> int | None:
         survivor = selectors.merged_into_for(user=_reader(self), incident=incident)
         return survivor.pk if survivor else None
-    warning_level = blank_or_choice(WarningLevel.choices)
-    warning_level_auto = blank_or_choice(WarningLevel.choices)
-    warning_level_manual = blank_or_choice(WarningLevel.choices)
 
     class Meta:
         model = Incident
