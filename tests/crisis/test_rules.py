@@ -7,7 +7,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from crisis import selectors
-from crisis.models import Incident
+from crisis.models import Incident, urgency_key
 from crisis.permissions import CONTRIBUTE
 from crisis.services import correction_kind, incident_create, timeline_entry_add
 from teams.models import Role
@@ -104,3 +104,13 @@ def test_mine_lists_incidents_i_opened_own_a_task_in_or_hold_a_role_on(client):
     api_client_ids = [i["id"] for i in client.get("/api/incidents/", {"mine": "true"})
                       .json()["results"]]
     assert sorted(api_client_ids) == sorted([opened.pk, tasked.pk, on_team.pk])
+
+
+def test_the_live_list_orders_incidents_as_the_database_does(lead):
+    """urgency_key (the order incident-list.js keeps live) sorts as urgency_order does."""
+    for status, level, severity in [("closed", "red", "critical"), ("active", "", "low"),
+                                    ("triage", "yellow", "low"), ("active", "", "critical"),
+                                    ("contained", "yellow", "high"), ("triage", "", "low")]:
+        IncidentFactory(status=status, warning_level=level, severity=severity)
+    listed = list(selectors.incident_list(user=lead))
+    assert sorted(listed, key=urgency_key) == listed

@@ -9,7 +9,7 @@ from crisis.models import Incident, IncidentType
 from crisis.permissions import MANAGE_INCIDENT, can_create_incident
 from crisis.services import incident_create
 from tests.conftest import grant
-from tests.e2e.conftest import at_path, sign_in
+from tests.e2e.conftest import at_path, off_the_event_loop, sign_in
 from tests.teams.factories import PASSWORD, UserFactory
 
 SHOTS = Path("/tmp/shots")  # outside the repository on purpose
@@ -127,10 +127,10 @@ def test_a_live_change_keeps_the_list_most_urgent_first(new_page, lead):
     list; a newly opened one is placed the same way."""
     lead = grant(lead, MANAGE_INCIDENT)
     incident_type = IncidentType.objects.filter(is_active=True).first()
-    critical, high, low = (
+    critical, high, low = off_the_event_loop(lambda: [
         incident_create(actor=lead, title=title, type=incident_type, severity=severity)
         for title, severity in (("Outage rumours", "critical"), ("Billing complaint", "high"),
-                                ("Typo in an advert", "low")))
+                                ("Typo in an advert", "low"))])
     page = new_page()
     watch_incident_list(page, lead.username)
     author = new_page()
