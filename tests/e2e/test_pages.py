@@ -55,6 +55,7 @@ def pages_for(incident: Incident) -> dict[str, list[str]]:
             "/notifications/", "/account/",
         ],
         "exec": ["/", "/incidents/", room, "/notifications/", "/roster/"],
+        "support": [room],  # a liaison on the team: works on tasks, runs nothing
         "admin": ["/roster/", "/departments/"],
     }
 
