@@ -16,6 +16,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.errors import ConflictError
 from core.text import clean_text
@@ -562,7 +563,9 @@ def playbook_apply(*, incident: Incident, actor) -> list[Task]:
         )
         tasks.append(task)
     timeline_record(incident=incident, kind=TimelineKind.TASK, actor=actor,
-                    body=_("%(n)d task(s) added from the playbook.") % {"n": len(tasks)},
+                    body=ngettext("%(n)d task added from the playbook.",
+                                  "%(n)d tasks added from the playbook.", len(tasks))
+                    % {"n": len(tasks)},
                     data={"added": [task.pk for task in tasks],
                           "titles": [task.title for task in tasks]})
     live.emit(incident=incident, event=events.tasks_added(tasks))

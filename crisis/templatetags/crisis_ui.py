@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
 from django.utils.text import normalize_newlines
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
 
 from core import reltime as relative
@@ -258,9 +258,10 @@ def entry_headline(context, entry):
             parts.append(f"{label} {_field_value(field, old)} → {_field_value(field, new)}")
         return _("Classification changed: %(changes)s") % {"changes": "; ".join(parts)}
     if kind == TimelineKind.TASK:
-        if "titles" in data:
-            return entry.body or _("%(n)d task(s) added from the playbook.") % {
-                "n": len(data.get("added", []))}
+        if "titles" in data:  # read in the reader's language, whatever the body says
+            added = len(data.get("added", []))
+            return ngettext("%(n)d task added from the playbook.",
+                            "%(n)d tasks added from the playbook.", added) % {"n": added}
         if "to" in data:
             return _("Task “%(title)s”: %(from)s → %(to)s") % {
                 "title": shipped(data.get("title", "")),
