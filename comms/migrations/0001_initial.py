@@ -19,7 +19,7 @@ def append_only_triggers(apps, schema_editor):
         schema_editor.execute(
             "CREATE OR REPLACE FUNCTION comms_refuse_change() RETURNS trigger AS $$ "
             "BEGIN RAISE EXCEPTION 'append-only: % rows are never changed', "
-            "TG_TABLE_NAME; END $$ LANGUAGE plpgsql")
+            "TG_TABLE_NAME; END $$ LANGUAGE plpgsql", params=None)  # None: "%" is RAISE's
     for table in APPEND_ONLY_TABLES:
         if vendor == "postgresql":
             schema_editor.execute(
