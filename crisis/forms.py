@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateTimeField, TextField
@@ -82,7 +83,9 @@ class CommaSeparatedField(forms.CharField):
 
 
 def _model_label(name: str) -> str:
-    return Incident._meta.get_field(name).verbose_name.capitalize()
+    """The model field's name as a label, still lazy: read in the language of each request
+    (``str.capitalize`` here, at import, fixed it in English)."""
+    return capfirst(Incident._meta.get_field(name).verbose_name)
 
 
 class ClassificationFields(StyledFormMixin, forms.Form):
