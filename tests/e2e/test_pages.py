@@ -9,8 +9,8 @@ from playwright.sync_api import Page, expect
 
 from crisis.models import Incident, TimelineEntry
 from teams.management.commands.seed_demo import DEMO_PASSWORD
-from teams.management.commands.seed_demo import Command as SeedDemo
 from teams.models import RoleAssignment
+from tests.demo import seed_running_demo
 from tests.e2e.conftest import off_the_event_loop, sign_in
 
 SHOTS = Path("/tmp/shots")  # outside the repository on purpose
@@ -20,24 +20,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def demo(transactional_db):
-    """The demo data, plus what a running incident has: notes, a done task, a correction."""
-    from crisis import services
-
-    def seed():
-        SeedDemo().seed()
-        incident = Incident.objects.get(title__startswith="Overheating reports")
-        lead = incident.created_by
-        note = services.timeline_entry_add(actor=lead, incident=incident, kind="note",
-                                           body="Two more videos on Weibo; 40k views.")
-        services.timeline_entry_add(actor=lead, incident=incident, kind="decision",
-                                    body="Pause X2 ads in all markets.")
-        services.timeline_entry_add(actor=lead, incident=incident, corrects=note,
-                                    body="Three more videos on Weibo.")
-        task = incident.tasks.order_by("position", "pk").first()
-        services.task_set_status(actor=lead, task=task, status="done")
-        return incident
-
-    return off_the_event_loop(seed)
+    return off_the_event_loop(seed_running_demo)
 
 
 def pages_for(incident: Incident) -> dict[str, list[str]]:
