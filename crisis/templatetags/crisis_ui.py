@@ -169,19 +169,12 @@ def reltime_words():
 
 @register.simple_tag
 def elapsed(value):
-    """Time passed since ``value`` ("2 h 05 min"), exact time on hover; room.js ticks it."""
+    """Time passed since ``value`` ("2 h 05 min"), exact time on hover; incident-room.js
+    ticks it in the same words (``core.reltime``)."""
     if value is None:
         return ""
     local = timezone.localtime(value)
-    minutes = max(0, int((timezone.now() - value).total_seconds() // 60))
-    hours, minutes = divmod(minutes, 60)
-    days, hours = divmod(hours, 24)
-    if days:
-        text = _("%(d)d d %(h)d h") % {"d": days, "h": hours}
-    elif hours:
-        text = _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
-    else:
-        text = _("%(m)d min") % {"m": minutes}
+    text = relative.elapsed(int((timezone.now() - value).total_seconds() // 60))
     return format_html('<time datetime="{}" title="{}" data-elapsed>{}</time>',
                        value.isoformat(), local.strftime("%Y-%m-%d %H:%M %Z"), text)
 

@@ -9,22 +9,20 @@
   const F = window.CrisisDesk.frames;
 
   // --- clocks ----------------------------------------------------------------------------
-  const lang = document.documentElement.lang || "en";
+  // In the server's words (core/reltime.py elapsed, rendered into the page as #reltime-words),
+  // so a clock reads the same before and after it ticks, in every language.
+  const wordsNode = document.getElementById("reltime-words");
+  const clockWords = wordsNode ? JSON.parse(wordsNode.textContent).elapsed : null;
   function formatElapsed(minutes) {
     const days = Math.floor(minutes / 1440);
     const hours = Math.floor((minutes % 1440) / 60);
     const mins = minutes % 60;
-    if (typeof Intl.DurationFormat === "function") {
-      const parts = days ? { days, hours } : hours ? { hours, minutes: mins } : { minutes: mins };
-      const always = days ? { daysDisplay: "always", hoursDisplay: "always" }
-        : hours ? { hoursDisplay: "always", minutesDisplay: "always" } : { minutesDisplay: "always" };
-      return new Intl.DurationFormat(lang, { style: "narrow", ...always }).format(parts);
-    }
-    if (days) return days + " d " + hours + " h";
-    if (hours) return hours + " h " + String(mins).padStart(2, "0") + " min";
-    return mins + " min";
+    const phrase = days ? clockWords.days : hours ? clockWords.hours : clockWords.minutes;
+    return phrase.replace("__d__", String(days)).replace("__h__", String(hours))
+      .replace("__m__", hours || days ? String(mins).padStart(2, "0") : String(mins));
   }
   function tick(root) {
+    if (!clockWords) return;
     const now = Date.now();
     (root || document).querySelectorAll("time[data-elapsed]").forEach((el) => {
       const minutes = Math.max(0, Math.floor((now - new Date(el.getAttribute("datetime")).getTime()) / 60000));

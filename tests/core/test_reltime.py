@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import translation
 
-from core.reltime import relative_time, words
+from core.reltime import elapsed, relative_time, words
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -31,7 +31,33 @@ def test_relative_time_in_english(delta, text):
 def test_the_scripts_words_are_the_servers():
     with translation.override("en"):
         minute = words()["units"][0]
+        served = relative_time(NOW - timedelta(minutes=5), now=NOW)
     assert minute["unit"] == "minute"
     assert minute["future"] == {"one": "in __n__ minute", "other": "in __n__ minutes"}
-    assert minute["past"]["other"].replace("__n__", "5") == relative_time(
-        NOW - timedelta(minutes=5), now=NOW)
+    assert minute["past"]["other"].replace("__n__", "5") == served
+
+
+@pytest.mark.parametrize(("minutes", "text"), [
+    (0, "0 min"), (59, "59 min"), (60, "1 h 00 min"), (125, "2 h 05 min"),
+    (24 * 60 - 1, "23 h 59 min"), (3 * 24 * 60 + 4 * 60 + 30, "3 d 4 h"), (-5, "0 min"),
+])
+def test_elapsed_clock_in_english(minutes, text):
+    with translation.override("en"):
+        assert elapsed(minutes) == text
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hant", "zh-hans"])
+def test_the_scripts_clock_words_are_the_servers(language):
+    """incident-room.js fills ``words()["elapsed"]`` as below (minutes two digits beside
+    hours): the clock reads the same before and after it ticks, in every language."""
+    with translation.override(language):
+        clock = words()["elapsed"]
+        for minutes in (7, 125, 3 * 24 * 60 + 4 * 60 + 30):
+            days, rest = divmod(minutes, 24 * 60)
+            hours, mins = divmod(rest, 60)
+            phrase = clock["days"] if days else clock["hours"] if hours else clock["minutes"]
+            script = (phrase.replace("__d__", str(days)).replace("__h__", str(hours))
+                      .replace("__m__", f"{mins:02d}" if days or hours else str(mins)))
+            assert script == elapsed(minutes)
+    if language == "zh-hant":
+        assert script == "3 天 4 小時"

@@ -147,7 +147,8 @@ def test_a_task_done_by_the_lead_appears_live_in_another_users_room(new_page, cr
 def test_relative_times_read_the_same_after_the_page_refreshes_them(
         new_page, crisis_lead, language):
     """The server's words and live.js's are one formatter: refreshing the times in the
-    page changes none of them. A finished task shows no due time."""
+    page changes none of them, nor does the room's clock ticking (incident-room.js, which
+    ticks once as the page loads). A finished task shows no due time."""
     crisis_lead.language = language
     crisis_lead.save(update_fields=["language"])
     incident = off_the_event_loop(lambda: services.incident_create(
@@ -167,6 +168,9 @@ def test_relative_times_read_the_same_after_the_page_refreshes_them(
     served = times.all_inner_texts()
     page.evaluate("window.CrisisDesk.refreshTimes()")
     assert times.all_inner_texts() == served
+    clocks = re.findall(r"<time [^>]*data-elapsed>([^<]*)</time>",
+                        page.request.get(page.url).text())
+    assert clocks and page.locator("#main time[data-elapsed]").all_inner_texts() == clocks
     if language == "en":
         assert "due in 59 minutes" in task_item(page, "Due soon").inner_text()
         assert "due in 3 hours" in task_item(page, "Due later").inner_text()
