@@ -54,12 +54,15 @@ def test_summary_pdf_is_one_page_with_the_incident_facts(tmp_path):
     ],
 )
 def test_chinese_text_renders_with_real_cjk_fonts(tmp_path, language, title, font):
-    incident = IncidentFactory(title=title, summary=title)
+    incident = IncidentFactory(title=title, summary=title, severity="critical")
 
     with translation.override(language):
         pdf = render_incident_summary_pdf(incident=incident)
+        severity = f"{incident.get_severity_display()}："  # a Chinese colon after the level
 
-    assert title in pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf, tmp_path)
+    assert title in text
+    assert severity in text, text
     fonts = pdf_fonts(pdf, tmp_path)
     assert font in fonts, fonts
 
