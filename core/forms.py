@@ -31,19 +31,19 @@ class IdField(forms.IntegerField):
 
 
 def check_in_utc(value: datetime.datetime | None) -> datetime.datetime | None:
-    """``value`` if it has a UTC time (the database stores UTC); a ValidationError for a
-    time its zone pushes past year 1 or 9999."""
+    """``value`` as the same instant in UTC (the database stores UTC; PostgreSQL refuses
+    offsets beyond ±15:59, which Python allows up to ±23:59); a ValidationError for a time
+    its zone pushes past year 1 or 9999."""
     if value is None:
         return value
     try:
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
-        value.astimezone(datetime.UTC)
+        return value.astimezone(datetime.UTC)
     except (OverflowError, ValueError):
         raise forms.ValidationError(
             _("Enter a time between the years 1 and 9999 in UTC."), code="out_of_range"
         ) from None
-    return value
 
 
 class DateTimeField(forms.DateTimeField):

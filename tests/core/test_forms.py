@@ -1,11 +1,13 @@
 """The fields every form and filter shares (core/forms.py, core/filters.py, core/text.py):
 bad input is a 4xx naming the field, never a database error."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from core.forms import TextField
+from core.forms import DateTimeField, TextField
 from core.text import clean_text
 from crisis.models import IncidentType, Task
 from crisis.services import incident_create
@@ -46,6 +48,16 @@ def test_api_filters_refuse_numbers_and_times_the_database_cannot_hold(incident,
     response = client.get(path.format(pk=incident.pk))
     assert response.status_code == 400, response.content
     assert field in response.json()
+
+
+@pytest.mark.django_db
+def test_a_time_zone_offset_postgresql_cannot_store_is_read_as_utc(incident):
+    """Python allows offsets up to ±23:59, PostgreSQL only ±15:59 (a 500 there before)."""
+    client = Client(raise_request_exception=False)
+    client.force_login(incident.created_by)
+    response = client.get("/api/incidents/?created_after=1242-12-05T21:53:19-18:47")
+    assert response.status_code == 200, response.content
+    assert DateTimeField().clean("1242-12-05T21:53:19-18:47").utcoffset() == timedelta(0)
 
 
 @pytest.mark.django_db
