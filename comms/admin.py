@@ -27,7 +27,7 @@ class ApprovalStageInline(admin.TabularInline):
 
 @admin.register(ApprovalPolicy)
 class ApprovalPolicyAdmin(admin.ModelAdmin):
-    list_display = ("name", "position", "audience", "min_severity", "is_active")
+    list_display = ("__str__", "position", "audience", "min_severity", "is_active")
     list_filter = ("audience", "min_severity", "is_active")
     list_editable = ("position", "is_active")
     search_fields = ("name", "stages__name")
@@ -36,7 +36,7 @@ class ApprovalPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(ApprovalStage)
 class ApprovalStageAdmin(admin.ModelAdmin):
-    list_display = ("name", "policy", "position", "capability", "approvals_needed",
+    list_display = ("__str__", "policy", "position", "capability", "approvals_needed",
                     "sla_minutes", "parallel_with_previous")
     list_filter = ("policy", "capability", "parallel_with_previous")
     search_fields = ("name", "policy__name")

@@ -397,8 +397,8 @@ def check_decide(*, user, statement: Statement, version: int, decision: str,
              and not progress.is_complete(s) and stage_eligibility(user, statement, s, authors)[0]]
     if later:
         raise ConflictError(_("“%(stage)s” decides after “%(open)s”, which is still open.")
-                            % {"stage": later[0].name,
-                               "open": ", ".join(s.name for s in open_stages)},
+                            % {"stage": str(later[0]),
+                               "open": ", ".join(str(s) for s in open_stages)},
                             current=statement.status)
     raise PermissionDenied(_("You may not decide at this stage of the review."))
 

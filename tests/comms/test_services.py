@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from comms import hooks, services
 from comms.choices import Decision
@@ -189,6 +190,8 @@ def test_stages_complete_in_order(high_incident, draft, officer, legal, executiv
         "Legal review", "Executive sponsor"]
     with pytest.raises(ConflictError, match="decides after"):
         decide(executive, draft)
+    with translation.override("zh-hant"), pytest.raises(ConflictError, match="法務審核"):
+        decide(executive, draft)  # the stages' names in the reader's language
     decide(legal, draft)
     assert status(draft) == "in_review"
     assert Notification.objects.filter(recipient=executive,
