@@ -43,6 +43,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    # Several watchers' pages are open at once and only one can be in front: without these,
+    # Chromium throttles the others' timers to once a second, as for a tab in the background.
+    "--disable-background-timer-throttling",
+    "--disable-renderer-backgrounding",
+    "--disable-backgrounding-occluded-windows",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
