@@ -14,6 +14,7 @@ from .models import (
     ReviewStage,
     Statement,
     StatementComment,
+    StatementTemplate,
     StatementVersion,
 )
 
@@ -106,3 +107,13 @@ class PublishingFreezeAdmin(ReadOnlyAdmin):
     list_filter = ("lifted_at", "created_at")
     search_fields = ("reason", "incident__title", "created_by__username")
     list_select_related = ("incident", "created_by")
+
+
+@admin.register(StatementTemplate)
+class StatementTemplateAdmin(admin.ModelAdmin):
+    """Placeholders: {{ incident.title }}, {{ incident.reference }}, {{ incident.products }},
+    {{ incident.regions }}, {{ next_update }} (comms.drafting)."""
+
+    list_display = ("__str__", "kind", "language", "incident_type", "is_active")
+    list_filter = ("kind", "language", "incident_type", "is_active")
+    search_fields = ("name", "title", "body")

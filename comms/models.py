@@ -312,6 +312,9 @@ class ReviewStage(models.Model):
     parallel_with_previous = models.BooleanField(_("in parallel with the previous stage"))
     due_at = models.DateTimeField(_("due"), null=True, blank=True)
     policy_name = models.CharField(_("policy"), max_length=120, blank=True)
+    # When its approvers and the incident lead were told the stage is overdue (once).
+    overdue_notified_at = models.DateTimeField(_("overdue notice sent"), null=True,
+                                               blank=True)
 
     class Meta:
         ordering = ["statement", "round", "position"]
@@ -444,3 +447,34 @@ class PublishingFreeze(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+class StatementTemplate(models.Model):
+    """A starting text for one kind of statement (optionally for one incident type) in one
+    language; placeholders such as ``{{ incident.title }}`` are filled from the incident
+    when a statement is drafted from it (``comms.drafting``). Administrators edit them."""
+
+    kind = models.CharField(_("kind"), max_length=32, choices=StatementKind)
+    incident_type = models.ForeignKey(
+        "crisis.IncidentType", on_delete=models.CASCADE, null=True, blank=True,
+        related_name="+", verbose_name=_("incident type"),
+        help_text=_("Empty: every type. A template for the incident's own type wins."))
+    language = models.CharField(_("language"), max_length=16, choices=LANGUAGE_CHOICES)
+    name = models.CharField(_("name"), max_length=120)
+    title = models.CharField(_("title"), max_length=200)
+    what_happened = models.TextField(_("what happened"), blank=True)
+    when = models.TextField(_("when"), blank=True)
+    where = models.TextField(_("where"), blank=True)
+    who_is_affected = models.TextField(_("who is affected"), blank=True)
+    why = models.TextField(_("why (if known)"), blank=True)
+    what_we_do = models.TextField(_("what we are doing"), blank=True)
+    body = models.TextField(_("text"), blank=True, help_text=_("Markdown."))
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["kind", "language", "incident_type", "name"]
+        verbose_name = _("statement template")
+        verbose_name_plural = _("statement templates")
+
+    def __str__(self) -> str:
+        return gettext(self.name)  # shipped names are translated

@@ -12,6 +12,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.routers import DefaultRouter
 
+from comms import urls as comms_urls
 from crisis import urls as crisis_urls
 from reports import urls as reports_urls
 from teams import urls as teams_urls
@@ -25,14 +26,16 @@ def favicon(request):
 
 
 router = DefaultRouter()
-for prefix, viewset, basename in crisis_urls.api_routes + teams_urls.api_routes:
+for prefix, viewset, basename in (crisis_urls.api_routes + teams_urls.api_routes
+                                   + comms_urls.api_routes):
     router.register(prefix, viewset, basename=basename)
 
 incident_patterns = (crisis_urls.incident_patterns + teams_urls.incident_patterns
-                     + reports_urls.incident_patterns)
+                     + comms_urls.incident_patterns + reports_urls.incident_patterns)
 
 urlpatterns = [
     *teams_urls.urlpatterns,
+    *comms_urls.urlpatterns,
     path("incidents/", include((incident_patterns, "crisis"))),
     path("api/", include((router.urls, "api"))),
     # The API's surface is for signed-in people and integrations, not the public.
