@@ -11,9 +11,10 @@ class CommsConfig(AppConfig):
         from core.frames import register_frames
         from crisis.events import register_event_schemas
 
+        from . import panels, work
         from .events import EVENT_SCHEMAS, CommsEventType
 
         register_frames(CommsEventType)  # pages learn the names from core.frames
         register_event_schemas(EVENT_SCHEMAS)  # they join the incident's stream
-        # crisis.timeline.declare_written(TimelineKind.STATEMENT) comes with the pages that
-        # let people write statements (the room then offers the filter and the clock).
+        panels.register()  # the room's Statements panel
+        work.register()  # "Waiting for my approval" on My work
