@@ -1,12 +1,26 @@
 """Reads of statements, restricted to what the asking user may see (404 otherwise)."""
 
-from django.db.models import F, Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from crisis.models import Incident
+from crisis.permissions import is_active
+from teams.models import RoleAssignment
 
 from . import permissions, policy
-from .models import PublishingFreeze, ReviewStage, Statement
+from .choices import Decision, StatementStatus
+from .models import (
+    ApprovalDecision,
+    PublishingFreeze,
+    ReviewStage,
+    Statement,
+    StatementComment,
+    StatementVersion,
+)
 
 
 def statement_list(*, user, incident: Incident | None = None) -> QuerySet[Statement]:
@@ -42,3 +56,125 @@ def stage_fallback_open(*, statement: Statement, stage: ReviewStage) -> bool:
 
 def review_progress(*, statement: Statement) -> policy.Progress:
     return policy.review_progress(statement)
+
+
+# --- the approval queue ----------------------------------------------------------------------
+
+@dataclass
+class QueueItem:
+    """A statement waiting for ``user``'s decision, with what the queue shows beside it."""
+
+    statement: Statement
+    version: StatementVersion  # the current version: the exact text under review
+    stages: list[ReviewStage]  # the open stages ``user`` may decide now
+    as_fallback: bool  # deciding as the capability's holder: only authors hold the role
+    due_at: datetime | None
+    overdue: bool
+    last_seen: int | None  # the version ``user`` last decided or commented on
+
+
+def approval_queue(*, user) -> list[QueueItem]:
+    """Statements in review that wait for ``user``: an open stage of the current round on
+    the current version that ``user`` may decide (by role on the incident, or by the
+    stage's capability when nobody but the authors holds the role) and has not decided yet.
+    Never a statement ``user`` wrote or edited; overdue first, then by due time. A fixed
+    number of queries, whatever the number of statements."""
+    if not is_active(user):
+        return []
+    my_roles: dict[int, set[str]] = {}
+    for incident_id, code in RoleAssignment.objects.filter(
+            user=user, ended_at__isnull=True).values_list("incident_id", "role__code"):
+        my_roles.setdefault(incident_id, set()).add(code)
+    capabilities = (None if user.is_superuser  # None: every capability
+                    else set(user.groups.values_list("name", flat=True)))
+    stage_filter = Q(statement__incident_id__in=list(my_roles))
+    if capabilities is None:
+        stage_filter |= ~Q(capability="")
+    elif capabilities:
+        stage_filter |= Q(capability__in=capabilities)
+    statement_ids = set(
+        ReviewStage.objects.filter(
+            stage_filter, statement__status=StatementStatus.IN_REVIEW,
+            round=F("statement__review_round"),
+            statement__incident__in=Incident.objects.visible_to(user).values("pk"))
+        .exclude(Exists(StatementVersion.objects.filter(statement=OuterRef("statement"),
+                                                        author=user)))
+        .values_list("statement_id", flat=True))
+    if not statement_ids:
+        return []
+    statements = {s.pk: s for s in Statement.objects.filter(pk__in=statement_ids)
+                  .select_related("incident", "created_by")}
+    all_stages: dict[int, list[ReviewStage]] = {}
+    for stage in ReviewStage.objects.filter(statement_id__in=statement_ids,
+                                            round=F("statement__review_round")
+                                            ).order_by("position"):
+        stage.statement = statements[stage.statement_id]
+        all_stages.setdefault(stage.statement_id, []).append(stage)
+    progress = {pk: policy.Progress(stages=stage_list) for pk, stage_list in all_stages.items()}
+    for statement_id, stage_id, decider_id, decision in ApprovalDecision.objects.filter(
+            statement_id__in=statement_ids,
+            version_number=F("statement__current_version"),
+            stage__round=F("statement__review_round")).values_list(
+                "statement_id", "stage_id", "decider_id", "decision"):
+        progress[statement_id].decided.setdefault(stage_id, set()).add(decider_id)
+        if decision == Decision.APPROVE:
+            progress[statement_id].approvals.setdefault(stage_id, set()).add(decider_id)
+    authors: dict[int, set[int]] = {}
+    for statement_id, author_id in StatementVersion.objects.filter(
+            statement_id__in=statement_ids).values_list("statement_id", "author_id").distinct():
+        authors.setdefault(statement_id, set()).add(author_id)
+    role_codes = {code for stage_list in all_stages.values() for stage in stage_list
+                  for code in stage.role_codes}
+    holders: dict[tuple[int, str], set[int]] = {}
+    for incident_id, code, holder in RoleAssignment.objects.filter(
+            incident_id__in={s.incident_id for s in statements.values()},
+            role__code__in=role_codes, ended_at__isnull=True, user__is_active=True
+            ).values_list("incident_id", "role__code", "user_id"):
+        holders.setdefault((incident_id, code), set()).add(holder)
+    versions = {v.statement_id: v for v in StatementVersion.objects.filter(
+        statement_id__in=statement_ids, number=F("statement__current_version"))}
+    last_seen = _last_seen_versions(user=user, statement_ids=statement_ids)
+
+    now, items = timezone.now(), []
+    for statement_id in all_stages:
+        statement = statements[statement_id]
+        mine, fallback = [], False
+        for stage in progress[statement_id].open_stages:
+            if user.pk in progress[statement_id].decided.get(stage.pk, ()):
+                continue
+            if set(stage.role_codes) & my_roles.get(statement.incident_id, set()):
+                mine.append(stage)
+                continue
+            others = set().union(*(holders.get((statement.incident_id, code), set())
+                                   for code in stage.role_codes)) - authors[statement_id]
+            if stage.capability and not others and (
+                    capabilities is None or stage.capability in capabilities):
+                mine.append(stage)
+                fallback = fallback or bool(stage.role_codes)
+        if not mine:
+            continue
+        dues = [stage.due_at for stage in mine if stage.due_at]
+        due_at = min(dues) if dues else None
+        items.append(QueueItem(statement=statement, version=versions[statement_id],
+                               stages=mine, as_fallback=fallback, due_at=due_at,
+                               overdue=bool(due_at and due_at < now),
+                               last_seen=last_seen.get(statement_id)))
+    items.sort(key=lambda item: (not item.overdue, item.due_at is None, item.due_at or now,
+                                 item.statement.pk))
+    return items
+
+
+def approval_queue_count(*, user) -> int:
+    return len(approval_queue(user=user))
+
+
+def _last_seen_versions(*, user, statement_ids) -> dict[int, int]:
+    """The highest version number ``user`` decided or commented on, per statement."""
+    seen: dict[int, int] = {}
+    rows = list(ApprovalDecision.objects.filter(statement_id__in=statement_ids, decider=user)
+                .values_list("statement_id", "version_number"))
+    rows += list(StatementComment.objects.filter(statement_id__in=statement_ids, author=user)
+                 .values_list("statement_id", "version__number"))
+    for statement_id, number in rows:
+        seen[statement_id] = max(number, seen.get(statement_id, 0))
+    return seen

@@ -23,6 +23,14 @@ def incident(db):
 
 
 @pytest.fixture
+def high_incident(incident):
+    """The incident at high severity: public statements need legal, then the sponsor."""
+    type(incident).objects.filter(pk=incident.pk).update(severity=Severity.HIGH)
+    incident.refresh_from_db()
+    return incident
+
+
+@pytest.fixture
 def assign(admin):
     """Give a person a role on an incident, as the lead would (rights follow the role)."""
 

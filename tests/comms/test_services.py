@@ -177,13 +177,6 @@ def test_a_decision_on_a_version_no_longer_current_is_refused_naming_the_current
 
 # --- invariant 3: stages in order (parallel where said); a rejection stops and needs a reason --
 
-@pytest.fixture
-def high_incident(incident):
-    Incident.objects.filter(pk=incident.pk).update(severity=Severity.HIGH)
-    incident.refresh_from_db()
-    return incident
-
-
 def test_stages_complete_in_order(high_incident, draft, officer, legal, executive):
     services.statement_submit(actor=officer, statement=draft)
     assert [s.name for s in ReviewStage.objects.filter(statement=draft)] == [
