@@ -9,7 +9,9 @@ django_asgi_app = get_asgi_application()  # sets Django up before consumers are 
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
+from core import clock  # noqa: E402
 from core.origins import SameOriginValidator  # noqa: E402
 
 from .routing import websocket_urlpatterns  # noqa: E402
@@ -22,3 +24,6 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+if settings.EMBEDDED_CLOCK:
+    clock.start()  # the embedded default's periodic jobs (production runs celery beat)

@@ -199,9 +199,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "crisisdesk")
 CELERY_TIMEZONE = "UTC"
+# The embedded default has no beat: the web process runs CELERY_BEAT_SCHEDULE itself
+# (core.clock, started by config.asgi) when CRISISDESK_CLOCK is on, as scripts/run sets it.
+EMBEDDED_CLOCK = EMBEDDED and env_bool("CRISISDESK_CLOCK", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")  # not the code directory
 CELERY_BEAT_SCHEDULE = {
     "notify-overdue-tasks": {"task": "crisis.tasks.notify_overdue_tasks", "schedule": 60.0},
+    "notify-overdue-review-stages": {
+        "task": "comms.tasks.notify_overdue_review_stages", "schedule": 60.0},
     "sweep-unsent-notification-emails": {
         "task": "teams.tasks.sweep_unsent_notification_emails", "schedule": 120.0},
 }
