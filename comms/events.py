@@ -12,9 +12,12 @@ class CommsEventType(StrEnum):
 
 
 def statement_changed(statement, *, action: str) -> Event:
+    # The incident list feed hears of it too: the approval queue listens there for
+    # statements leaving a reviewer's queue (decided by another, edited, withdrawn).
     return Event(CommsEventType.STATEMENT_CHANGED,
                  {"id": statement.pk, "action": action, "status": statement.status,
-                  "version": statement.current_version, "kind": statement.kind})
+                  "version": statement.current_version, "kind": statement.kind},
+                 to_list=True)
 
 
 def freeze_changed(freeze, *, action: str) -> Event:

@@ -1,0 +1,171 @@
+"""The approval queue page: the exact text, the diff from what I last saw, one-click
+decisions on the version shown, refusals as messages, and its live list."""
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from comms import services
+from comms.models import ApprovalDecision
+from crisis.choices import Confidentiality
+from teams.choices import Capability
+from tests.comms.conftest import FRAME
+from tests.crisis.factories import IncidentFactory
+from tests.crisis.test_consumers import communicator
+from tests.teams.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+QUEUE = reverse("approval-queue")
+
+
+@pytest.fixture
+def submitted(draft, officer):
+    return services.statement_submit(actor=officer, statement=draft)
+
+
+def decide_url(statement) -> str:
+    return reverse("approval-decide", args=[statement.pk])
+
+
+def test_queue_shows_the_exact_version_under_review(client, submitted, legal):
+    client.force_login(legal)
+    page = client.get(QUEUE).content.decode()
+    version = submitted.versions.get(number=1)
+    assert f'id="queue-item-{submitted.pk}"' in page
+    assert FRAME["what_happened"] in page and "We are sorry." in page
+    assert version.content_hash[:12] in page
+    assert "first time you see it" in page
+    assert "Legal review" in page
+    assert "Approve version 1" in page
+
+
+def test_queue_is_empty_for_the_author(client, submitted, officer):
+    client.force_login(officer)
+    assert f'id="queue-item-{submitted.pk}"' not in client.get(QUEUE).content.decode()
+
+
+def test_approving_takes_the_item_out_of_the_queue(client, submitted, legal):
+    client.force_login(legal)
+    response = client.post(decide_url(submitted), {"version": 1, "decision": "approve"},
+                           headers=HTMX)
+    assert response.status_code == 200
+    assert response["HX-Retarget"] == "#approval-queue"
+    body = response.content.decode()
+    assert f'id="queue-item-{submitted.pk}"' not in body
+    assert "You approved version 1" in body
+    submitted.refresh_from_db()
+    assert submitted.status == "approved"
+
+
+def test_a_refusal_needs_a_reason_shown_inline(client, submitted, legal):
+    client.force_login(legal)
+    response = client.post(decide_url(submitted), {"version": 1, "decision": "reject"},
+                           headers=HTMX)
+    assert response.status_code == 400
+    assert "Say why" in response.content.decode()
+    assert not ApprovalDecision.objects.exists()
+
+
+def test_request_changes_with_a_reason(client, submitted, legal):
+    client.force_login(legal)
+    response = client.post(decide_url(submitted), {"version": 1, "decision": "request_changes",
+                                                   "comment": "Name the batch."})
+    assert response.status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.status == "draft"
+
+
+def test_a_decision_on_an_outdated_version_names_the_current_one(
+        client, submitted, legal, officer):
+    services.statement_edit(actor=officer, statement=submitted, body="We apologise.",
+                            **FRAME)
+    client.force_login(legal)
+    response = client.post(decide_url(submitted), {"version": 1, "decision": "approve"},
+                           headers=HTMX)
+    assert response.status_code == 409
+    assert "version 2 is" in response.content.decode()
+    assert not ApprovalDecision.objects.exists()
+    # A plain form post: back to the queue with the same message.
+    response = client.post(decide_url(submitted), {"version": 1, "decision": "approve"},
+                           follow=True)
+    assert "version 2 is" in response.content.decode()
+
+
+def test_the_author_is_refused_with_a_message(client, submitted, officer):
+    client.force_login(officer)
+    response = client.post(decide_url(submitted), {"version": 1, "decision": "approve"},
+                           headers=HTMX)
+    assert response.status_code == 403
+    assert "someone else must decide" in response.content.decode()
+    response = client.post(decide_url(submitted), {"version": 1, "decision": "approve"},
+                           follow=True)
+    assert response.status_code == 200
+    assert "someone else must decide" in response.content.decode()
+    assert not ApprovalDecision.objects.exists()
+
+
+def test_a_statement_of_an_incident_i_may_not_view_is_not_found(client, assign, admin):
+    secret = IncidentFactory(confidentiality=Confidentiality.CONFIDENTIAL)
+    writer = assign(secret, "communications_officer", "writer")
+    statement = services.statement_create(actor=writer, incident=secret, kind="holding",
+                                          language="en", title="Secret", **FRAME)
+    outsider = assign(IncidentFactory(), "legal_reviewer", "outsider")
+    client.force_login(outsider)
+    response = client.post(decide_url(statement), {"version": 1, "decision": "approve"})
+    assert response.status_code == 404
+
+
+def test_diff_against_the_version_i_last_saw(client, submitted, legal, officer):
+    services.statement_decide(actor=legal, statement=submitted, version=1,
+                              decision="request_changes", comment="Say sorry plainly.")
+    services.statement_edit(actor=officer, statement=submitted, body="We apologise.",
+                            **FRAME)
+    services.statement_submit(actor=officer, statement=submitted)
+    client.force_login(legal)
+    page = client.get(QUEUE).content.decode()
+    assert "Changes since version 1, which you last saw, to version 2" in page
+    assert "<del>are sorry</del>" in page
+    assert "<ins>apologise</ins>" in page
+
+
+def test_fallback_says_why_i_decide(client, incident, assign):
+    writer = assign(incident, "legal_reviewer", "writer")
+    assign(incident, "communications_officer", user=writer)
+    counsel = UserFactory(username="counsel")
+    counsel.groups.add(Group.objects.get(name=Capability.LEGAL_REVIEWER))
+    writer = type(writer).objects.get(pk=writer.pk)
+    statement = services.statement_create(actor=writer, incident=incident, kind="holding",
+                                          language="en", title="Holding", body="Sorry.",
+                                          **FRAME)
+    services.statement_submit(actor=writer, statement=statement)
+    client.force_login(counsel)
+    page = client.get(QUEUE).content.decode()
+    assert f'id="queue-item-{statement.pk}"' in page
+    assert "capability" in page and "wrote or edited this text" in page
+
+
+def test_the_list_redraws_on_notifications_and_statement_changes(client, submitted, legal):
+    client.force_login(legal)
+    response = client.get(QUEUE, headers={**HTMX, "HX-Target": "approval-queue"})
+    body = response.content.decode()
+    assert body.lstrip().startswith("<section") or 'id="approval-queue"' in body[:400]
+    assert "<html" not in body
+    assert "live:notification.created" in body and "live:statement.changed" in body
+    assert f'id="queue-item-{submitted.pk}"' in body
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_the_queue_page_hears_a_statement_leave_the_queue(submitted, legal, officer):
+    # The queue's script listens on the incident list feed (static/js/approval-queue.js).
+    socket = await communicator("/ws/incidents/", legal)
+    assert (await socket.connect())[0]
+    await sync_to_async(services.statement_withdraw)(actor=officer, statement=submitted)
+    frame = await socket.receive_json_from(timeout=3)
+    while frame["type"] != "statement.changed":
+        frame = await socket.receive_json_from(timeout=3)
+    assert frame["incident"] == submitted.incident_id
+    assert frame["data"]["action"] == "withdrawn"
+    await socket.disconnect()
