@@ -20,6 +20,7 @@ from core.errors import ConflictError
 from core.forms import IdField, TextField
 from core.views import form_action, redirect_with_message
 from crisis.choices import IncidentStatus
+from crisis.forms import StyledFormMixin
 from crisis.models import Incident
 from crisis.permissions import MANAGE_INCIDENT, codename, is_active
 
@@ -43,7 +44,7 @@ class DecisionForm(forms.Form):
                                                "the author reads it."))
 
 
-class FreezeForm(forms.Form):
+class FreezeForm(StyledFormMixin, forms.Form):
     scope = forms.ChoiceField(label=gettext_lazy("Freeze publishing in"))
     reason = TextField(label=gettext_lazy("Reason"), max_length=4_000,
                        widget=forms.Textarea(attrs={"rows": 2}),
