@@ -23,7 +23,7 @@ from core.views import form_action, redirect_with_message
 from crisis import selectors as incident_selectors
 from crisis.permissions import can_manage_team
 
-from . import selectors, services
+from . import selectors, services, work
 from .choices import Duty
 from .context_processors import with_icons
 from .forms import (
@@ -128,6 +128,7 @@ def my_work(request):
     """Home: the incidents I have a role on and the tasks I own, most pressing first."""
     unread = selectors.notification_list(user=request.user).filter(read_at__isnull=True)
     return render(request, "teams/my_work.html", {
+        **work.work_context(request),  # the sections higher apps add (teams.work)
         **selectors.my_work(user=request.user),
         "unread_notifications": list(unread[:5]),
         "unread_count": unread.count(),

@@ -4,6 +4,8 @@ decisions on the version shown, refusals as messages, and its live list."""
 import pytest
 from asgiref.sync import sync_to_async
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comms import services
@@ -169,3 +171,25 @@ async def test_the_queue_page_hears_a_statement_leave_the_queue(submitted, legal
     assert frame["incident"] == submitted.incident_id
     assert frame["data"]["action"] == "withdrawn"
     await socket.disconnect()
+
+
+def _submit_another(officer, incident, title):
+    statement = services.statement_create(actor=officer, incident=incident, kind="holding",
+                                          language="en", title=title, body="Sorry.", **FRAME)
+    return services.statement_submit(actor=officer, statement=statement)
+
+
+def test_my_work_shows_what_waits_with_a_flat_query_count(client, submitted, legal, officer,
+                                                          incident):
+    client.force_login(legal)
+    with CaptureQueriesContext(connection) as one:
+        page = client.get(reverse("home")).content.decode()
+    assert 'id="my-approvals"' in page
+    assert f'#queue-item-{submitted.pk}' in page and submitted.title in page
+
+    for n in range(3):
+        _submit_another(officer, incident, f"Update {n}")
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(reverse("home")).content.decode()
+    assert "Update 2" in page
+    assert len(four) == len(one)
