@@ -9,12 +9,15 @@ class CommsConfig(AppConfig):
 
     def ready(self):
         from core.frames import register_frames
+        from crisis.choices import TimelineKind
         from crisis.events import register_event_schemas
+        from crisis.timeline import declare_written
 
         from . import panels, work
         from .events import EVENT_SCHEMAS, CommsEventType
 
         register_frames(CommsEventType)  # pages learn the names from core.frames
         register_event_schemas(EVENT_SCHEMAS)  # they join the incident's stream
+        declare_written(TimelineKind.STATEMENT)  # the room offers the kind and its clock
         panels.register()  # the room's Statements panel
         work.register()  # "Waiting for my approval" on My work

@@ -3,6 +3,8 @@
 Kept apart from the services so every app's services (teams, comms, reports) record
 their changes the same way without importing each other."""
 
+from collections.abc import Callable
+
 from . import events, live
 from .choices import KINDS_WRITTEN_LATER, TimelineKind
 from .models import Incident, TimelineEntry
@@ -14,6 +16,19 @@ def declare_written(*kinds: TimelineKind) -> None:
     """A higher app says, in its ``AppConfig.ready()``, that it writes ``kinds`` (of
     ``KINDS_WRITTEN_LATER``) now: pages start offering them (filter, clocks)."""
     _declared.update(TimelineKind(kind) for kind in kinds)
+
+
+_headline_writers: dict[TimelineKind, Callable[[dict], str]] = {}
+
+
+def write_headlines(kind: TimelineKind, writer: Callable[[dict], str]) -> None:
+    """A higher app says how its entries of ``kind`` read in the room: ``writer(data)``
+    returns the entry's line in the reader's language (crisis_ui.entry_headline)."""
+    _headline_writers[TimelineKind(kind)] = writer
+
+
+def headline_writer(kind: str) -> Callable[[dict], str] | None:
+    return _headline_writers.get(kind)
 
 
 def kinds_in_use() -> list[TimelineKind]:

@@ -25,6 +25,7 @@ from crisis.choices import (
 from crisis.models import Incident, urgency_key
 from crisis.selectors import entry_data_for
 from crisis.services import MENTION, mentions_in
+from crisis.timeline import headline_writer
 
 register = template.Library()
 
@@ -268,6 +269,9 @@ def entry_headline(context, entry):
         return entry.body
     if kind == TimelineKind.ROLE:
         return _role_headline(data)
+    writer = headline_writer(kind)  # kinds a higher app writes (statements)
+    if writer is not None:
+        return writer(data)
     if kind == TimelineKind.MERGE:
         if "from" not in data:
             if "into" not in data:

@@ -738,13 +738,14 @@ def test_header_shows_state_and_clocks(client, incident):
 
 def test_the_room_offers_only_what_exists(client, incident, monkeypatch):
     """No statement clock and no Statement or Alert filter before the statements and
-    monitoring apps write such entries; declaring that they do brings them back."""
+    monitoring apps write such entries; declaring that they do brings them back (comms
+    declares statements in its ready(); monitoring does not write alerts yet)."""
     client.force_login(incident.created_by)
+    monkeypatch.setattr(timeline, "_declared", set())
     room = client.get(incident.get_absolute_url()).content.decode()
     assert "Since last public statement" not in room and "none yet" not in room
     assert 'value="note"' in room and 'value="merge"' in room
     assert 'value="statement"' not in room and 'value="alert"' not in room
-    monkeypatch.setattr(timeline, "_declared", set())
     timeline.declare_written("statement")
     room = client.get(incident.get_absolute_url()).content.decode()
     assert "Since last public statement" in room and 'value="statement"' in room
