@@ -13,7 +13,7 @@ class CommsConfig(AppConfig):
         from crisis.events import register_event_schemas
         from crisis.timeline import declare_written
 
-        from . import panels, work
+        from . import demo, panels, work
         from .events import EVENT_SCHEMAS, CommsEventType
 
         register_frames(CommsEventType)  # pages learn the names from core.frames
@@ -21,3 +21,4 @@ class CommsConfig(AppConfig):
         declare_written(TimelineKind.STATEMENT)  # the room offers the kind and its clock
         panels.register()  # the room's Statements panel
         work.register()  # "Waiting for my approval" on My work
+        demo.register()  # the demo data's statements, one in each state (seed_demo)

@@ -9,9 +9,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comms import services
-from comms.models import ApprovalDecision
+from comms.models import ApprovalDecision, Statement
+from comms.selectors import approval_queue
 from crisis.choices import Confidentiality
 from teams.choices import Capability
+from teams.management.commands.seed_demo import Command as SeedDemo
+from teams.models import User
 from tests.comms.conftest import FRAME
 from tests.crisis.factories import IncidentFactory
 from tests.crisis.test_consumers import communicator
@@ -193,3 +196,12 @@ def test_my_work_shows_what_waits_with_a_flat_query_count(client, submitted, leg
         page = client.get(reverse("home")).content.decode()
     assert "Update 2" in page
     assert len(four) == len(one)
+
+
+def test_the_demo_data_holds_a_statement_in_each_state_and_legal_has_one_waiting():
+    SeedDemo().seed()
+    assert set(Statement.objects.values_list("status", flat=True)) >= {
+        "draft", "in_review", "approved", "published", "rejected"}
+    queue = approval_queue(user=User.objects.get(username="legal"))
+    assert [item.statement.status for item in queue] == ["in_review"]
+    assert queue[0].last_seen == 1 and queue[0].version.number == 2  # she sees a diff

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from crisis.choices import Confidentiality, DepartmentKind, TaskStatus
@@ -27,6 +28,11 @@ from crisis.services import (
 from teams.choices import Capability, Duty, HandoverPrevious
 from teams.models import Department, DutyShift, User
 from teams.services import lead_handover
+
+#: The demo incidents were just created (``users``: the personas by username). Higher apps
+#: add their demo data here (comms: a statement in each state), connected in their
+#: ``AppConfig.ready()``; teams never imports them.
+demo_incidents_seeded = Signal()
 
 DEMO_PASSWORD = "crisisdesk-demo"  # noqa: S105 - printed for the demo on purpose
 
@@ -162,6 +168,7 @@ class Command(BaseCommand):
             admin.groups.add(Group.objects.get(name=Capability.ADMINISTRATOR))
         if not Incident.objects.exists():
             self.seed_incidents(users)
+            demo_incidents_seeded.send(sender=type(self), users=users)
         return created_any
 
     def seed_incidents(self, users: dict) -> None:
