@@ -4,6 +4,7 @@ allowed (the approval invariants live there)."""
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.functional import lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -45,8 +46,8 @@ class StartForm(StyledFormMixin, forms.Form):
 
 
 def _frame_field(name: str) -> TextField:
-    return TextField(label=FRAME_LABELS[name], required=False, max_length=MAX_FIELD_LENGTH,
-                     widget=forms.Textarea(attrs={"rows": 2}))
+    return TextField(label=capfirst(FRAME_LABELS[name]), required=False,
+                     max_length=MAX_FIELD_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 def _variant_field(channel: VariantChannel) -> TextField:
@@ -70,7 +71,7 @@ class TextForm(StyledFormMixin, forms.Form):
     who_is_affected = _frame_field("who_is_affected")
     why = _frame_field("why")
     what_we_do = _frame_field("what_we_do")
-    body = TextField(label=StatementVersion._meta.get_field("body").verbose_name,
+    body = TextField(label=capfirst(StatementVersion._meta.get_field("body").verbose_name),
                      required=False, max_length=MAX_BODY_LENGTH,
                      widget=forms.Textarea(attrs={"rows": 8}), help_text=_("Markdown."))
     variant_social = _variant_field(VariantChannel.SOCIAL)

@@ -331,9 +331,12 @@ def _statement_action(request, statement, form, act, *, success, form_name: str 
         else:
             message = success() if callable(success) else success
             return redirect_with_message(request, _detail_url(statement), message)
+    hidden = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()
+              if name in form.fields and form.fields[name].widget.is_hidden]
     return _detail_response(request, statement, shown, status=400,
                             forms={form_name: form} if form_name else {},
-                            action_error=_("Please correct the form below."))
+                            action_error=" ".join([_("Please correct the form below."),
+                                                   *hidden]))
 
 
 @login_required

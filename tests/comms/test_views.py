@@ -164,6 +164,28 @@ def test_withdrawing_and_publishing_refused_by_state_answer_with_the_message(
     assert response.status_code == 302 and fresh(draft).status == "withdrawn"
 
 
+def test_a_freeze_is_shown_on_the_page_and_in_the_panel_and_publishing_says_why(
+        client, admin, officer, legal, in_review, incident):
+    services.statement_decide(actor=legal, statement=in_review, version=1, decision="approve")
+    services.freeze_create(actor=admin, incident=incident, reason="Wait for the recall.")
+    shown = page(client, officer, url("statement-detail", in_review.pk)).content.decode()
+    assert "Publishing is frozen in this incident." in shown and "Wait for the recall." in shown
+    room = page(client, officer, incident.get_absolute_url(),
+                headers={"HX-Request": "true", "HX-Target": "statements-panel"})
+    assert "Wait for the recall." in room.content.decode()
+    response = post(client, officer, url("statement-publish", in_review.pk))
+    assert response.status_code == 409
+    assert "Publishing is frozen: Wait for the recall." in response.content.decode()
+    assert not Publication.objects.filter(statement=in_review).exists()
+
+
+def test_a_decision_form_with_a_bad_version_names_it(client, legal, in_review):
+    response = post(client, legal, url("statement-decide", in_review.pk),
+                    {"version": "two", "decision": "approve"})
+    assert response.status_code == 400 and "version: " in response.content.decode()
+    assert not ApprovalDecision.objects.filter(statement=in_review).exists()
+
+
 def test_the_page_offers_only_the_actions_the_user_may_take(client, officer, legal,
                                                             in_review, assign, incident):
     detail = url("statement-detail", in_review.pk)
