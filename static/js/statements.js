@@ -15,11 +15,14 @@
       const id = frame.data && frame.data.id;
       if (id) window.htmx.trigger(document.body, "live:" + F.STATEMENT_CHANGED + ":updated:" + id, { frame });
     });
-    window.CrisisDesk.live(page.dataset.statementStream, {
+    const stream = window.CrisisDesk.live(page.dataset.statementStream, {
       seq: Number(page.dataset.seq || 0),
       // No longer allowed to view the incident: the reload says why (404).
       onDenied: () => window.location.reload(),
     });
+    // Working on one of its statements is viewing the incident: the room's "Viewing now"
+    // keeps showing this person while the page is open, as it does for the room itself.
+    setInterval(() => stream.send({ type: F.PRESENCE_BEAT }), 10000);
   }
 
   // --- character counters ----------------------------------------------------------------
