@@ -38,8 +38,6 @@ def run_job(name: str) -> None:
         current_app.tasks[name].apply(throw=True)
     except Exception:
         logger.exception("Periodic task %s failed", name)
-    finally:
-        close_old_connections()
 
 
 def _loop(jobs: list[tuple[str, float]], stop: threading.Event) -> None:
@@ -50,6 +48,7 @@ def _loop(jobs: list[tuple[str, float]], stop: threading.Event) -> None:
             if now >= due[name]:
                 run_job(name)
                 due[name] = time.monotonic() + interval
+        close_old_connections()  # this thread's own connection, as a request's end would
 
 
 def start(stop: threading.Event | None = None) -> threading.Thread | None:

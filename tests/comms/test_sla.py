@@ -9,6 +9,7 @@ from django.utils import timezone
 from comms import services
 from comms.models import ReviewStage
 from comms.tasks import notify_overdue_review_stages
+from core import clock
 from crisis.models import LiveEvent, TimelineEntry
 from teams.choices import Capability, NotificationKind
 from teams.models import Notification
@@ -87,3 +88,19 @@ def test_fallback_reaches_the_capability_holders_but_never_the_author(
     assert notify_overdue_review_stages() == 1
     assert _overdue_notices(counsel) == 1
     assert _overdue_notices(writer) == 0
+
+
+def test_the_embedded_clock_runs_the_beat_schedule_including_the_sla(draft, officer, legal,
+                                                                     lead, caplog):
+    # The embedded default has no beat: core.clock runs CELERY_BEAT_SCHEDULE in-process.
+    assert ("comms.tasks.notify_overdue_review_stages", 60.0) in clock.periodic_jobs()
+    statement = services.statement_submit(actor=officer, statement=draft)
+    _pass_deadline(statement)
+    clock.run_job("comms.tasks.notify_overdue_review_stages")
+    assert _overdue_notices(legal) == 1
+    clock.run_job("no.such.task")  # a failing job is logged; the clock keeps going
+    assert "no.such.task" in caplog.text
+
+
+def test_the_clock_starts_only_when_asked(settings):
+    assert settings.EMBEDDED_CLOCK is False  # tests, management commands: never
