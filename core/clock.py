@@ -9,6 +9,7 @@ Started once per process by ``config.asgi`` when ``settings.EMBEDDED_CLOCK`` is 
 import logging
 import threading
 import time
+from importlib import import_module
 
 from celery import current_app
 from django.conf import settings
@@ -35,6 +36,8 @@ def periodic_jobs() -> list[tuple[str, float]]:
 def run_job(name: str) -> None:
     """Run one task here and now; a failure is logged and the clock keeps going."""
     try:
+        # Outside a worker nothing has imported the task modules yet: import its own.
+        import_module(name.rpartition(".")[0])
         current_app.tasks[name].apply(throw=True)
     except Exception:
         logger.exception("Periodic task %s failed", name)
