@@ -23,6 +23,7 @@ from crisis.choices import IncidentStatus
 from crisis.forms import StyledFormMixin
 from crisis.models import Incident
 from crisis.permissions import MANAGE_INCIDENT, codename, is_active
+from teams.models import User
 
 from . import selectors, services
 from .choices import Decision, VariantChannel
@@ -91,6 +92,9 @@ def queue_entries(items, *, forms_by_statement=None, errors=None) -> list[dict]:
         if item.last_seen and item.last_seen != item.version.number:
             wanted |= Q(statement_id=item.statement.pk, number=item.last_seen)
     seen = {(v.statement_id, v.number): v for v in StatementVersion.objects.filter(wanted)}
+    authors = User.objects.in_bulk({item.version.author_id for item in items})
+    for item in items:
+        item.version.author = authors[item.version.author_id]
     entries = []
     for item in items:
         version, last = item.version, seen.get((item.statement.pk, item.last_seen))

@@ -205,3 +205,16 @@ def test_the_demo_data_holds_a_statement_in_each_state_and_legal_has_one_waiting
     queue = approval_queue(user=User.objects.get(username="legal"))
     assert [item.statement.status for item in queue] == ["in_review"]
     assert queue[0].last_seen == 1 and queue[0].version.number == 2  # she sees a diff
+
+
+def test_the_queue_page_costs_the_same_queries_for_one_item_or_four(client, submitted, legal,
+                                                                    officer, incident):
+    client.force_login(legal)
+    with CaptureQueriesContext(connection) as one:
+        client.get(QUEUE)
+    for n in range(3):
+        _submit_another(officer, incident, f"Update {n}")
+    with CaptureQueriesContext(connection) as four:
+        page = client.get(QUEUE).content.decode()
+    assert page.count('id="queue-item-') == 4
+    assert len(four) == len(one)
