@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from core.markdown import render_markdown
+
 from ..choices import StatementStatus
 
 register = template.Library()
@@ -34,3 +36,9 @@ def statement_status_badge(value):
 def short_hash(value: str) -> str:
     """The first 12 hex digits of a SHA-256 (the whole one on hover, where shown)."""
     return (value or "")[:12]
+
+
+@register.filter
+def markdown(value):
+    """A statement's text as sanitised HTML (core.markdown)."""
+    return render_markdown(value)
