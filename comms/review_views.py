@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -71,11 +71,7 @@ class FreezeForm(StyledFormMixin, forms.Form):
 # --- the approval queue ----------------------------------------------------------------------
 
 def statement_url(statement) -> str:
-    """The statement's own page (its incident's room until that page exists)."""
-    try:
-        return reverse("crisis:statement-detail", args=[statement.incident_id, statement.pk])
-    except NoReverseMatch:
-        return statement.incident.get_absolute_url() + "#statements-panel"
+    return reverse("crisis:statement-detail", args=[statement.pk])
 
 
 def _frame(version) -> list[tuple[str, str]]:
