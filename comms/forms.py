@@ -16,6 +16,7 @@ from crisis.forms import StyledFormMixin
 from .choices import (
     FRAME_FIELDS,
     LANGUAGE_CHOICES,
+    CorrectionKind,
     Decision,
     StatementKind,
     StatementStatus,
@@ -110,6 +111,11 @@ class StatementForm(TextForm):
         label=_("Audience"), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Which of the incident's stakeholders this statement is for."))
 
+    # A correction or retraction names the published statement it puts right.
+    corrects = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    corrects_as = forms.ChoiceField(required=False, choices=CorrectionKind.choices,
+                                    widget=forms.HiddenInput)
+
     field_order = ["kind", "language", "audience", "title"]
 
     def __init__(self, *args, incident, **kwargs):
@@ -123,7 +129,9 @@ class StatementForm(TextForm):
     def statement_data(self) -> dict:
         data = self.cleaned_data
         return {"kind": data["kind"], "language": data["language"],
-                "audience": data.get("audience", []), **self.text_data()}
+                "audience": data.get("audience", []), **self.text_data(),
+                **({"corrects_as": data["corrects_as"] or CorrectionKind.CORRECTION}
+                   if data.get("corrects") else {})}
 
 
 class DecisionForm(StyledFormMixin, forms.Form):

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
@@ -31,7 +31,9 @@ from .choices import (
     EDITABLE_STATUSES,
     FRAME_FIELDS,
     WITHDRAWABLE_STATUSES,
+    CorrectionKind,
     Decision,
+    StatementKind,
     StatementStatus,
 )
 from .diff import version_diff
@@ -114,6 +116,57 @@ def _reloading(form: StatementForm, incident) -> StatementForm:
     return form
 
 
+class BadParameter(Exception):
+    """A query or form parameter that cannot be used: a 400 page naming it."""
+
+    def __init__(self, parameter: str, message: str):
+        super().__init__(message)
+        self.parameter, self.message = parameter, message
+
+
+def _corrected(request, incident):
+    """(the published statement to correct, correction or retraction) a new statement
+    names (``?corrects=&as=`` on the page, hidden fields on the form), or None; one the
+    user may not view is not found, one of another incident a bad request."""
+    data = request.POST if request.method == "POST" else request.GET
+    raw = data.get("corrects")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise BadParameter("corrects", _("Name the statement to correct by its number."))
+    statement = selectors.statement_get(user=request.user, pk=raw)
+    if statement.incident_id != incident.pk:
+        raise BadParameter("corrects", _("A correction belongs to the incident of the "
+                                         "statement it corrects."))
+    how = data.get("as") or data.get("corrects_as") or CorrectionKind.CORRECTION
+    if how not in CorrectionKind.values:
+        raise BadParameter("as", _("Use one of: %(allowed)s.")
+                           % {"allowed": ", ".join(CorrectionKind.values)})
+    return statement, how
+
+
+def _correction_form(request, incident, corrected, how):
+    """The form for a correction (the published text to put right) or a retraction (a
+    short text withdrawing it), in the corrected statement's language."""
+    if corrected.status != StatementStatus.PUBLISHED:
+        raise BadParameter("corrects", _("Only a published statement can be corrected or "
+                                         "retracted."))
+    published = StatementVersion.objects.get(statement=corrected,
+                                             number=corrected.published_version)
+    label = CorrectionKind(how).label
+    with translation.override(corrected.language):
+        title = f"{CorrectionKind(how).label}: {corrected.title}"
+    initial = {"kind": StatementKind.CORRECTION, "language": corrected.language,
+               "title": title[:services.MAX_TITLE_LENGTH], "corrects": corrected.pk,
+               "corrects_as": how,
+               "audience": corrected.audience,
+               **{name: getattr(published, name) for name in FRAME_FIELDS},
+               "body": published.body if how == CorrectionKind.CORRECTION else ""}
+    form = StatementForm(initial=initial, incident=incident)
+    return render(request, "comms/statement_form.html", {
+        "incident": incident, "form": form, "corrected": corrected, "correction_label": label})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def statement_create(request, pk: int):
@@ -123,6 +176,14 @@ def statement_create(request, pk: int):
     if not can_draft(request.user, incident):
         raise PermissionDenied(_("You may not draft statements in this incident."))
     context = {"incident": incident}
+    try:
+        corrected = _corrected(request, incident)
+        if request.method == "GET" and corrected is not None:
+            return _correction_form(request, incident, *corrected)
+    except BadParameter as error:
+        return render(request, "comms/bad_request.html", {
+            "parameter": error.parameter, "message": error.message,
+            "back": reverse("crisis:statement-list", args=[incident.pk])}, status=400)
     if request.method == "GET":
         start = StartForm(request.GET if {"kind", "language"} & set(request.GET) else None)
         if not start.is_bound or not start.is_valid():
@@ -140,11 +201,17 @@ def statement_create(request, pk: int):
         return render(request, "comms/statement_form.html",
                       {**context, "form": form, "template": template, "unknown": unknown,
                        "started": True})
-    form = _reloading(StatementForm(request.POST, incident=incident), incident)
+    form = StatementForm(request.POST, incident=incident)
+    if corrected is None:
+        form = _reloading(form, incident)
+    else:
+        context.update(corrected=corrected[0],
+                       correction_label=CorrectionKind(corrected[1]).label)
     if form.is_valid():
         try:
-            statement = services.statement_create(actor=request.user, incident=incident,
-                                                  **form.statement_data())
+            statement = services.statement_create(
+                actor=request.user, incident=incident, **form.statement_data(),
+                **({"corrects": corrected[0]} if corrected else {}))
         except ConflictError as error:
             return render(request, "comms/statement_form.html",
                           {**context, "form": form, "error": error.message}, status=409)
@@ -225,6 +292,7 @@ def _actions(user, statement) -> dict:
         "decide_stage": None, "decide_fallback": False,
         "publish": False, "publish_refusal": "",
         "comment": can_comment(user, statement),
+        "correct": drafter and status == StatementStatus.PUBLISHED,
     }
     if status == StatementStatus.IN_REVIEW:
         try:

@@ -237,6 +237,45 @@ def test_an_outsider_finds_no_statement_page(client, secret, method, name, on):
     assert fresh(statement).status == "draft" and fresh(statement).current_version == 1
 
 
+# --- corrections and retractions ---------------------------------------------------------
+
+@pytest.fixture
+def published(client, officer, legal, in_review):
+    services.statement_decide(actor=legal, statement=in_review, version=1, decision="approve")
+    services.statement_publish(actor=officer, statement=fresh(in_review))
+    return fresh(in_review)
+
+
+@pytest.mark.parametrize("how", ["correction", "retraction"])
+def test_a_published_statement_is_corrected_or_retracted_from_its_page(
+        client, officer, published, how):
+    shown = page(client, officer, url("statement-detail", published.pk)).content.decode()
+    start = (url("statement-create", published.incident_id)
+             + f"?corrects={published.pk}&amp;as={how}")
+    assert start in shown
+    form = page(client, officer, start.replace("&amp;", "&")).content.decode()
+    assert f'name="corrects" value="{published.pk}"' in form and 'id="correcting"' in form
+    assert ("We are sorry." in form) == (how == "correction")  # the published text to fix
+    response = post(client, officer, url("statement-create", published.incident_id), {
+        "kind": "correction", "language": "zh-hant", "corrects": published.pk,
+        "corrects_as": how, **text_data(title="Correction", body="The date was 4 May.")})
+    assert response.status_code == 302
+    made = Statement.objects.get(corrects=published)
+    assert (made.kind, made.corrects_as, made.status) == ("correction", how, "draft")
+
+
+def test_only_a_published_statement_of_the_same_incident_is_corrected(client, officer, draft,
+                                                                        secret):
+    start = url("statement-create", draft.incident_id)
+    assert page(client, officer, f"{start}?corrects={draft.pk}").status_code == 400
+    refused = page(client, officer, f"{start}?corrects={draft.pk}&as=rewrite")
+    assert refused.status_code == 400 and "“as”" in refused.content.decode()
+    assert page(client, officer, f"{start}?corrects=x").status_code == 400
+    other, _outsider = secret  # an incident the officer may not view: not found
+    assert page(client, officer, f"{start}?corrects={other.pk}").status_code == 404
+    assert not Statement.objects.filter(corrects__isnull=False).exists()
+
+
 # --- the list -----------------------------------------------------------------------------
 
 def test_the_list_filters_by_status_and_offers_new_statements_to_drafters(
