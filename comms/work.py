@@ -1,6 +1,9 @@
 """What comms adds to a person's My work page: the statements waiting for their decision."""
 
+from django.urls import reverse
+
 from teams import work
+from teams.choices import NotificationKind
 
 from . import selectors
 from .review_views import statement_url
@@ -20,3 +23,6 @@ def register() -> None:
     """Adds the approval queue's section to My work, at the top of its side column."""
     work.register(work.WorkSection("my-approvals", "comms/review/_my_work.html",
                                    approvals_context, column=work.SIDE, position=10))
+    # "Waiting for your approval" (and its overdue reminder) opens the queue.
+    work.register_landing(NotificationKind.APPROVAL_REQUESTED,
+                          lambda notification: reverse("approval-queue"))

@@ -219,6 +219,8 @@ def notification_open(request, pk: int):
     if notification is None:
         raise Http404("No such notification.")
     services.notification_mark_read(user=request.user, ids=[notification.pk])
+    if landing := work.landing_for(notification):
+        return redirect(landing)
     if notification.incident_id:
         return redirect(notification.incident.get_absolute_url())
     return redirect("notifications")

@@ -43,3 +43,17 @@ def work_context(request) -> dict:
     context["work_main"] = work_sections(MAIN)
     context["work_side"] = work_sections(SIDE)
     return context
+
+
+# Where following a notification of a kind lands (a higher app's page), instead of the
+# notification's incident: {kind: (notification) -> URL}.
+_landings: dict[str, Callable] = {}
+
+
+def register_landing(kind: str, landing: Callable) -> None:
+    _landings[kind] = landing
+
+
+def landing_for(notification) -> str | None:
+    landing = _landings.get(notification.kind)
+    return landing(notification) if landing else None

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from comms import selectors, services
 from comms.choices import Decision
@@ -116,3 +117,13 @@ def test_the_queue_takes_the_same_queries_for_one_statement_or_many(incident, of
     with CaptureQueriesContext(connection) as six:
         assert len(selectors.approval_queue(user=legal)) == 6
     assert len(six) == len(one)
+
+
+def test_a_request_for_approval_opens_the_queue(client, draft, officer, legal):
+    services.statement_submit(actor=officer, statement=draft)
+    asked = legal.notifications.get(kind="approval_requested")
+    client.force_login(legal)
+    response = client.get(reverse("notification-open", args=[asked.pk]))
+    assert response["Location"] == reverse("approval-queue")
+    page = client.get(response["Location"]).content.decode()
+    assert f'href="{reverse("crisis:statement-detail", args=[draft.pk])}"' in page
