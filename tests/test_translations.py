@@ -15,6 +15,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from comms.choices import FRAME_FIELDS
+from comms.models import ApprovalDecision, Statement, StatementComment, StatementVersion
 from crisis.choices import AUTHORED_KINDS, TimelineKind
 from crisis.models import Incident, TimelineEntry
 from teams.models import Department, Notification, RoleAssignment
@@ -23,11 +25,17 @@ from tests.demo import seed_running_demo
 LANGUAGES = ("zh-hant", "zh-hans")
 # Attributes people read (or hear) as text.
 READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-label")
-SKIPPED_ELEMENTS = {"script", "style", "code", "pre"}
+# A textarea's text is its value, what people write (or a template prefilled in the
+# statement's language for them to edit), as an input's value is: not read.
+SKIPPED_ELEMENTS = {"script", "style", "code", "pre", "textarea"}
 # Latin text that is not English to translate: the product's name, references, time zones,
-# abbreviations every language writes so.
+# abbreviations every language writes so, the text format's name (Markdown) and content
+# hashes (hexadecimal, shown whole or shortened).
 # Initials, time-zone abbreviations and acronyms (all capitals) are left too.
-NOT_ENGLISH = re.compile(r"CrisisDesk|English|INC-\d+|\bINC\b|\b[A-Z0-9]{1,5}\b")
+NOT_ENGLISH = re.compile(r"CrisisDesk|English|Markdown|INC-\d+|\bINC\b|\b[A-Z0-9]{1,5}\b"
+                         r"|\b(?=[0-9a-f]*\d)[0-9a-f]{12,64}\b")
+# The last word of a text shortened on the page (truncatechars: "…", or "..." in 简体中文).
+SHORTENED = re.compile(r"([A-Za-z]+)(?:…|\.\.\.)")
 WORDS = re.compile(r"[A-Za-z][A-Za-z'’]*(?:[ \-][A-Za-z][A-Za-z'’]*)*")
 
 
@@ -80,6 +88,17 @@ def data_texts() -> list[str]:
     for user in get_user_model().objects.all():
         texts += [str(user), user.get_full_name(), user.first_name, user.last_name,
                   user.username, user.email]
+    # Statements: their titles and texts, comments and reasons (and the timeline entries
+    # that quote them) are what people wrote, in whatever language they wrote them.
+    texts += Statement.objects.values_list("title", flat=True)
+    for version in StatementVersion.objects.all():
+        texts += [version.body, *(getattr(version, name) for name in FRAME_FIELDS),
+                  *version.variants.values()]
+    texts += StatementComment.objects.values_list("body", flat=True)
+    texts += ApprovalDecision.objects.values_list("comment", flat=True)
+    texts += Statement.objects.values_list("rejection_reason", flat=True)
+    texts += TimelineEntry.objects.filter(kind=TimelineKind.STATEMENT).values_list(
+        "body", flat=True)
     texts += available_timezones()  # the account page's choice of time zone
     return sorted({t for t in texts if t}, key=len, reverse=True)
 
@@ -97,10 +116,16 @@ class EnglishFinder:
         found = []
         for text in texts:
             left = NOT_ENGLISH.sub(" ", self.typed.sub(" ", text))
+            # A word cut short ("overheating rep…") counts as the data word it begins.
+            left = SHORTENED.sub(lambda cut: " " if self.begins_a_word(cut[1]) else cut[0], left)
             words = (word for run in WORDS.findall(left) for word in run.replace("-", " ").split())
             if any(word.lower() not in self.vocabulary for word in words):
                 found.append(" ".join(text.split())[:120])  # the whole text, for context
         return found
+
+    def begins_a_word(self, start: str) -> bool:
+        start = start.lower()
+        return any(word.startswith(start) for word in self.vocabulary)
 
 
 @pytest.fixture
@@ -118,25 +143,43 @@ def pages(incident: Incident) -> list[str]:
         f"{room}team/", f"{room}team/handover/", f"{room}team/{assignment.pk}/end/",
         f"/incidents/entries/{entry.pk}/correct/", "/departments/", "/roster/",
         "/notifications/", "/account/", "/incidents/999999/",
+        *statement_pages(incident),
     ]
+
+
+def statement_pages(incident: Incident) -> list[str]:
+    """Every statement page, on a statement in each state, the queue and the freezes."""
+    found = [f"{incident.get_absolute_url()}statements/",
+             f"{incident.get_absolute_url()}statements/new/",
+             f"{incident.get_absolute_url()}statements/new/?kind=holding&language=en",
+             "/approvals/", "/publishing-freezes/"]
+    for statement in Statement.objects.filter(incident=incident):
+        page = f"/incidents/statements/{statement.pk}/"
+        found += [page, f"{page}edit/"]
+        if statement.current_version > 1:
+            found.append(f"{page}diff/?from=1&to={statement.current_version}")
+    return found
 
 
 def test_every_page_reads_in_chinese(client, demo):
     """No English left on any page in either Chinese, but what people typed."""
-    lead = demo.created_by
+    # The lead sees every page; the legal reviewer, her queue with a statement in it.
+    readers = [(demo.created_by, pages(demo)),
+               (get_user_model().objects.get(username="legal"), ["/", "/approvals/"])]
     english_left = EnglishFinder(data_texts())
     missing: dict[str, list[str]] = {}
     for language in LANGUAGES:
-        lead.language = language
-        lead.save(update_fields=["language"])
-        client.force_login(lead)
-        for path in pages(demo):
-            response = client.get(path, headers={"accept-language": language})
-            assert response.status_code in (200, 404), (path, response.status_code)
-            parser = PageText()
-            parser.feed(response.content.decode())
-            if english := english_left(parser.texts):
-                missing[f"{language} {path}"] = english
+        for reader, paths in readers:
+            reader.language = language
+            reader.save(update_fields=["language"])
+            client.force_login(reader)
+            for path in paths:
+                response = client.get(path, headers={"accept-language": language})
+                assert response.status_code in (200, 404), (path, response.status_code)
+                parser = PageText()
+                parser.feed(response.content.decode())
+                if english := english_left(parser.texts):
+                    missing[f"{language} {reader.username} {path}"] = english
         client.logout()
         with translation.override(language):
             parser = PageText()
