@@ -3,7 +3,8 @@ import sys
 
 BENCHMARKS = {"incident_list": "bench.incident_list",
               "incident_visibility": "bench.incident_visibility",
-              "fanout": "bench.fanout"}
+              "fanout": "bench.fanout",
+              "approvals": "bench.approvals"}
 
 
 def main() -> None:
