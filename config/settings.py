@@ -287,6 +287,8 @@ SPECTACULAR_SETTINGS = {
         "TimelineKindEnum": "crisis.choices.TimelineKind",
         "TaskStatusEnum": "crisis.choices.TaskStatus",
         "DepartmentKindEnum": "crisis.choices.DepartmentKind",
+        "StatementKindEnum": "comms.choices.StatementKind",
+        "StatementStatusEnum": "comms.choices.StatementStatus",
     },
 }
 
