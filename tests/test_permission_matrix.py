@@ -44,6 +44,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from comms import services as comms_services
+from comms.models import (
+    ApprovalDecision,
+    Publication,
+    PublishingFreeze,
+    ReviewStage,
+    Statement,
+    StatementComment,
+    StatementVersion,
+)
 from crisis.choices import Confidentiality, DepartmentKind, IncidentStatus
 from crisis.models import (
     ChecklistItem,
@@ -95,6 +105,13 @@ CONTRIBUTE = ("crisis.contribute_incident", "crisis.change_incident")
 TEAM = ("crisis.manage_team",)
 ADD_INCIDENT = ("crisis.add_incident",)
 ADMIN_VIEW = ("staff+crisis.view_incident",)
+DRAFT = ("crisis.draft_statement",)
+PUBLISH = ("crisis.publish_statement",)
+# Deciding the legal stage takes the role on the incident (its capability decides only when
+# nobody but the author holds the role): a right named after the role, held by its holder.
+LEGAL_STAGE = ("role:legal_reviewer",)
+COMMENT = (*CONTRIBUTE, *DRAFT, *LEGAL_STAGE)
+FREEZE = ("comms.add_publishingfreeze", "crisis.change_incident")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,6 +132,10 @@ class Scene:
     shift: int
     incident_type: int
     notification: int = 0  # the scribe's, about this incident: nobody else's to open
+    draft: int = 0  # statements written by someone on no persona's side (the root)
+    in_review: int = 0  # ...waiting for the legal stage
+    approved: int = 0  # ...approved by legal, ready to publish
+    freeze: int = 0  # a publishing freeze in force on the twin
 
 
     @property
@@ -224,6 +245,15 @@ def _shift(s: Scene, days: int = 0) -> dict:
     return {"duty": Duty.CRISIS_LEAD, "user": s.candidate, "starts_on": s.today, "ends_on": day}
 
 
+def _statement_listed(response, s: Scene) -> bool:
+    return s.draft in _ids(response)
+
+
+DRAFT_API = {"pk": lambda s: s.draft}
+REVIEW_API = {"pk": lambda s: s.in_review}
+STATEMENT_TEXT = {"title": "Matrix statement", "what_happened": "Kettles overheat.",
+                  "when": "Since Monday.", "where": "Taiwan.", "who_is_affected": "Owners.",
+                  "what_we_do": "Recalling them.", "body": "We are sorry."}
 INCIDENT = url("api:incident-detail", pk=_incident)
 TIMELINE = url("api:incident-timeline-list", incident_pk=_incident)
 ENTRY = {"incident_pk": _incident, "pk": lambda s: s.entry}
@@ -305,6 +335,43 @@ API_ROWS = [
         scoped=False, ok=404, label="someone else's"),
     Row("api:notification-read", "post", url("api:notification-read"),
         lambda s: {"all": True}, scoped=False, prepare=_unread_for_everyone),
+    # statements (issue 12)
+    Row("api:statement-list", "get", url("api:statement-list"), scoped=False,
+        listed=_statement_listed),
+    Row("api:statement-list", "post", url("api:statement-list"),
+        lambda s: {"incident": s.incident, "kind": "holding", "language": "en",
+                   **STATEMENT_TEXT}, need=DRAFT, ok=201, hidden=400),
+    Row("api:statement-detail", "get", url("api:statement-detail", **DRAFT_API)),
+    Row("api:statement-detail", "patch", url("api:statement-detail", **DRAFT_API),
+        lambda s: {"body": "Edited by the matrix."}, need=DRAFT),
+    Row("api:statement-versions", "get", url("api:statement-versions", **DRAFT_API)),
+    Row("api:statement-diff", "get",
+        lambda s: url("api:statement-diff", **DRAFT_API)(s) + "?from=1&to=1"),
+    Row("api:statement-comments", "get", url("api:statement-comments", **DRAFT_API)),
+    Row("api:statement-comments", "post", url("api:statement-comments", **DRAFT_API),
+        lambda s: {"body": "Say when it started."}, need=COMMENT, ok=201),
+    Row("api:statement-submit", "post", url("api:statement-submit", **DRAFT_API),
+        lambda s: {}, need=DRAFT),
+    Row("api:statement-approve", "post", url("api:statement-approve", **REVIEW_API),
+        lambda s: {"version": 1}, need=LEGAL_STAGE),
+    Row("api:statement-reject", "post", url("api:statement-reject", **REVIEW_API),
+        lambda s: {"version": 1, "comment": "Wrong date."}, need=LEGAL_STAGE),
+    Row("api:statement-request-changes", "post",
+        url("api:statement-request-changes", **REVIEW_API),
+        lambda s: {"version": 1, "comment": "Say when."}, need=LEGAL_STAGE),
+    Row("api:statement-withdraw", "post", url("api:statement-withdraw", **DRAFT_API),
+        lambda s: {"reason": "Not needed."}, need=DRAFT),
+    Row("api:statement-publish", "post", url("api:statement-publish", pk=lambda s: s.approved),
+        lambda s: {}, need=PUBLISH),
+    Row("api:approval-queue-list", "get", url("api:approval-queue-list"), scoped=False),
+    Row("api:publishing-freeze-list", "get", url("api:publishing-freeze-list"), scoped=False),
+    Row("api:publishing-freeze-list", "post", url("api:publishing-freeze-list"),
+        lambda s: {"incident": s.incident, "reason": "Legal hold."}, need=FREEZE, ok=201,
+        hidden=400),
+    Row("api:publishing-freeze-detail", "get",
+        url("api:publishing-freeze-detail", pk=lambda s: s.freeze)),
+    Row("api:publishing-freeze-lift", "post",
+        url("api:publishing-freeze-lift", pk=lambda s: s.freeze), lambda s: {}, need=FREEZE),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -312,6 +379,10 @@ PK = {"pk": _incident}
 ENTRY_PAGE = {"entry_pk": lambda s: s.entry}
 TASK_PAGE = {"task_pk": lambda s: s.task}
 END_PAGE = {"pk": _incident, "assignment_pk": lambda s: s.assignment}
+
+DRAFT_PAGE = {"statement_pk": lambda s: s.draft}
+REVIEW_PAGE = {"statement_pk": lambda s: s.in_review}
+
 
 PAGE_ROWS = [
     Row("home", "get", url("home"), scoped=False, listed=_title_shown),
@@ -386,6 +457,44 @@ PAGE_ROWS = [
     Row("crisis:checklist-item", "post",
         url("crisis:checklist-item", task_pk=lambda s: s.task, item_pk=lambda s: s.item),
         lambda s: {"done": "on"}, need=CONTRIBUTE, ok=302),
+    # statements (issue 12): each action on a statement in the state it applies to
+    Row("crisis:statement-list", "get", url("crisis:statement-list", **PK)),
+    Row("crisis:statement-create", "get", url("crisis:statement-create", **PK), need=DRAFT),
+    Row("crisis:statement-create", "post", url("crisis:statement-create", **PK),
+        lambda s: {"kind": "holding", "language": "en", **STATEMENT_TEXT}, need=DRAFT,
+        ok=302),
+    Row("crisis:statement-detail", "get", url("crisis:statement-detail", **DRAFT_PAGE)),
+    Row("crisis:statement-edit", "get", url("crisis:statement-edit", **DRAFT_PAGE),
+        need=DRAFT),
+    Row("crisis:statement-edit", "post", url("crisis:statement-edit", **DRAFT_PAGE),
+        lambda s: {**STATEMENT_TEXT, "body": "Edited by the matrix.", "base": "1"},
+        need=DRAFT, ok=302),
+    Row("crisis:statement-diff", "get",
+        lambda s: url("crisis:statement-diff", **REVIEW_PAGE)(s) + "?from=1&to=1"),
+    Row("crisis:statement-submit", "post", url("crisis:statement-submit", **DRAFT_PAGE),
+        lambda s: {"version": "1"}, need=DRAFT, ok=302),
+    Row("crisis:statement-decide", "post", url("crisis:statement-decide", **REVIEW_PAGE),
+        lambda s: {"version": "1", "decision": "approve", "comment": ""}, need=LEGAL_STAGE,
+        ok=302),
+    Row("crisis:statement-withdraw", "post", url("crisis:statement-withdraw", **DRAFT_PAGE),
+        lambda s: {"version": "1", "reason": "Not needed."}, need=DRAFT, ok=302),
+    Row("crisis:statement-publish", "post",
+        url("crisis:statement-publish", statement_pk=lambda s: s.approved),
+        lambda s: {"version": "1"}, need=PUBLISH, ok=302),
+    Row("crisis:statement-comment", "post", url("crisis:statement-comment", **DRAFT_PAGE),
+        lambda s: {"body": "Say when it started.", "version": "1"}, need=COMMENT, ok=302),
+    # The approval queue is one's own; a decision refused there is said on the queue.
+    Row("approval-queue", "get", url("approval-queue"), scoped=False),
+    Row("approval-decide", "post", url("approval-decide", pk=lambda s: s.in_review),
+        lambda s: {"version": "1", "decision": "approve", "comment": ""}, need=LEGAL_STAGE,
+        ok=302, denied=302),
+    # Freezing: the form offers only what one may freeze (nothing at all: 403).
+    Row("publishing-freezes", "get", url("publishing-freezes"), scoped=False),
+    Row("publishing-freezes", "post", url("publishing-freezes"),
+        lambda s: {"scope": str(s.incident), "reason": "Legal hold."}, need=FREEZE, ok=302,
+        hidden=403),
+    Row("publishing-freeze-lift", "post", url("publishing-freeze-lift", pk=lambda s: s.freeze),
+        need=FREEZE, ok=302, denied=302),
     Row("api-docs", "get", url("api-docs"), scoped=False),
     Row("notifications", "get", url("notifications"), scoped=False),
     Row("notifications-read", "post", url("notifications-read"), lambda s: {"all": "on"},
@@ -429,6 +538,22 @@ def _rights(permissions) -> frozenset[str]:
                      permissions.values_list("content_type__app_label", "codename"))
 
 
+def _statements(root, incident, *, legal) -> dict[str, int]:
+    """A draft, one waiting for legal, one legal approved: each action's starting point."""
+    def written(title):
+        return comms_services.statement_create(actor=root, incident=incident, kind="holding",
+                                               language="en", **{**STATEMENT_TEXT,
+                                                                 "title": title})
+
+    draft, in_review, approved = (written(f"Matrix {incident.confidentiality} {state}")
+                                  for state in ("draft", "in review", "approved"))
+    for statement in (in_review, approved):
+        comms_services.statement_submit(actor=root, statement=statement)
+    comms_services.statement_decide(actor=legal, statement=approved, version=1,
+                                    decision="approve")
+    return {"draft": draft.pk, "in_review": in_review.pk, "approved": approved.pk}
+
+
 def _build_world() -> World:
     root = User.objects.create(username="matrix-root", is_superuser=True, is_staff=True)
     users = {persona: User.objects.create(username=f"matrix-{persona}",
@@ -461,6 +586,8 @@ def _build_world() -> World:
         twin = staffed(conf, f"Matrix {conf} twin")
         assignment = role_assign(actor=root, incident=incident, user=scribe,
                                  role=roles["scribe"])
+        statements = _statements(root, incident, legal=users["legal_reviewer"])
+        freeze = comms_services.freeze_create(actor=root, reason="Matrix hold.", incident=twin)
         task = TaskFactory(incident=incident, title=f"Matrix {conf} task")
         TaskCommentFactory(task=task, author=root)
         scenes[conf] = Scene(
@@ -470,7 +597,8 @@ def _build_world() -> World:
             candidate=candidate.pk, scribe=scribe.pk, department=department.pk, shift=shift.pk,
             incident_type=incident_type.pk,
             notification=Notification.objects.get(
-                recipient=scribe, dedupe_key=f"team_added:{assignment.pk}").pk)
+                recipient=scribe, dedupe_key=f"team_added:{assignment.pk}").pk,
+            freeze=freeze.pk, **statements)
 
     global_rights = {"anonymous": frozenset()}
     role_rights = {"anonymous": frozenset()}
@@ -478,6 +606,7 @@ def _build_world() -> World:
         global_rights[persona] = _rights(Permission.objects.filter(group__user=user)) | (
             {"staff"} if user.is_staff else set())
         role_rights[persona] = (_rights(roles[ROLE_OF[persona]].permissions)
+                                | {f"role:{ROLE_OF[persona]}"}
                                 if persona in ROLE_OF else frozenset())
     return World(users={p: u.pk for p, u in users.items()}, scenes=scenes,
                  global_rights=global_rights, role_rights=role_rights)
@@ -493,7 +622,9 @@ def world(django_db_setup, django_db_blocker):
 
 
 SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, LiveEvent,
-                   RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift, User)
+                   RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift, User,
+                   Statement, StatementVersion, ReviewStage, ApprovalDecision, StatementComment,
+                   Publication, PublishingFreeze)
 
 
 def db_state() -> dict:
@@ -605,6 +736,19 @@ def test_permission_matrix(world, clients, db, row, persona, conf):
             assert shown.title.encode() not in response.content, f"the {level} title leaked"
 
 
+def test_the_approval_queue_offers_each_statement_to_its_legal_reviewer_only(world, clients, db):
+    """What the queue offers (not just its status): the statement waiting for legal, on
+    each level, to the legal reviewer of that incident and to nobody else."""
+    row = Row("approval-queue", "get", url("approval-queue"), scoped=False)
+    for persona in PERSONAS[1:]:
+        client = _client(clients, row, persona, world.users[persona])
+        page = client.get(reverse("approval-queue")).content.decode()
+        for conf, scene in world.scenes.items():
+            offered = f'id="queue-item-{scene.in_review}"' in page
+            assert offered == (persona == "legal_reviewer"), (persona, conf)
+            assert (f'id="queue-item-{scene.draft}"' in page) is False
+
+
 # --- the table covers every route ------------------------------------------------------------
 
 def _routes() -> dict[str, set[str]]:
@@ -639,7 +783,9 @@ def test_every_route_is_in_the_table():
     missing += sorted(name for name, methods in api.items() if not methods and name not in named)
     pages = [name for name in routes if name.startswith("crisis:")
              or name in ("home", "roster", "department-list", "api-schema", "api-docs",
-                         "notifications", "notifications-read", "notification-open", "account")]
+                         "notifications", "notifications-read", "notification-open", "account",
+                         "approval-queue", "approval-decide", "publishing-freezes",
+                         "publishing-freeze-lift")]
     missing += sorted(name for name in pages if name not in named)
     assert not missing, f"routes without a row in the permission matrix: {missing}"
     assert not named - set(routes), f"rows for routes that do not exist: {named - set(routes)}"
