@@ -491,7 +491,9 @@ class StatementEditSerializer(StrictInputMixin, serializers.Serializer):
         content = {field: data.pop(field, value) for field, value in current.content().items()
                    if field in CONTENT_FIELDS}
         frame = {field: content.pop(field) for field in FRAME_FIELDS}
-        return {**content, **frame, **data}
+        # The fields not sent come from this version: the edit is refused if another was
+        # saved meanwhile (it would silently undo that one's changes).
+        return {**content, **frame, **data, "base_version": current.number}
 
 
 class EmptySerializer(StrictInputMixin, serializers.Serializer):

@@ -260,11 +260,13 @@ def statement_create(
 
 def statement_edit(
     *, actor, statement: Statement, body: str = "", variants: dict | None = None,
-    title: str | None = None, **frame: str,
+    title: str | None = None, base_version: int | None = None, **frame: str,
 ) -> StatementVersion:
     """Save a new version (the whole text). It voids every decision on earlier versions:
     a statement in review or approved goes back to review from the first stage, and the
-    people who decide it are asked again."""
+    people who decide it are asked again. ``base_version``: the version the text was
+    written from; if another was saved since, the edit is refused (409) rather than
+    silently overwriting it."""
     unknown = set(frame) - set(FRAME_FIELDS)
     if unknown:
         raise TypeError(f"statement_edit got unexpected fields: {sorted(unknown)}")
@@ -280,6 +282,12 @@ def statement_edit(
         _check_status(statement, EDITABLE_STATUSES,
                       _("A %(status)s statement can no longer be edited.")
                       % {"status": statement.get_status_display().lower()})
+        if base_version is not None and base_version != statement.current_version:
+            raise ConflictError(
+                _("Version %(n)d was saved while you were editing version %(base)d. Compare "
+                  "it with your text, then save again.")
+                % {"n": statement.current_version, "base": base_version},
+                current=statement.status, current_version=statement.current_version)
         if content_hash(content) == _current(statement).content_hash and (
                 title is None or title == statement.title):
             raise ValidationError({"body": [_("Nothing changed: this is the current "

@@ -529,6 +529,7 @@ def statement_edit(request, statement_pk: int):
                            % {"n": current.number}}, status=409)
         try:
             version = services.statement_edit(actor=request.user, statement=statement,
+                                              base_version=current.number,
                                               **form.text_data())
         except ConflictError as error:
             return render(request, "comms/statement_edit.html",

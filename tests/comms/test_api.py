@@ -104,6 +104,19 @@ def test_patch_of_the_text_is_a_new_version_and_voids_earlier_decisions(
     assert StatementVersion.objects.filter(statement=approved).count() == 2
 
 
+def test_a_patch_never_saves_over_a_version_saved_after_it_read_the_text(
+        api_client, draft, officer, monkeypatch):
+    """The fields a PATCH leaves out come from the version it read; if another is saved
+    before it writes, it is refused (409) instead of undoing that version's changes."""
+    first = StatementVersion.objects.get(statement=draft, number=1)
+    services.statement_edit(actor=officer, statement=draft, body="Saved meanwhile.", **FRAME)
+    monkeypatch.setattr("comms.api.current_version_of", lambda statement: first)
+    response = signed_in(api_client, officer).patch(url(draft), {"title": "New title"},
+                                                   format="json")
+    assert response.status_code == 409, response.content
+    assert StatementVersion.objects.filter(statement=draft).count() == 2
+
+
 def test_versions_lists_each_version_with_its_author_and_hash(api_client, draft, officer):
     services.statement_edit(actor=officer, statement=draft, body="Second.", **FRAME)
 

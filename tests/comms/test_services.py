@@ -370,3 +370,15 @@ def test_a_comment_is_anchored_to_a_version_and_tells_who_it_mentions(draft, off
 
 def test_legal_reviewers_group_exists_for_the_fallback():
     assert Group.objects.filter(name=Capability.LEGAL_REVIEWER).exists()
+
+
+def test_an_edit_written_from_an_older_version_is_refused_not_saved_over_it(draft, officer,
+                                                                           incident, assign):
+    other = grant(assign(incident, "communications_officer", "other_officer"),
+                  "crisis.draft_statement")
+    services.statement_edit(actor=other, statement=draft, body="Their text.", base_version=1,
+                            **FRAME)
+    with pytest.raises(ConflictError, match="Version 2 was saved"):
+        services.statement_edit(actor=officer, statement=draft, body="My text.",
+                                base_version=1, **FRAME)
+    assert StatementVersion.objects.filter(statement=draft).count() == 2
