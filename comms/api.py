@@ -362,8 +362,8 @@ class ApprovalQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Statement.objects.none()  # the queue is a list of items, not a queryset
 
     def list(self, request, *args, **kwargs):
-        items = selectors.approval_queue(user=request.user)
-        page = self.paginate_queryset(items)
+        page = selectors.with_versions(
+            self.paginate_queryset(selectors.queue_items(user=request.user)))
         prefetch_related_objects([item.version for item in page], "author")
         return self.get_paginated_response(
             ApprovalQueueItemSerializer(page, many=True,

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -111,11 +112,18 @@ def queue_entries(items, *, forms_by_statement=None, errors=None) -> list[dict]:
     return entries
 
 
+QUEUE_PAGE_SIZE = 20  # each item carries its whole text, diff and decision forms
+
+
 def _queue_context(request, **extra) -> dict:
-    items = selectors.approval_queue(user=request.user)
-    return {"entries": queue_entries(items, forms_by_statement=extra.pop("forms", None),
+    """A page of the queue (``?page=``): every item counted, only the page's texts loaded
+    and drawn."""
+    items = selectors.queue_items(user=request.user)
+    page = Paginator(items, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = selectors.with_versions(list(page.object_list))
+    return {"entries": queue_entries(shown, forms_by_statement=extra.pop("forms", None),
                                      errors=extra.pop("errors", None)),
-            "count": len(items), **extra}
+            "count": len(items), "page": page, **extra}
 
 
 @login_required
@@ -149,8 +157,8 @@ def approval_decide(request, pk: int):
                               _queue_context(request, done=decided(result)))
             return reswap(retarget(response, "#approval-queue"), "outerHTML")
         entries = queue_entries(
-            [i for i in selectors.approval_queue(user=request.user)
-             if i.statement.pk == statement.pk],
+            selectors.with_versions([i for i in selectors.queue_items(user=request.user)
+                                     if i.statement.pk == statement.pk]),
             forms_by_statement={statement.pk: form}, errors={statement.pk: error})
         if not entries:  # no longer waiting for me (decided, edited away, withdrawn)
             response = render(request, "comms/review/_queue.html",

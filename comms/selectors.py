@@ -65,20 +65,65 @@ class QueueItem:
     """A statement waiting for ``user``'s decision, with what the queue shows beside it."""
 
     statement: Statement
-    version: StatementVersion  # the current version: the exact text under review
+    version_number: int  # the current version: the exact text under review
     stages: list[ReviewStage]  # the open stages ``user`` may decide now
     as_fallback: bool  # deciding as the capability's holder: only authors hold the role
     due_at: datetime | None
     overdue: bool
     last_seen: int | None  # the version ``user`` last decided or commented on
+    version: StatementVersion | None = None  # its text, once ``with_versions`` loaded it
 
 
 def approval_queue(*, user) -> list[QueueItem]:
+    """``queue_items`` with each item's current version loaded."""
+    return with_versions(queue_items(user=user))
+
+
+def approval_queue_count(*, user) -> int:
+    return len(queue_items(user=user))
+
+
+def with_versions(items: list[QueueItem]) -> list[QueueItem]:
+    """Load the text under review of ``items`` (one query): a page of the queue needs
+    only its own."""
+    versions = {v.statement_id: v for v in StatementVersion.objects.filter(
+        statement_id__in=[item.statement.pk for item in items],
+        number=F("statement__current_version")).order_by()}
+    for item in items:
+        item.version = versions[item.statement.pk]
+    return items
+
+
+def _fallback_candidates(capabilities) -> Q:
+    """Stages a capability's holder may decide because nobody but the statement's authors
+    holds one of the stage's roles on the incident (or the stage names no role). Stages
+    store their roles as a list; the few distinct lists are each matched exactly."""
+    stages = ReviewStage.objects.filter(statement__status=StatementStatus.IN_REVIEW,
+                                        round=F("statement__review_round"))
+    stages = stages.exclude(capability="") if capabilities is None else stages.filter(
+        capability__in=capabilities)
+    wanted = Q(pk__in=[])
+    for codes in {tuple(codes) for codes in stages.order_by().values_list("role_codes",
+                                                                          flat=True)}:
+        same = Q(role_codes=list(codes))
+        if codes:
+            same &= ~Exists(RoleAssignment.objects.filter(
+                incident_id=OuterRef("statement__incident_id"), role__code__in=codes,
+                ended_at__isnull=True, user__is_active=True,
+            ).exclude(user_id__in=StatementVersion.objects.filter(
+                statement_id=OuterRef(OuterRef("statement_id"))).values("author_id")))
+        wanted |= same
+    mine = Q() if capabilities is None else Q(capability__in=capabilities)
+    return mine & ~Q(capability="") & wanted
+
+
+def queue_items(*, user) -> list[QueueItem]:
     """Statements in review that wait for ``user``: an open stage of the current round on
     the current version that ``user`` may decide (by role on the incident, or by the
     stage's capability when nobody but the authors holds the role) and has not decided yet.
     Never a statement ``user`` wrote or edited; overdue first, then by due time. A fixed
-    number of queries, whatever the number of statements."""
+    number of queries, whatever the number of statements; the texts are not loaded
+    (``with_versions``)."""
     if not is_active(user):
         return []
     my_roles: dict[int, set[str]] = {}
@@ -88,10 +133,8 @@ def approval_queue(*, user) -> list[QueueItem]:
     capabilities = (None if user.is_superuser  # None: every capability
                     else set(user.groups.values_list("name", flat=True)))
     stage_filter = Q(statement__incident_id__in=list(my_roles))
-    if capabilities is None:
-        stage_filter |= ~Q(capability="")
-    elif capabilities:
-        stage_filter |= Q(capability__in=capabilities)
+    if capabilities is None or capabilities:
+        stage_filter |= _fallback_candidates(capabilities)
     statement_ids = set(
         ReviewStage.objects.filter(
             stage_filter, statement__status=StatementStatus.IN_REVIEW,
@@ -99,7 +142,7 @@ def approval_queue(*, user) -> list[QueueItem]:
             statement__incident__in=Incident.objects.visible_to(user).values("pk"))
         .exclude(Exists(StatementVersion.objects.filter(statement=OuterRef("statement"),
                                                         author=user)))
-        .values_list("statement_id", flat=True))
+        .order_by().values_list("statement_id", flat=True))
     if not statement_ids:
         return []
     statements = {s.pk: s for s in Statement.objects.filter(pk__in=statement_ids)
@@ -107,21 +150,22 @@ def approval_queue(*, user) -> list[QueueItem]:
     all_stages: dict[int, list[ReviewStage]] = {}
     for stage in ReviewStage.objects.filter(statement_id__in=statement_ids,
                                             round=F("statement__review_round")
-                                            ).order_by("position"):
+                                            ).order_by("statement_id", "position"):
         stage.statement = statements[stage.statement_id]
         all_stages.setdefault(stage.statement_id, []).append(stage)
     progress = {pk: policy.Progress(stages=stage_list) for pk, stage_list in all_stages.items()}
     for statement_id, stage_id, decider_id, decision in ApprovalDecision.objects.filter(
             statement_id__in=statement_ids,
             version_number=F("statement__current_version"),
-            stage__round=F("statement__review_round")).values_list(
+            stage__round=F("statement__review_round")).order_by().values_list(
                 "statement_id", "stage_id", "decider_id", "decision"):
         progress[statement_id].decided.setdefault(stage_id, set()).add(decider_id)
         if decision == Decision.APPROVE:
             progress[statement_id].approvals.setdefault(stage_id, set()).add(decider_id)
     authors: dict[int, set[int]] = {}
     for statement_id, author_id in StatementVersion.objects.filter(
-            statement_id__in=statement_ids).values_list("statement_id", "author_id").distinct():
+            statement_id__in=statement_ids).order_by().values_list(
+                "statement_id", "author_id").distinct():
         authors.setdefault(statement_id, set()).add(author_id)
     role_codes = {code for stage_list in all_stages.values() for stage in stage_list
                   for code in stage.role_codes}
@@ -129,10 +173,8 @@ def approval_queue(*, user) -> list[QueueItem]:
     for incident_id, code, holder in RoleAssignment.objects.filter(
             incident_id__in={s.incident_id for s in statements.values()},
             role__code__in=role_codes, ended_at__isnull=True, user__is_active=True
-            ).values_list("incident_id", "role__code", "user_id"):
+            ).order_by().values_list("incident_id", "role__code", "user_id"):
         holders.setdefault((incident_id, code), set()).add(holder)
-    versions = {v.statement_id: v for v in StatementVersion.objects.filter(
-        statement_id__in=statement_ids, number=F("statement__current_version"))}
     last_seen = _last_seen_versions(user=user, statement_ids=statement_ids)
 
     now, items = timezone.now(), []
@@ -155,7 +197,7 @@ def approval_queue(*, user) -> list[QueueItem]:
             continue
         dues = [stage.due_at for stage in mine if stage.due_at]
         due_at = min(dues) if dues else None
-        items.append(QueueItem(statement=statement, version=versions[statement_id],
+        items.append(QueueItem(statement=statement, version_number=statement.current_version,
                                stages=mine, as_fallback=fallback, due_at=due_at,
                                overdue=bool(due_at and due_at < now),
                                last_seen=last_seen.get(statement_id)))
@@ -164,17 +206,13 @@ def approval_queue(*, user) -> list[QueueItem]:
     return items
 
 
-def approval_queue_count(*, user) -> int:
-    return len(approval_queue(user=user))
-
-
 def _last_seen_versions(*, user, statement_ids) -> dict[int, int]:
     """The highest version number ``user`` decided or commented on, per statement."""
     seen: dict[int, int] = {}
     rows = list(ApprovalDecision.objects.filter(statement_id__in=statement_ids, decider=user)
-                .values_list("statement_id", "version_number"))
+                .order_by().values_list("statement_id", "version_number"))
     rows += list(StatementComment.objects.filter(statement_id__in=statement_ids, author=user)
-                 .values_list("statement_id", "version__number"))
+                 .order_by().values_list("statement_id", "version__number"))
     for statement_id, number in rows:
         seen[statement_id] = max(number, seen.get(statement_id, 0))
     return seen

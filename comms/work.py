@@ -13,7 +13,7 @@ SHOWN = 5
 
 def approvals_context(request) -> dict:
     """The count and the first few of ``approval_queue`` (a fixed number of queries)."""
-    items = selectors.approval_queue(user=request.user)
+    items = selectors.queue_items(user=request.user)
     for item in items[:SHOWN]:
         item.url = statement_url(item.statement)
     return {"approvals_waiting": items[:SHOWN], "approvals_count": len(items)}

@@ -127,3 +127,17 @@ def test_a_request_for_approval_opens_the_queue(client, draft, officer, legal):
     assert response["Location"] == reverse("approval-queue")
     page = client.get(response["Location"]).content.decode()
     assert f'href="{reverse("crisis:statement-detail", args=[draft.pk])}"' in page
+
+
+def test_the_queue_page_shows_twenty_at_a_time_and_counts_them_all(client, incident, officer,
+                                                                    legal):
+    for number in range(21):
+        statement = services.statement_create(actor=officer, incident=incident,
+                                              kind="holding", language="en",
+                                              title=f"Statement {number}", body="B", **FRAME)
+        services.statement_submit(actor=officer, statement=statement)
+    client.force_login(legal)
+    first = client.get(reverse("approval-queue")).content.decode()
+    second = client.get(reverse("approval-queue") + "?page=2").content.decode()
+    assert first.count('id="queue-item-') == 20 and second.count('id="queue-item-') == 1
+    assert "21 statements waiting" in first and "?page=2" in first
