@@ -78,6 +78,19 @@ class TextForm(StyledFormMixin, forms.Form):
     variant_social = _variant_field(VariantChannel.SOCIAL)
     variant_sms = _variant_field(VariantChannel.SMS)
 
+    TEXT_FIELDS = ("title", *FRAME_FIELDS, "body", *VARIANT_FIELDS)
+
+    def __init__(self, *args, language: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_text_language(language)
+
+    def set_text_language(self, language: str) -> None:
+        """The statement's language on its text boxes (screen readers and spell checkers
+        read Chinese as Chinese in an English page, and the reverse)."""
+        if language in dict(LANGUAGE_CHOICES):
+            for name in self.TEXT_FIELDS:
+                self.fields[name].widget.attrs["lang"] = language
+
     def frame_fields(self):
         return [self[name] for name in FRAME_FIELDS]
 
@@ -120,6 +133,7 @@ class StatementForm(TextForm):
 
     def __init__(self, *args, incident, **kwargs):
         super().__init__(*args, **kwargs)
+        self.set_text_language(self.data.get("language") or self.initial.get("language", ""))
         self.fields["audience"].choices = [
             (kind, StakeholderKind(kind).label) for kind in incident.stakeholder_kinds or []
             if kind in StakeholderKind.values]

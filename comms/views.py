@@ -501,9 +501,9 @@ def statement_edit(request, statement_pk: int):
     current = StatementVersion.objects.get(statement=statement,
                                            number=statement.current_version)
     if request.method == "POST":
-        form = TextForm(request.POST)
+        form = TextForm(request.POST, language=statement.language)
     else:
-        form = TextForm(initial={
+        form = TextForm(language=statement.language, initial={
             "title": statement.title, "body": current.body,
             **{name: getattr(current, name) for name in FRAME_FIELDS},
             **{name: current.variants.get(channel.value, "")

@@ -368,3 +368,11 @@ def test_the_panel_fragment_is_not_found_for_an_outsider(client, secret):
     response = page(client, outsider, statement.incident.get_absolute_url(),
                     headers={"HX-Request": "true", "HX-Target": "statements-panel"})
     assert response.status_code == 404
+
+
+def test_the_text_boxes_carry_the_statements_language(client, officer, draft):
+    edit = page(client, officer, url("statement-edit", draft.pk)).content.decode()
+    assert 'lang="zh-hant"' in edit and edit.count('lang="zh-hant"') >= 8
+    start = page(client, officer, url("statement-create", draft.incident_id, kind="holding",
+                                      language="zh-hans")).content.decode()
+    assert 'name="body"' in start and 'lang="zh-hans"' in start
