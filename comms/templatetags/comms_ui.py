@@ -10,26 +10,27 @@ from ..choices import StatementStatus
 
 register = template.Library()
 
-# A colour and an icon per status, and always the word: the status reads in greyscale too.
-STATUS_STYLES = {
-    StatementStatus.DRAFT: ("bg-secondary-lt", "ti-pencil"),
-    StatementStatus.IN_REVIEW: ("bg-azure-lt", "ti-hourglass"),
-    StatementStatus.APPROVED: ("bg-teal-lt", "ti-circle-check"),
-    StatementStatus.PUBLISHED: ("bg-green text-white", "ti-speakerphone"),
-    StatementStatus.REJECTED: ("bg-pink-lt", "ti-circle-x"),
-    StatementStatus.WITHDRAWN: ("bg-secondary-lt", "ti-arrow-back-up"),
-    StatementStatus.SUPERSEDED: ("bg-secondary-lt", "ti-replace"),
+# An icon per status beside its colour (static/css/tokens.css) and always the word: the
+# status reads in greyscale too.
+STATUS_ICONS = {
+    StatementStatus.DRAFT: "ti-pencil",
+    StatementStatus.IN_REVIEW: "ti-hourglass",
+    StatementStatus.APPROVED: "ti-circle-check",
+    StatementStatus.PUBLISHED: "ti-speakerphone",
+    StatementStatus.REJECTED: "ti-circle-x",
+    StatementStatus.WITHDRAWN: "ti-arrow-back-up",
+    StatementStatus.SUPERSEDED: "ti-replace",
 }
 
 
 @register.simple_tag
 def statement_status_badge(value):
     status = StatementStatus(value)
-    css, icon = STATUS_STYLES[status]
-    return format_html('<span class="badge {} cd-statement-status" data-status="{}">'
-                       '<i class="ti {} me-1" aria-hidden="true"></i>'
+    return format_html('<span class="cd-badge cd-statement-{} cd-statement-status" '
+                       'data-status="{}"><i class="ti {}" aria-hidden="true"></i>'
                        '<span class="visually-hidden">{} </span>{}</span>',
-                       css, status.value, icon, _("Status:"), status.label)
+                       status.value, status.value, STATUS_ICONS[status], _("Status:"),
+                       status.label)
 
 
 @register.filter

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from comms.models import Statement
 from crisis.models import Incident, TimelineEntry
 from teams.management.commands.seed_demo import DEMO_PASSWORD
 from teams.models import RoleAssignment
@@ -35,12 +36,26 @@ def pages_for(incident: Incident) -> dict[str, list[str]]:
             f"{room}escalate/", f"{room}classify/", f"{room}merge/", f"{room}move/active/",
             f"{room}team/", f"{room}team/handover/", f"{room}team/{assignment.pk}/end/",
             f"/incidents/entries/{entry.pk}/correct/", "/departments/", "/roster/",
-            "/notifications/", "/account/",
+            "/notifications/", "/account/", *statement_pages(incident), "/publishing-freezes/",
         ],
+        "legal": ["/", "/approvals/"],  # a statement waits for her, with a diff
         "exec": ["/", "/incidents/", room, "/notifications/", "/roster/"],
         "support": [room],  # a liaison on the team: works on tasks, runs nothing
         "admin": ["/roster/", "/departments/"],
     }
+
+
+def statement_pages(incident: Incident) -> list[str]:
+    """The statements' pages: the list, a new one from its template, each statement (one
+    in each state), its edit page and the diff of one with two versions."""
+    room = incident.get_absolute_url()
+    found = [f"{room}statements/", f"{room}statements/new/?kind=holding&language=zh-hant"]
+    for statement in Statement.objects.filter(incident=incident).order_by("pk"):
+        found.append(f"/incidents/statements/{statement.pk}/")
+        if statement.current_version > 1:
+            found += [f"/incidents/statements/{statement.pk}/edit/",
+                      f"/incidents/statements/{statement.pk}/diff/?from=1&to=2"]
+    return found
 
 
 def signed_in(new_context, username: str | None, viewport: dict | None = None) -> Page:
