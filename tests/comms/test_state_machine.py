@@ -1,7 +1,7 @@
-"""The approval flow driven at random: people holding random roles edit, submit, approve,
-reject, request changes (on the current version or one an edit just replaced), withdraw,
-freeze and publish; after every step the five invariants are checked against what the
-database holds, whichever path led there.
+"""The approval flow driven at random: people holding random roles edit (alone, or two
+from the same version), submit, approve, reject, request changes (on the current version
+or one an edit just replaced), withdraw, freeze and publish; after every step the five
+invariants are checked against what the database holds, whichever path led there.
 
 Examples: ``COMMS_STATE_MACHINE_EXAMPLES`` (default 50), each of
 ``COMMS_STATE_MACHINE_STEPS`` steps (default 10). Issue 12 asks for at least 2,000
@@ -184,6 +184,19 @@ class ApprovalFlow(RuleBasedStateMachine):
                  body=body, **FRAME)
         self.fresh()
         self.decide_on(name, read, decision, "Seen.")
+
+    @rule(first=EDITORS, second=EDITORS, body=st.sampled_from(BODIES),
+          other=st.sampled_from(BODIES))
+    def edits_racing(self, first, second, body, other):
+        """Two people edit from the version they both read: the later edit is refused
+        once the earlier one saved a version, never saved over it."""
+        read = self.statement.current_version
+        self.act(services.statement_edit, actor=self.people[first], statement=self.statement,
+                 base_version=read, body=body, **FRAME)
+        self.fresh()
+        self.act(services.statement_edit, actor=self.people[second], statement=self.statement,
+                 base_version=read, body=other, **FRAME)
+        assert self.fresh().current_version <= read + 1
 
     @rule(name=PUBLISHERS)
     def publish(self, name):
