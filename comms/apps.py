@@ -13,12 +13,15 @@ class CommsConfig(AppConfig):
         from crisis.events import register_event_schemas
         from crisis.timeline import declare_written
 
-        from . import demo, panels, work
+        from . import demo, panels, status, work
         from .events import EVENT_SCHEMAS, CommsEventType
+        from .inquiry_panels import register as register_inquiries
 
         register_frames(CommsEventType)  # pages learn the names from core.frames
         register_event_schemas(EVENT_SCHEMAS)  # they join the incident's stream
         declare_written(TimelineKind.STATEMENT)  # the room offers the kind and its clock
         panels.register()  # the room's Statements panel
+        register_inquiries()  # the room's Media inquiries panel (after Statements: headlines)
         work.register()  # "Waiting for my approval" on My work
         demo.register()  # the demo data's statements, one in each state (seed_demo)
+        status.register()  # a publication makes the public status page's cache stale
