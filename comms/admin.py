@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from crisis.admin import ReadOnlyAdmin
 
+from . import inquiry_admin  # noqa: F401  (registers MediaInquiry)
 from .models import (
     ApprovalDecision,
     ApprovalPolicy,

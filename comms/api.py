@@ -17,7 +17,7 @@ from crisis.api import require
 from crisis.permissions import IncidentApiPermission
 from crisis.selectors import visible_to
 
-from . import diff, selectors, services
+from . import diff, inquiry_api, selectors, services
 from .choices import Decision
 from .filters import PublishingFreezeFilter, StatementFilter
 from .models import (
@@ -430,3 +430,4 @@ api_routes: list = [
     ("approval-queue", ApprovalQueueViewSet, "approval-queue"),
     ("publishing-freezes", PublishingFreezeViewSet, "publishing-freeze"),
 ]
+api_routes += inquiry_api.api_routes

@@ -9,6 +9,7 @@ from crisis.events import Event
 class CommsEventType(StrEnum):
     STATEMENT_CHANGED = "statement.changed"
     PUBLISHING_FREEZE_CHANGED = "publishing_freeze.changed"
+    MEDIA_INQUIRY_CHANGED = "media_inquiry.changed"
 
 
 def statement_changed(statement, *, action: str) -> Event:
@@ -27,9 +28,17 @@ def freeze_changed(freeze, *, action: str) -> Event:
                   "active": freeze.lifted_at is None})
 
 
+def media_inquiry_changed(inquiry, *, action: str) -> Event:
+    return Event(CommsEventType.MEDIA_INQUIRY_CHANGED,
+                 {"id": inquiry.pk, "action": action, "status": inquiry.status,
+                  "overdue": inquiry.is_overdue})
+
+
 EVENT_SCHEMAS = {
     CommsEventType.STATEMENT_CHANGED: {"id": int, "action": str, "status": str, "version": int,
                                        "kind": str},
     CommsEventType.PUBLISHING_FREEZE_CHANGED: {"id": int, "action": str,
                                                "organisation_wide": bool, "active": bool},
+    CommsEventType.MEDIA_INQUIRY_CHANGED: {"id": int, "action": str, "status": str,
+                                           "overdue": bool},
 }

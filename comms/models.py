@@ -26,6 +26,7 @@ from .choices import (
     StatementStatus,
     VariantChannel,
 )
+from .inquiry_choices import OPEN_INQUIRY_STATUSES, InquiryStatus
 
 MAX_VARIANT_LENGTH = 2_000  # no channel takes more; the limits per channel are smaller
 
@@ -478,3 +479,57 @@ class StatementTemplate(models.Model):
 
     def __str__(self) -> str:
         return gettext(self.name)  # shipped names are translated
+
+
+# --- media inquiries ---------------------------------------------------------------------------
+
+class MediaInquiry(models.Model):
+    """A journalist's question on an incident, logged and answered by the team (seed: media
+    relations). Writes go through ``comms.inquiry_services``; the answer names an approved
+    or published statement of the same incident."""
+
+    incident = models.ForeignKey("crisis.Incident", on_delete=models.PROTECT,
+                                 related_name="media_inquiries", verbose_name=_("incident"))
+    outlet = models.CharField(_("outlet"), max_length=200)
+    journalist = models.CharField(_("journalist"), max_length=200, blank=True)
+    contact = models.CharField(_("contact"), max_length=200, blank=True,
+                               help_text=_("Email or phone, as the journalist gave it."))
+    question = models.TextField(_("question"))
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+    deadline = models.DateTimeField(_("deadline"), null=True, blank=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="+", verbose_name=_("assignee"))
+    status = models.CharField(_("status"), max_length=16, choices=InquiryStatus,
+                              default=InquiryStatus.NEW)
+    answer_statement = models.ForeignKey(
+        Statement, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("answered with"),
+        help_text=_("An approved or published statement of the same incident."))
+    answer_note = models.TextField(_("answer note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("logged by"))
+    created_at = models.DateTimeField(_("logged"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("media inquiry")
+        verbose_name_plural = _("media inquiries")
+        constraints = [
+            models.CheckConstraint(condition=~Q(outlet=""), name="media_inquiry_has_an_outlet"),
+            models.CheckConstraint(condition=~Q(question=""),
+                                   name="media_inquiry_has_a_question"),
+        ]
+        indexes = [models.Index(fields=["incident", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.outlet}: {self.question[:60]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_INQUIRY_STATUSES
+
+    @property
+    def is_overdue(self) -> bool:
+        """The deadline passed and it is neither answered nor declined."""
+        return bool(self.is_open and self.deadline and self.deadline < timezone.now())

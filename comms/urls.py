@@ -3,7 +3,7 @@ top level (``comms.review_urls``), and the API routes (``comms.api``)."""
 
 from django.urls import path
 
-from . import views
+from . import inquiry_urls, views
 from .api import api_routes
 from .review_urls import urlpatterns
 
@@ -26,3 +26,4 @@ incident_patterns = [
     path("statements/<int:statement_pk>/comments/", views.statement_comment,
          name="statement-comment"),
 ]
+incident_patterns += inquiry_urls.incident_patterns

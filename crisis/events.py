@@ -108,11 +108,15 @@ TIMELINE_SCHEMAS: dict[str, dict] = {
                         "role": str, "role_name": str, "department?": str, "policy?": bool,
                         "from?": str, "to?": str, "previous?": str},
     # Written by comms.services (``published`` marks the entry the room's "since the last
-    # public statement" clock counts from; freezes name no statement).
+    # public statement" clock counts from; freezes name no statement) and by
+    # comms.inquiry_services for media inquiries (``inquiry``: its id; ``answer``: the
+    # statement it was answered with).
     TimelineKind.STATEMENT: {"action": str, "statement?": int, "title?": str, "kind?": str,
                              "version?": int, "from?": str, "to?": str, "stage?": str,
                              "decision?": str, "published?": bool, "freeze?": int,
-                             "organisation_wide?": bool},
+                             "organisation_wide?": bool, "inquiry?": int, "outlet?": str,
+                             "assignee?": (str, type(None)), "answer?": (int, type(None)),
+                             "answer_title?": str, "fields?": list},
     # Written by the monitoring issue: declared with it.
     TimelineKind.ALERT: {"*": object},
 }
