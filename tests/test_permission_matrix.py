@@ -44,9 +44,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from comms import inquiry_services
 from comms import services as comms_services
 from comms.models import (
     ApprovalDecision,
+    MediaInquiry,
     Publication,
     PublishingFreeze,
     ReviewStage,
@@ -112,6 +114,7 @@ PUBLISH = ("crisis.publish_statement",)
 LEGAL_STAGE = ("role:legal_reviewer",)
 COMMENT = (*CONTRIBUTE, *DRAFT, *LEGAL_STAGE)
 FREEZE = ("comms.add_publishingfreeze", "crisis.change_incident")
+INQUIRIES = (*CONTRIBUTE, *DRAFT)  # whoever works on the incident or drafts its statements
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,6 +139,8 @@ class Scene:
     in_review: int = 0  # ...waiting for the legal stage
     approved: int = 0  # ...approved by legal, ready to publish
     freeze: int = 0  # a publishing freeze in force on the twin
+    published: int = 0  # a published statement's publication (the public status page)
+    inquiry: int = 0  # a journalist's question, logged
 
 
     @property
@@ -247,6 +252,21 @@ def _shift(s: Scene, days: int = 0) -> dict:
 
 def _statement_listed(response, s: Scene) -> bool:
     return s.draft in _ids(response)
+
+
+def _inquiry(s: Scene) -> int:
+    return s.inquiry
+
+
+def _inquiry_listed(response, s: Scene) -> bool:
+    return s.inquiry in _ids(response)
+
+
+def _inquiry_edit(s: Scene) -> dict:
+    inquiry = MediaInquiry.objects.get(pk=s.inquiry)
+    return {"status": "in_progress", "outlet": inquiry.outlet, "question": inquiry.question,
+            "received_at": timezone.localtime(inquiry.received_at).strftime("%Y-%m-%dT%H:%M"),
+            "seen": inquiry.updated_at.isoformat()}
 
 
 DRAFT_API = {"pk": lambda s: s.draft}
@@ -372,6 +392,15 @@ API_ROWS = [
         url("api:publishing-freeze-detail", pk=lambda s: s.freeze)),
     Row("api:publishing-freeze-lift", "post",
         url("api:publishing-freeze-lift", pk=lambda s: s.freeze), lambda s: {}, need=FREEZE),
+    # media inquiries (issue 13)
+    Row("api:media-inquiry-list", "get", url("api:media-inquiry-list"), scoped=False,
+        listed=_inquiry_listed),
+    Row("api:media-inquiry-list", "post", url("api:media-inquiry-list"),
+        lambda s: {"incident": s.incident, "outlet": "Daily Matrix",
+                   "question": "Is it safe?"}, need=INQUIRIES, ok=201, hidden=400),
+    Row("api:media-inquiry-detail", "get", url("api:media-inquiry-detail", pk=_inquiry)),
+    Row("api:media-inquiry-detail", "patch", url("api:media-inquiry-detail", pk=_inquiry),
+        lambda s: {"status": "in_progress"}, need=INQUIRIES),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -495,6 +524,20 @@ PAGE_ROWS = [
         hidden=403),
     Row("publishing-freeze-lift", "post", url("publishing-freeze-lift", pk=lambda s: s.freeze),
         need=FREEZE, ok=302, denied=302),
+    # media inquiries: logged from the room's panel (no page of its own: GET refused first)
+    Row("crisis:inquiry-create", "get", url("crisis:inquiry-create", **PK), ok=405,
+        scoped=False),
+    Row("crisis:inquiry-create", "post", url("crisis:inquiry-create", **PK),
+        lambda s: {"outlet": "Daily Matrix", "question": "Is it safe?"}, need=INQUIRIES,
+        ok=302),
+    Row("crisis:inquiry-detail", "get", url("crisis:inquiry-detail", inquiry_pk=_inquiry)),
+    Row("crisis:inquiry-detail", "post", url("crisis:inquiry-detail", inquiry_pk=_inquiry),
+        _inquiry_edit, need=INQUIRIES, ok=302),
+    # The public status page: everyone, signed in or not, sees what was published.
+    Row("status", "get", url("status"), scoped=False, anonymous=200),
+    Row("status-feed", "get", url("status-feed"), scoped=False, anonymous=200),
+    Row("status-statement", "get", url("status-statement", pk=lambda s: s.published),
+        scoped=False, anonymous=200),
     Row("api-docs", "get", url("api-docs"), scoped=False),
     Row("notifications", "get", url("notifications"), scoped=False),
     Row("notifications-read", "post", url("notifications-read"), lambda s: {"all": "on"},
@@ -545,13 +588,19 @@ def _statements(root, incident, *, legal) -> dict[str, int]:
                                                language="en", **{**STATEMENT_TEXT,
                                                                  "title": title})
 
-    draft, in_review, approved = (written(f"Matrix {incident.confidentiality} {state}")
-                                  for state in ("draft", "in review", "approved"))
-    for statement in (in_review, approved):
+    draft, in_review, approved, published = (
+        written(f"Matrix {incident.confidentiality} {state}")
+        for state in ("draft", "in review", "approved", "published"))
+    for statement in (in_review, approved, published):
         comms_services.statement_submit(actor=root, statement=statement)
-    comms_services.statement_decide(actor=legal, statement=approved, version=1,
-                                    decision="approve")
-    return {"draft": draft.pk, "in_review": in_review.pk, "approved": approved.pk}
+    for statement in (approved, published):
+        comms_services.statement_decide(actor=legal, statement=statement, version=1,
+                                        decision="approve")
+    publication = comms_services.statement_publish(actor=root, statement=published)
+    inquiry = inquiry_services.inquiry_create(actor=root, incident=incident,
+                                              outlet="Matrix Times", question="When?")
+    return {"draft": draft.pk, "in_review": in_review.pk, "approved": approved.pk,
+            "published": publication.pk, "inquiry": inquiry.pk}
 
 
 def _build_world() -> World:
@@ -624,7 +673,7 @@ def world(django_db_setup, django_db_blocker):
 SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, LiveEvent,
                    RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift, User,
                    Statement, StatementVersion, ReviewStage, ApprovalDecision, StatementComment,
-                   Publication, PublishingFreeze)
+                   Publication, PublishingFreeze, MediaInquiry)
 
 
 def db_state() -> dict:
@@ -785,7 +834,8 @@ def test_every_route_is_in_the_table():
              or name in ("home", "roster", "department-list", "api-schema", "api-docs",
                          "notifications", "notifications-read", "notification-open", "account",
                          "approval-queue", "approval-decide", "publishing-freezes",
-                         "publishing-freeze-lift")]
+                         "publishing-freeze-lift", "status", "status-feed",
+                         "status-statement")]
     missing += sorted(name for name in pages if name not in named)
     assert not missing, f"routes without a row in the permission matrix: {missing}"
     assert not named - set(routes), f"rows for routes that do not exist: {named - set(routes)}"
