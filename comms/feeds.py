@@ -1,5 +1,6 @@
 """The public status page's Atom feed (Django's syndication framework): one entry per
-published public statement, the same ones ``/status/`` shows, newest update first. An
+published public statement, the same ones ``/status/`` shows, the ``FEED_SIZE`` updated
+last, newest first. An
 entry's id is its permalink (``/status/<publication id>/``), which never changes; it is
 updated when a correction or retraction supersedes it. Cached like the page
 (``comms.status.cached``), per host since its links are absolute."""
@@ -12,9 +13,11 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import status
+
+FEED_SIZE = 50  # entries: the statements updated last (a reader polls it often)
 
 
 class StatementAtomFeed(Atom1Feed):
@@ -44,7 +47,8 @@ class StatusFeed(Feed):
 
     def items(self):
         statements = status.public_statements()
-        return sorted(statements, key=lambda item: (item.updated_at, item.pk), reverse=True)
+        return sorted(statements, key=lambda item: (item.updated_at, item.pk),
+                      reverse=True)[:FEED_SIZE]
 
     def item_title(self, item):
         if item.retracted:
@@ -76,7 +80,7 @@ class StatusFeed(Feed):
             "LANGUAGE_CODE": translation.get_language()})}
 
 
-@require_GET
+@require_safe
 def status_feed(request):
     def feed() -> tuple[str, str]:
         response = StatusFeed()(request)

@@ -10,7 +10,8 @@ process; local memory in the embedded default). Each entry is stored with the *g
 it was rendered in; publishing a statement starts a new generation after its transaction
 commits (``comms.hooks.statement_published``), so every older entry is stale at once, in
 every process, and a reader never gets a page from before the publication. A hit is one
-cache round trip (``get_many`` of the generation and the entry) and no database query.
+cache round trip (``get_many`` of the generation and the entry) and no database query; a
+miss is rendered by one request at a time (``cached``).
 """
 
 import time
@@ -33,6 +34,9 @@ SHOWN_STATUSES = (StatementStatus.PUBLISHED, StatementStatus.SUPERSEDED)
 
 GENERATION_KEY = "status-page:generation"
 ENTRY_TIMEOUT = 60 * 60  # seconds; a publication makes entries stale long before this
+RENDER_LOCK_TIMEOUT = 30  # seconds; frees the lock of a render that died
+RENDER_WAIT, RENDER_POLL = 5.0, 0.025  # seconds
+LATEST_IN_FULL = 3  # statements of an incident shown whole on the list; the earlier ones linked
 
 
 # --- what the public may read ------------------------------------------------------------------
@@ -85,11 +89,21 @@ class IncidentUpdates:
     """The public statements of one incident, newest first, named by the newest one."""
 
     statements: list[PublicStatement]  # in the reader's language where it has any
-    others: list[PublicStatement] = field(default_factory=list)  # the other languages
+    others: list[PublicStatement] = field(default_factory=list)  # other languages: linked
 
     @property
     def newest(self) -> PublicStatement:
         return self.statements[0]
+
+    @property
+    def latest(self) -> list[PublicStatement]:
+        """Shown whole on the list."""
+        return self.statements[:LATEST_IN_FULL]
+
+    @property
+    def earlier(self) -> list[PublicStatement]:
+        """Linked by title on the list (each whole on its permalink)."""
+        return self.statements[LATEST_IN_FULL:]
 
     @property
     def anchor(self) -> str:
@@ -184,15 +198,34 @@ def cached(key: str, render: Callable[[], object]) -> object:
     """``render()``'s result for ``key`` in the current generation: from the cache when it
     was rendered in it, otherwise rendered now and stored. The generation is read before
     rendering, so a page rendered while a publication commits is stored under the old
-    generation and never served after it."""
+    generation and never served as current after it.
+
+    One request renders a missing page at a time (a lock in the cache): a crowd arriving
+    just after a publication would otherwise render it once per reader, all at once. The
+    others meanwhile get the page as it was until the new one is stored (a render: well
+    under a second), or, when there is none yet, wait for it (``RENDER_WAIT`` at most, then
+    render it themselves)."""
     key = f"status-page:{key}"
     found = cache.get_many([GENERATION_KEY, key])
     current = found.get(GENERATION_KEY) or generation()
     entry = found.get(key)
     if entry is not None and entry[0] == current:
         return entry[1]
-    value = render()
-    cache.set(key, (current, value), timeout=ENTRY_TIMEOUT)
+    lock = f"{key}:rendering"
+    if not cache.add(lock, current, timeout=RENDER_LOCK_TIMEOUT):
+        if entry is not None:
+            return entry[1]
+        deadline = time.monotonic() + RENDER_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(RENDER_POLL)
+            entry = cache.get(key)
+            if entry is not None:
+                return entry[1]
+    try:
+        value = render()
+        cache.set(key, (current, value), timeout=ENTRY_TIMEOUT)
+    finally:
+        cache.delete(lock)
     return value
 
 

@@ -15,11 +15,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from . import status
 
-PAGE_SIZE = 20  # incidents per page
+PAGE_SIZE = 10  # incidents per page
 MAX_PAGE = 1_000
 
 
@@ -39,7 +39,7 @@ def _page_number(request) -> int | None:
     return int(raw) if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE else None
 
 
-@require_GET
+@require_safe
 def status_page(request):
     number = _page_number(request)
     if number is None:
@@ -66,7 +66,7 @@ def status_page(request):
     return _answer(content)
 
 
-@require_GET
+@require_safe
 def status_statement(request, pk: int):
     def page() -> str:
         item = status.public_statement_get(pk=pk)  # 404 for anything not public

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comms import services
+from comms import services, status
 from comms.choices import Decision
 from comms.models import Publication
 from crisis.choices import Confidentiality
@@ -137,25 +137,27 @@ def test_a_confidential_incident_shows_only_its_published_statements(
 
 
 def test_a_superseded_statement_says_so_and_links_its_correction(client, write, publish):
-    corrected = publish(write("Recall", body="Batch 42 only.")).statement
+    corrected = publish(write("Recall", body="Batch 42 only."))
     correction = publish(write("Recall, corrected", body="Batches 42 and 43.",
-                               kind="correction", corrects=corrected,
+                               kind="correction", corrects=corrected.statement,
                                corrects_as="correction"))
-    retracted = publish(write("Cause found", body="A supplier's fault.")).statement
+    retracted = publish(write("Cause found", body="A supplier's fault."))
     retraction = publish(write("Cause not yet known", body="We were wrong to name a cause.",
-                               kind="correction", corrects=retracted,
+                               kind="correction", corrects=retracted.statement,
                                corrects_as="retraction"))
+    link = {p: f'href="{reverse("status-statement", args=[p.pk])}"'
+            for p in (corrected, correction, retracted, retraction)}
 
     page = read(client)
-    correction_url = reverse("status-statement", args=[correction.pk])
-    retraction_url = reverse("status-statement", args=[retraction.pk])
-    assert "Batch 42 only." in page and "Batches 42 and 43." in page  # both shown
-    assert "This statement was corrected." in page and f'href="{correction_url}"' in page
-    assert "Cause found" in page and "This statement was retracted." in page
-    assert f'href="{retraction_url}"' in page
-    assert "A supplier&#x27;s fault." not in page and "A supplier's fault." not in page
-    permalink = read(client, reverse("status-statement", args=[corrected.publication.pk]))
-    assert "Read the correction" in permalink and f'href="{correction_url}"' in permalink
+    assert "Batches 42 and 43." in page and link[corrected] in page  # "Corrects: Recall"
+    assert "This statement was retracted." in page and link[retraction] in page
+    assert "A supplier" not in page
+    permalink = read(client, reverse("status-statement", args=[corrected.pk]))
+    assert "Batch 42 only." in permalink  # what went out, still there
+    assert "This statement was corrected." in permalink and link[correction] in permalink
+    permalink = read(client, reverse("status-statement", args=[retracted.pk]))
+    assert "Cause found" in permalink and "A supplier" not in permalink
+    assert link[retraction] in permalink
 
 
 def test_the_reader_gets_statements_in_their_language_first(client, write, publish, incident,
@@ -169,12 +171,14 @@ def test_the_reader_gets_statements_in_their_language_first(client, write, publi
     chinese = read(client, HTTP_ACCEPT_LANGUAGE="zh-TW,zh;q=0.9")
     assert '<html lang="zh-hant">' in chinese
     assert chinese.index("水壺回收") < chinese.index("Kettle recall")
-    assert chinese.index("Kettle recall") > chinese.index("<details")  # set aside, still there
-    assert chinese.index("Only in English") < chinese.index("<details")  # shown as it is
+    others = chinese.index("-other-languages")  # the heading of the statements set aside
+    assert chinese.index("Kettle recall") > others  # set aside, still there
+    assert chinese.index("Only in English") < others  # shown as it is: nothing in Chinese
     assert '<article class="card mb-3" lang="en"' in chinese
     english = read(client, HTTP_ACCEPT_LANGUAGE="en")  # the Chinese page is not served here
     assert '<html lang="en">' in english
-    assert english.index("Kettle recall") < english.index("<details") < english.index("水壺回收")
+    assert (english.index("Kettle recall") < english.index("-other-languages")
+            < english.index("水壺回收"))
     client.cookies["django_language"] = "zh-hant"
     by_cookie = read(client, HTTP_ACCEPT_LANGUAGE="en")
     assert by_cookie.index("水壺回收") < by_cookie.index("Kettle recall")
@@ -188,6 +192,15 @@ def test_a_second_reader_is_served_from_the_cache_until_a_publication(client, wr
     assert len(queries) == 0 and "First update" in page
     publish(write("Second update"))
     assert "Second update" in read(client)
+
+
+def test_while_one_request_renders_a_page_the_others_get_the_one_before():
+    assert status.cached("page", lambda: "before") == "before"
+    status.forget()  # a publication
+    cache.add("status-page:page:rendering", "busy")  # another request is rendering it
+    assert status.cached("page", lambda: pytest.fail("rendered twice at once")) == "before"
+    cache.delete("status-page:page:rendering")
+    assert status.cached("page", lambda: "after") == "after"
 
 
 def test_the_feed_is_atom_with_the_same_statements(client, write, publish):
