@@ -4,7 +4,8 @@ import sys
 BENCHMARKS = {"incident_list": "bench.incident_list",
               "incident_visibility": "bench.incident_visibility",
               "fanout": "bench.fanout",
-              "approvals": "bench.approvals"}
+              "approvals": "bench.approvals",
+              "status_page": "bench.status_page"}
 
 
 def main() -> None:
