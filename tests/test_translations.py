@@ -15,8 +15,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import translation
 
+from comms import inquiry_services
 from comms.choices import FRAME_FIELDS
-from comms.models import ApprovalDecision, Statement, StatementComment, StatementVersion
+from comms.models import (
+    ApprovalDecision,
+    MediaInquiry,
+    Statement,
+    StatementComment,
+    StatementVersion,
+)
 from crisis.choices import AUTHORED_KINDS, TimelineKind
 from crisis.models import Incident, TimelineEntry
 from teams.models import Department, Notification, RoleAssignment
@@ -29,10 +36,10 @@ READ_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "data-label")
 # statement's language for them to edit), as an input's value is: not read.
 SKIPPED_ELEMENTS = {"script", "style", "code", "pre", "textarea"}
 # Latin text that is not English to translate: the product's name, references, time zones,
-# abbreviations every language writes so, the text format's name (Markdown) and content
+# abbreviations every language writes so, the formats' names (Markdown, Atom) and content
 # hashes (hexadecimal, shown whole or shortened).
 # Initials, time-zone abbreviations and acronyms (all capitals) are left too.
-NOT_ENGLISH = re.compile(r"CrisisDesk|English|Markdown|INC-\d+|\bINC\b|\b[A-Z0-9]{1,5}\b"
+NOT_ENGLISH = re.compile(r"CrisisDesk|English|Markdown|Atom|INC-\d+|\bINC\b|\b[A-Z0-9]{1,5}\b"
                          r"|\b(?=[0-9a-f]*\d)[0-9a-f]{12,64}\b")
 # The last word of a text shortened on the page (truncatechars: "…", or "..." in 简体中文).
 SHORTENED = re.compile(r"([A-Za-z]+)(?:…|\.\.\.)")
@@ -95,6 +102,8 @@ def data_texts() -> list[str]:
         texts += [version.body, *(getattr(version, name) for name in FRAME_FIELDS),
                   *version.variants.values()]
     texts += StatementComment.objects.values_list("body", flat=True)
+    for inquiry in MediaInquiry.objects.all():
+        texts += [inquiry.outlet, inquiry.journalist, inquiry.question, inquiry.answer_note]
     texts += ApprovalDecision.objects.values_list("comment", flat=True)
     texts += Statement.objects.values_list("rejection_reason", flat=True)
     texts += TimelineEntry.objects.filter(kind=TimelineKind.STATEMENT).values_list(
@@ -130,7 +139,10 @@ class EnglishFinder:
 
 @pytest.fixture
 def demo(db):
-    return seed_running_demo()
+    incident = seed_running_demo()
+    inquiry_services.inquiry_create(actor=incident.created_by, incident=incident,
+                                    outlet="TechDaily", question="Is the X2 safe to charge?")
+    return incident
 
 
 def pages(incident: Incident) -> list[str]:
@@ -152,7 +164,9 @@ def statement_pages(incident: Incident) -> list[str]:
     found = [f"{incident.get_absolute_url()}statements/",
              f"{incident.get_absolute_url()}statements/new/",
              f"{incident.get_absolute_url()}statements/new/?kind=holding&language=en",
-             "/approvals/", "/publishing-freezes/"]
+             "/approvals/", "/publishing-freezes/", "/status/"]
+    found += [f"/incidents/media-inquiries/{pk}/" for pk in
+              MediaInquiry.objects.filter(incident=incident).values_list("pk", flat=True)]
     for statement in Statement.objects.filter(incident=incident):
         page = f"/incidents/statements/{statement.pk}/"
         found += [page, f"{page}edit/"]
