@@ -112,7 +112,7 @@ def test_no_serious_accessibility_violations_on_any_page(new_context, demo):
     """axe-core over every page as each persona that sees it differently: none serious or
     critical (contrast is fixed in static/css/tokens.css, not per element)."""
     found = {}
-    for username, paths in {**pages_for(demo), None: ["/accounts/login/"]}.items():
+    for username, paths in {**pages_for(demo), None: ["/accounts/login/", "/status/"]}.items():
         page = signed_in(new_context, username)
         for path in paths:
             page.goto(path)
