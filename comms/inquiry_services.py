@@ -228,7 +228,7 @@ def inquiry_update(
     with transaction.atomic():
         incident = incident_lock(inquiry.incident)
         check_not_merged(incident)
-        inquiry = (MediaInquiry.objects.select_for_update().select_related("assignee")
+        inquiry = (MediaInquiry.objects.select_for_update(of=("self",)).select_related("assignee")
                    .get(pk=inquiry.pk))
         inquiry.incident = incident
         if seen is not None and seen != inquiry.updated_at:
