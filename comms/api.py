@@ -17,7 +17,7 @@ from crisis.api import require
 from crisis.permissions import IncidentApiPermission
 from crisis.selectors import visible_to
 
-from . import diff, inquiry_api, selectors, services
+from . import diff, inquiry_api, selectors, services, stakeholder_api
 from .choices import Decision
 from .filters import PublishingFreezeFilter, StatementFilter
 from .models import (
@@ -431,3 +431,4 @@ api_routes: list = [
     ("publishing-freezes", PublishingFreezeViewSet, "publishing-freeze"),
 ]
 api_routes += inquiry_api.api_routes
+api_routes += stakeholder_api.api_routes

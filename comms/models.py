@@ -533,3 +533,81 @@ class MediaInquiry(models.Model):
     def is_overdue(self) -> bool:
         """The deadline passed and it is neither answered nor declined."""
         return bool(self.is_open and self.deadline and self.deadline < timezone.now())
+
+
+# --- stakeholder groups and contacts -----------------------------------------------------------
+# (Imported here, with the section, so the statements' imports above stay as they are.)
+from django.db.models.functions import Lower  # noqa: E402
+
+from crisis.choices import StakeholderKind  # noqa: E402
+
+from .stakeholder_choices import Channel  # noqa: E402
+
+
+class StakeholderGroup(models.Model):
+    """Whom we tell: customers, employees, regulators... each mapped to one of the incident's
+    stakeholder kinds, with the channels tried in order and whether its members must
+    acknowledge. Edited in the admin; the defaults come from migration 0007."""
+
+    code = models.SlugField(_("code"), max_length=50, unique=True,
+                            help_text=_("A stable name for integrations, e.g. regulators."))
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    kind = models.CharField(_("stakeholder kind"), max_length=32, choices=StakeholderKind)
+    channels = models.JSONField(_("default channel order"), default=list, blank=True,
+                                help_text=_("Channel codes in the order they are tried: "
+                                            "email, webhook, chat, sms, in_app."))
+    acknowledgement_required = models.BooleanField(_("acknowledgement required"),
+                                                   default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=100)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("stakeholder group")
+        verbose_name_plural = _("stakeholder groups")
+
+    def __str__(self) -> str:
+        return gettext(self.name)  # shipped names are translated
+
+    def clean(self) -> None:
+        channels = self.channels
+        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+            raise ValidationError({"channels": _("A list of channel codes.")})
+        unknown = [c for c in channels if c not in Channel.values]
+        if unknown:
+            raise ValidationError({"channels": _("Unknown channel: %(codes)s. Use %(known)s.")
+                                   % {"codes": ", ".join(unknown),
+                                      "known": ", ".join(Channel.values)}})
+        if len(set(channels)) != len(channels):
+            raise ValidationError({"channels": _("Each channel once.")})
+
+
+class Contact(models.Model):
+    """A person or desk in one or more stakeholder groups, with an address per channel.
+    Personal data: only those with ``comms.view_contact`` see it. Writes go through
+    ``comms.stakeholder_services``; a contact is deactivated, never deleted."""
+
+    name = models.CharField(_("name"), max_length=200)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    language = models.CharField(_("preferred language"), max_length=8,
+                                choices=LANGUAGE_CHOICES, default="en")
+    addresses = models.JSONField(_("addresses per channel"), default=dict, blank=True)
+    groups = models.ManyToManyField(StakeholderGroup, related_name="contacts", blank=True,
+                                    verbose_name=_("groups"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="contact_has_a_name"),
+            models.UniqueConstraint(Lower("email"), condition=~Q(email=""),
+                                    name="contact_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import review_views
+from . import review_views, stakeholder_urls
 
 urlpatterns = [
     path("approvals/", review_views.approval_queue, name="approval-queue"),
@@ -12,3 +12,4 @@ urlpatterns = [
     path("publishing-freezes/<int:pk>/lift/", review_views.publishing_freeze_lift,
          name="publishing-freeze-lift"),
 ]
+urlpatterns += stakeholder_urls.urlpatterns
