@@ -138,7 +138,6 @@ def test_a_plain_user_gets_403_on_every_contact_page_and_route(client, api_clien
                      format="json").status_code == 403
     assert Contact.objects.get().name == "Amy Chen"
     assert Contact.objects.count() == 1
-    assert reverse("contact-list") not in client.get(reverse("home")).content.decode()
     # The groups hold no personal data: they may see those.
     assert client.get(reverse("stakeholder-group-list")).status_code == 200
     assert api.get(GROUPS).status_code == 200
@@ -152,7 +151,6 @@ def test_those_who_view_contacts_are_offered_no_writes(client, manager, comms_of
     detail = client.get(reverse("contact-detail", args=[contact.pk])).content.decode()
 
     assert "Amy Chen" in listing
-    assert f'href="{reverse("contact-list")}"' in client.get(reverse("home")).content.decode()
     assert reverse("contact-create") not in listing and reverse("contact-import") not in listing
     assert "amy@example.com" in detail and "<form method=\"post\" class=\"card\"" not in detail
     assert client.get(reverse("contact-create")).status_code == 403
