@@ -122,6 +122,9 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
     check_size(len(data))
     if not data.strip():
         raise FileProblem("file", _("The file is empty."))
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise FileProblem("encoding", _("The file is in UTF-16: save it as CSV in UTF-8 "
+                                        "(or GB18030 or Big5) and upload it again."))
     if b"\x00" in data:
         raise FileProblem("file", _("This is not a text file (it holds NUL bytes): save "
                                     "the sheet as CSV and upload that."))

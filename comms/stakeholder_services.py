@@ -206,9 +206,10 @@ def _email_taken(email: str, *, exclude_pk: int | None = None) -> Contact | None
     return others.first()
 
 
-def _duplicate(other: Contact) -> ValidationError:
-    return ValidationError({"email": [_("%(name)s already has this email address.")
-                                      % {"name": other.name}]})
+def _duplicate(other: Contact | None) -> ValidationError:
+    message = (_("%(name)s already has this email address.") % {"name": other.name}
+               if other is not None else _("Another contact already has this email address."))
+    return ValidationError({"email": [message]})
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -230,7 +231,7 @@ def contact_create(*, actor, name: str, organisation: str = "", email: str = "",
             contact = Contact.objects.create(**data)
             contact.groups.set(chosen)
     except IntegrityError:  # the same address saved by someone else meanwhile
-        raise _duplicate(_email_taken(data["email"]) or Contact(name="?")) from None
+        raise _duplicate(_email_taken(data["email"])) from None
     return contact
 
 
@@ -257,8 +258,7 @@ def contact_update(*, actor, contact: Contact, **changes) -> Contact:
             if chosen is not None:
                 locked.groups.set(chosen)
     except IntegrityError:
-        raise _duplicate(_email_taken(data.get("email", ""), exclude_pk=contact.pk)
-                         or Contact(name="?")) from None
+        raise _duplicate(_email_taken(data.get("email", ""), exclude_pk=contact.pk)) from None
     return locked
 
 
@@ -333,51 +333,56 @@ def contacts_import(*, actor, rows: list[ImportRow]) -> ImportResult:
             valid.append((row, data))
     emails = {data["email"].lower() for _row, data in valid if data.get("email")}
     now = timezone.now()
-    with transaction.atomic():
-        by_email = {contact.email_key: contact for contact in (
-            Contact.objects.annotate(email_key=Lower("email"))
-            .filter(email_key__in=emails).select_for_update())}
-        new: list[Contact] = []
-        changed: dict[int, Contact] = {}  # existing contacts the file changes, by id
-        fields: set[str] = set()
-        groups: dict[int, tuple[Contact, list]] = {}  # id(contact): its groups from the file
-        for row, data in valid:
-            key = data.get("email", "").lower()
-            contact = by_email.get(key) if key else None
-            chosen = data.pop("groups", None)
-            if contact is None:
-                if "name" not in data:
-                    result.skipped += 1
-                    result.errors.append(RowError(
-                        row.number, "name",
-                        _("No contact has this email: a new one needs a name.")))
-                    continue
-                contact = Contact(created_at=now, updated_at=now, **data)
-                new.append(contact)
-                result.created += 1
-                if key:
-                    by_email[key] = contact
-            else:
-                if "addresses" in data:  # the file's channels replace those, others stay
-                    data["addresses"] = {**contact.addresses, **data["addresses"]}
-                differ = {name for name, value in data.items()
-                          if getattr(contact, name) != value}
-                for name in differ:
-                    setattr(contact, name, data[name])
-                if contact.pk is not None and differ:
-                    contact.updated_at = now
-                    changed[contact.pk] = contact
-                    fields.update(differ)
-                result.updated += 1
-            if chosen is not None:
-                groups[id(contact)] = (contact, chosen)
-        # A few statements for thousands of rows (the constraint still guards each email).
-        Contact.objects.bulk_create(new, batch_size=BATCH)
-        if changed:
-            # Small batches: each is one CASE per column, which SQLite reads row by row.
-            Contact.objects.bulk_update(list(changed.values()), [*sorted(fields), "updated_at"],
-                                        batch_size=100)
-        _set_groups(list(groups.values()))
+    try:
+        with transaction.atomic():
+            by_email = {contact.email_key: contact for contact in (
+                Contact.objects.annotate(email_key=Lower("email"))
+                .filter(email_key__in=emails).select_for_update())}
+            new: list[Contact] = []
+            changed: dict[int, Contact] = {}  # existing contacts the file changes, by id
+            fields: set[str] = set()
+            groups: dict[int, tuple[Contact, list]] = {}  # id(contact): its groups from the file
+            for row, data in valid:
+                key = data.get("email", "").lower()
+                contact = by_email.get(key) if key else None
+                chosen = data.pop("groups", None)
+                if contact is None:
+                    if "name" not in data:
+                        result.skipped += 1
+                        result.errors.append(RowError(
+                            row.number, "name",
+                            _("No contact has this email: a new one needs a name.")))
+                        continue
+                    contact = Contact(created_at=now, updated_at=now, **data)
+                    new.append(contact)
+                    result.created += 1
+                    if key:
+                        by_email[key] = contact
+                else:
+                    if "addresses" in data:  # the file's channels replace those, others stay
+                        data["addresses"] = {**contact.addresses, **data["addresses"]}
+                    differ = {name for name, value in data.items()
+                              if getattr(contact, name) != value}
+                    for name in differ:
+                        setattr(contact, name, data[name])
+                    if contact.pk is not None and differ:
+                        contact.updated_at = now
+                        changed[contact.pk] = contact
+                        fields.update(differ)
+                    result.updated += 1
+                if chosen is not None:
+                    groups[id(contact)] = (contact, chosen)
+            # A few statements for thousands of rows (the constraint still guards each email).
+            Contact.objects.bulk_create(new, batch_size=BATCH)
+            if changed:
+                # Small batches: each is one CASE per column, which SQLite reads row by row.
+                Contact.objects.bulk_update(list(changed.values()), [*sorted(fields), "updated_at"],
+                                            batch_size=100)
+            _set_groups(list(groups.values()))
+    except IntegrityError:  # someone saved one of these emails meanwhile: nothing written
+        raise ValidationError({"file": [_(
+            "Someone added a contact with one of these emails during the import, so nothing "
+            "was imported. Import the file again.")]}) from None
     result.errors.sort(key=lambda e: (e.row, CONTACT_FIELDS.index(e.field)
                                       if e.field in CONTACT_FIELDS else len(CONTACT_FIELDS)))
     return result

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -231,12 +231,20 @@ def contact_import_columns(request):
         else:
             rows = importer.preview(table, columns)
     if request.method == "POST" and request.POST.get("step") == "import" and columns:
-        result = importer.run(actor=request.user, table=table, columns=columns)
+        try:
+            result = importer.run(actor=request.user, table=table, columns=columns)
+        except ValidationError as error:  # the file's emails taken meanwhile: nothing written
+            form.add_error(None, error.messages)
+            return _columns_page(request, form, payload, table, columns, rows)
         _update(request, {"filename": payload["filename"], "encoding": table.encoding,
                           "result": {"created": result.created, "updated": result.updated,
                                      "skipped": result.skipped},
                           "errors": [[e.row, e.field, e.message] for e in result.errors]})
         return redirect("contact-import-done")
+    return _columns_page(request, form, payload, table, columns, rows)
+
+
+def _columns_page(request, form, payload, table, columns, rows):
     return render(request, "comms/stakeholders/import_columns.html", {
         "form": form, "payload": payload, "table": table, "columns": columns,
         "fields": [form[name] for name in importer.FIELDS],
@@ -245,11 +253,14 @@ def contact_import_columns(request):
     }, status=400 if form.errors else 200)
 
 
-def _stored_result(request) -> dict:
+def _stored_result(request) -> dict | None:
     payload = _stored(request)
-    if payload is None or "result" not in payload:
-        raise PermissionDenied(_("No import of yours to report on."))
-    return payload
+    return payload if payload is not None and "result" in payload else None
+
+
+def _nothing_imported(request):
+    messages.info(request, _("No import of yours to report on: upload a file first."))
+    return redirect("contact-import")
 
 
 @login_required
@@ -258,6 +269,8 @@ def contact_import_done(request):
     """Step 3: what was created, updated and skipped, and why each skipped row was."""
     _refuse_unless_may_import(request)
     payload = _stored_result(request)
+    if payload is None:
+        return _nothing_imported(request)
     errors = [RowError(*e) for e in payload["errors"]]
     return render(request, "comms/stakeholders/import_done.html", {
         "payload": payload, "result": payload["result"], "errors": errors[:ERRORS_SHOWN],
@@ -270,6 +283,8 @@ def contact_import_errors(request):
     """The per-row error report of the last import, as CSV (row, field, message)."""
     _refuse_unless_may_import(request)
     payload = _stored_result(request)
+    if payload is None:
+        return _nothing_imported(request)
     report = importer.error_report([RowError(*e) for e in payload["errors"]])
     response = HttpResponse("\ufeff" + report, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="contact-import-errors.csv"'

@@ -73,8 +73,12 @@ def test_a_file_in_no_known_encoding_is_refused_naming_the_encoding(api):
 
     assert response.status_code == 400
     assert "not UTF-8, GB18030 or Big5" in response.json()["encoding"][0]
+    utf16 = api.post(IMPORT, {"file": upload("w.csv", "Name\n陳大文\n".encode("utf-16"))},
+                     format="multipart")
+
     assert chosen.status_code == 400
     assert "not valid UTF-8" in chosen.json()["encoding"][0]
+    assert utf16.status_code == 400 and "UTF-16" in utf16.json()["encoding"][0]
     assert not Contact.objects.exists()
 
 
@@ -128,6 +132,23 @@ def test_a_broken_row_is_skipped_and_reported_by_row_number_while_the_others_imp
     assert set(Contact.objects.values_list("name", flat=True)) == {"Amy Chen", "Carol Wu"}
     assert list(Contact.objects.get(name="Carol Wu").groups.values_list("code", flat=True)) \
         == ["customers"]
+
+
+def test_an_import_that_fails_while_writing_writes_nothing(api, monkeypatch):
+    from django.db import IntegrityError
+
+    from comms import stakeholder_services
+
+    def clash(chosen):
+        raise IntegrityError("UNIQUE constraint failed: contact_email_unique_ci")
+
+    monkeypatch.setattr(stakeholder_services, "_set_groups", clash)
+
+    response = api.post(IMPORT, {"file": upload("contacts_utf8.csv")}, format="multipart")
+
+    assert response.status_code == 400
+    assert "nothing was imported" in response.json()["file"][0]
+    assert not Contact.objects.exists()
 
 
 # --- limits and a malformed body ------------------------------------------------------------------
@@ -241,4 +262,6 @@ def test_another_session_cannot_continue_someone_elses_upload(client, manager):
     response = client.get(reverse("contact-import-columns"))
 
     assert response.status_code == 302 and response.url == reverse("contact-import")
+    for step in ("contact-import-done", "contact-import-errors"):
+        assert client.get(reverse(step)).url == reverse("contact-import")
     assert StakeholderGroup.objects.exists()

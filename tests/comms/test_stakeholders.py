@@ -13,7 +13,7 @@ from comms import stakeholder_services as services
 from comms import stakeholders
 from comms.models import Contact, StakeholderGroup
 from teams.choices import Capability
-from tests.conftest import as_new_request, join
+from tests.conftest import as_new_request, count_queries, join
 from tests.teams.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -248,3 +248,19 @@ def test_the_groups_api_lists_each_group_in_the_readers_language(api_client, pla
     assert regulators["name"] == "主管機關／政府"
     assert regulators["acknowledgement_required"] is True
     assert regulators["kind"] == "regulators"
+
+
+def test_the_contact_lists_read_a_fixed_number_of_queries(client, api_client, manager):
+    client.force_login(manager)
+    add(manager, "Amy", groups=[group("media")])
+
+    def both():
+        api = as_new_request(api_client, manager)  # no permission cache left from before
+        return (count_queries(lambda: client.get(reverse("contact-list"))),
+                count_queries(lambda: api.get(CONTACTS)))
+
+    few = both()
+    for n in range(5):
+        add(manager, f"Person {n}", email=f"p{n}@example.com",
+            groups=[group("media"), group("customers")])
+    assert both() == few
