@@ -17,7 +17,7 @@ from charset_normalizer import from_bytes
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.text import clean_text
 
@@ -47,7 +47,7 @@ FIELDS = {
     "phone": gettext_lazy("Phone"),
     "language": gettext_lazy("Preferred language"),
     "groups": gettext_lazy("Groups"),
-    "active": gettext_lazy("Active"),
+    "active": pgettext_lazy("contact", "Active"),
     "webhook": gettext_lazy("Webhook URL"),
     "chat": gettext_lazy("Chat (apprise URL)"),
     "sms": gettext_lazy("SMS number"),

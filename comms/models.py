@@ -538,6 +538,7 @@ class MediaInquiry(models.Model):
 # --- stakeholder groups and contacts -----------------------------------------------------------
 # (Imported here, with the section, so the statements' imports above stay as they are.)
 from django.db.models.functions import Lower  # noqa: E402
+from django.utils.translation import pgettext_lazy  # noqa: E402
 
 from crisis.choices import StakeholderKind  # noqa: E402
 
@@ -601,7 +602,7 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
-        verbose_name = _("contact")
+        verbose_name = pgettext_lazy("person", "contact")  # not the inquiry's "contact"
         verbose_name_plural = _("contacts")
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="contact_has_a_name"),

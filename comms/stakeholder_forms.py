@@ -4,7 +4,7 @@ checks every field again and decides)."""
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.forms import TextField
 from crisis.forms import StyledFormMixin
@@ -42,7 +42,7 @@ class ContactForm(StyledFormMixin, forms.Form):
     groups = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Groups"), required=False, queryset=StakeholderGroup.objects.all(),
         widget=forms.CheckboxSelectMultiple)
-    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False,
+    is_active = forms.BooleanField(label=pgettext_lazy("contact", "Active"), required=False,
                                    initial=True,
                                    help_text=gettext_lazy("An inactive contact receives "
                                                           "nothing."))

@@ -7,6 +7,7 @@ import django_filters
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.filters import IdFilter
 from crisis.permissions import is_active
@@ -72,7 +73,8 @@ class ContactFilter(django_filters.FilterSet):
                                   max_length=MAX_SEARCH_LENGTH)
     # One group at a time: a contact is in a group once, so no duplicates to remove.
     group = IdFilter(field_name="groups", label=_("Group"))
-    active = django_filters.BooleanFilter(field_name="is_active", label=_("Active"))
+    active = django_filters.BooleanFilter(field_name="is_active",
+                                          label=pgettext_lazy("contact", "Active"))
 
     class Meta:
         model = Contact
