@@ -164,17 +164,19 @@ def read_table(text: str, *, encoding: str) -> Table:
     try:
         headers = [clean_text(h) for h in next(reader, [])]
         rows = []
+        number = 1  # records as a spreadsheet numbers its rows (a cell may span lines)
         for cells in reader:
+            number += 1
             if not any(clean_text(c) for c in cells):
                 continue
             if len(rows) == MAX_ROWS:
                 raise FileProblem("file", _("The file has more than %(max)s contacts; split "
                                             "it into smaller files.")
                                   % {"max": f"{MAX_ROWS:,}"})
-            rows.append((reader.line_num, cells))
+            rows.append((number, cells))
     except csv.Error as error:
         raise FileProblem("file", _("Row %(row)d cannot be read as CSV: %(error)s")
-                          % {"row": reader.line_num, "error": error}) from None
+                          % {"row": number + 1, "error": error}) from None
     if not any(headers):
         raise FileProblem("file", _("The first row must name the columns."))
     seen = set()

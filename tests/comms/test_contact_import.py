@@ -151,6 +151,16 @@ def test_an_import_that_fails_while_writing_writes_nothing(api, monkeypatch):
     assert not Contact.objects.exists()
 
 
+def test_rows_are_numbered_as_a_spreadsheet_shows_them(api):
+    csv = (b'Name,Email,Organisation\n"Amy Chen",amy@example.com,"Daily\nPost"\n\n'
+           b"Bad Row,not-an-email,\n")
+
+    response = api.post(IMPORT, {"file": upload("lines.csv", csv)}, format="multipart")
+
+    assert [(e["row"], e["field"]) for e in response.json()["errors"]] == [(4, "email")]
+    assert Contact.objects.get().organisation == "Daily\nPost"
+
+
 # --- limits and a malformed body ------------------------------------------------------------------
 
 def test_a_file_too_large_or_with_too_many_rows_is_refused(api):
