@@ -197,8 +197,13 @@ def main(argv: list[str]) -> None:
 
     def approve_http():
         pk, number = next(pool)
-        return clients[APPROVER].post(f"/api/statements/{pk}/approve/",
-                                      {"version": number}, content_type="application/json")
+        response = clients[APPROVER].post(f"/api/statements/{pk}/approve/",
+                                          {"version": number},
+                                          content_type="application/json")
+        if response.status_code != 200:
+            raise SystemExit(f"approve answered {response.status_code}, not 200: "
+                             f"{response.content[:200]!r}")
+        return response
 
     def approve_service():
         pk, number = next(pool)
@@ -242,8 +247,10 @@ def main(argv: list[str]) -> None:
             if probe.status_code == 404:
                 notes.append(f"skipped {path}: 404 (not built yet)")
                 continue
-            if probe.status_code != 200:
-                notes.append(f"{path} answered {probe.status_code}: measured as it is")
+            if probe.status_code != 200:  # a redirect or an error is no figure to report
+                raise SystemExit(f"{path} answered {probe.status_code}, not 200: fix the "
+                                 "setup (with DEBUG=0 also set SECURE_SSL_REDIRECT=0 and "
+                                 "ALLOWED_HOSTS=testserver) and run again")
             action = lambda c=clients[reader], p=path, q=params: c.get(p, q)  # noqa: E731
         sample = measure(label, action, repeat=args.repeat, budget_s=args.budget)
         samples[key] = sample

@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import Pagination
 from crisis.api import require
 from crisis.permissions import IncidentApiPermission
 from crisis.selectors import visible_to
@@ -349,6 +350,12 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return self._answer(statement)
 
 
+class QueuePagination(Pagination):
+    """Each item carries its whole text: 20 a page, as the queue page shows them."""
+
+    page_size = 20
+
+
 class ApprovalQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """What waits for the signed-in user's decision ("waiting for me"): overdue first, then
     by due time. Each item has the exact version under review and, when the reader saw an
@@ -357,6 +364,7 @@ class ApprovalQueueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ApprovalQueueItemSerializer
     permission_classes = [IncidentApiPermission]
     filter_backends = []
+    pagination_class = QueuePagination
 
     def get_queryset(self):
         return Statement.objects.none()  # the queue is a list of items, not a queryset
