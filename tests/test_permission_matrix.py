@@ -38,6 +38,7 @@ from collections.abc import Callable
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -48,10 +49,12 @@ from comms import inquiry_services
 from comms import services as comms_services
 from comms.models import (
     ApprovalDecision,
+    Contact,
     MediaInquiry,
     Publication,
     PublishingFreeze,
     ReviewStage,
+    StakeholderGroup,
     Statement,
     StatementComment,
     StatementVersion,
@@ -115,6 +118,8 @@ LEGAL_STAGE = ("role:legal_reviewer",)
 COMMENT = (*CONTRIBUTE, *DRAFT, *LEGAL_STAGE)
 FREEZE = ("comms.add_publishingfreeze", "crisis.change_incident")
 INQUIRIES = (*CONTRIBUTE, *DRAFT)  # whoever works on the incident or drafts its statements
+VIEW_CONTACTS = ("comms.view_contact",)
+MANAGE_CONTACTS = ("comms.view_contact+comms.change_contact+comms.add_contact",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,6 +145,8 @@ class Scene:
     approved: int = 0  # ...approved by legal, ready to publish
     freeze: int = 0  # a publishing freeze in force on the twin
     published: int = 0  # a published statement's publication (the public status page)
+    contact: int = 0  # someone the company tells (personal data: not tied to an incident)
+    group: int = 0  # a stakeholder group
     inquiry: int = 0  # a journalist's question, logged
 
 
@@ -189,6 +196,7 @@ class Row:
     prepare: Callable[[Scene], None] | None = None
     label: str = ""
     personas: tuple[str, ...] = PERSONAS
+    format: str = "json"  # of an API write's body ("multipart" for a file)
 
     @property
     def api(self) -> bool:
@@ -252,6 +260,11 @@ def _shift(s: Scene, days: int = 0) -> dict:
 
 def _statement_listed(response, s: Scene) -> bool:
     return s.draft in _ids(response)
+
+
+def _contacts_file(s: Scene) -> dict:
+    return {"file": SimpleUploadedFile("contacts.csv", b"Name,Email\nMia,mia@matrix.example\n",
+                                       content_type="text/csv")}
 
 
 def _inquiry(s: Scene) -> int:
@@ -401,6 +414,20 @@ API_ROWS = [
     Row("api:media-inquiry-detail", "get", url("api:media-inquiry-detail", pk=_inquiry)),
     Row("api:media-inquiry-detail", "patch", url("api:media-inquiry-detail", pk=_inquiry),
         lambda s: {"status": "in_progress"}, need=INQUIRIES),
+    # stakeholder groups (anyone signed in) and contacts (personal data: a right, not a role)
+    Row("api:stakeholder-group-list", "get", url("api:stakeholder-group-list"), scoped=False),
+    Row("api:stakeholder-group-detail", "get",
+        url("api:stakeholder-group-detail", pk=lambda s: s.group), scoped=False),
+    Row("api:contact-list", "get", url("api:contact-list"), need=VIEW_CONTACTS, scoped=False),
+    Row("api:contact-list", "post", url("api:contact-list"),
+        lambda s: {"name": "Matrix Contact", "email": "new@matrix.example"},
+        need=MANAGE_CONTACTS, ok=201, scoped=False),
+    Row("api:contact-detail", "get", url("api:contact-detail", pk=lambda s: s.contact),
+        need=VIEW_CONTACTS, scoped=False),
+    Row("api:contact-detail", "patch", url("api:contact-detail", pk=lambda s: s.contact),
+        lambda s: {"organisation": "Matrix Ltd"}, need=MANAGE_CONTACTS, scoped=False),
+    Row("api:contact-import", "post", url("api:contact-import"), _contacts_file,
+        need=MANAGE_CONTACTS, scoped=False, format="multipart"),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -533,6 +560,19 @@ PAGE_ROWS = [
     Row("crisis:inquiry-detail", "get", url("crisis:inquiry-detail", inquiry_pk=_inquiry)),
     Row("crisis:inquiry-detail", "post", url("crisis:inquiry-detail", inquiry_pk=_inquiry),
         _inquiry_edit, need=INQUIRIES, ok=302),
+    # contacts and stakeholder groups
+    Row("contact-list", "get", url("contact-list"), need=VIEW_CONTACTS, scoped=False),
+    Row("contact-create", "get", url("contact-create"), need=MANAGE_CONTACTS, scoped=False),
+    Row("contact-create", "post", url("contact-create"),
+        lambda s: {"name": "Matrix Contact", "email": "page@matrix.example", "language": "en",
+                   "is_active": "on"}, need=MANAGE_CONTACTS, ok=302, scoped=False),
+    Row("contact-detail", "get", url("contact-detail", pk=lambda s: s.contact),
+        need=VIEW_CONTACTS, scoped=False),
+    Row("contact-detail", "post", url("contact-detail", pk=lambda s: s.contact),
+        lambda s: {"name": "Matrix Person", "organisation": "Matrix Ltd", "language": "en",
+                   "is_active": "on"}, need=MANAGE_CONTACTS, ok=302, scoped=False),
+    Row("contact-import", "get", url("contact-import"), need=MANAGE_CONTACTS, scoped=False),
+    Row("stakeholder-group-list", "get", url("stakeholder-group-list"), scoped=False),
     # The public status page: everyone, signed in or not, sees what was published.
     Row("status", "get", url("status"), scoped=False, anonymous=200),
     Row("status-feed", "get", url("status-feed"), scoped=False, anonymous=200),
@@ -629,6 +669,9 @@ def _build_world() -> World:
                         department=department if roles[code].per_department else None)
         return incident
 
+    group = StakeholderGroup.objects.get(code="media")
+    contact = Contact.objects.create(name="Matrix Reporter", email="reporter@matrix.example")
+    contact.groups.add(group)
     scenes = {}
     for conf in CONFIDENTIALITIES:
         incident = staffed(conf, f"Matrix {conf} incident")
@@ -647,7 +690,7 @@ def _build_world() -> World:
             incident_type=incident_type.pk,
             notification=Notification.objects.get(
                 recipient=scribe, dedupe_key=f"team_added:{assignment.pk}").pk,
-            freeze=freeze.pk, **statements)
+            freeze=freeze.pk, contact=contact.pk, group=group.pk, **statements)
 
     global_rights = {"anonymous": frozenset()}
     role_rights = {"anonymous": frozenset()}
@@ -673,7 +716,7 @@ def world(django_db_setup, django_db_blocker):
 SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, LiveEvent,
                    RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift, User,
                    Statement, StatementVersion, ReviewStage, ApprovalDecision, StatementComment,
-                   Publication, PublishingFreeze, MediaInquiry)
+                   Publication, PublishingFreeze, MediaInquiry, Contact)
 
 
 def db_state() -> dict:
@@ -737,7 +780,7 @@ def _send(row: Row, client, scene: Scene):
     body = row.body(scene) if row.body else None
     if row.api:
         if row.writes:
-            return getattr(client, row.method)(address, body, format="json")
+            return getattr(client, row.method)(address, body, format=row.format)
         return client.get(address)
     if row.writes:
         return getattr(client, row.method)(address, body or {})
