@@ -264,3 +264,17 @@ def test_the_contact_lists_read_a_fixed_number_of_queries(client, api_client, ma
         add(manager, f"Person {n}", email=f"p{n}@example.com",
             groups=[group("media"), group("customers")])
     assert both() == few
+
+
+def test_the_account_menu_offers_contacts_only_to_those_who_may_view_them(client, admin):
+    from django.urls import reverse
+
+    from tests.teams.factories import UserFactory
+
+    client.force_login(admin)
+    page = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("contact-list")}"' in page
+    client.force_login(UserFactory(username="plain"))
+    page = client.get(reverse("home")).content.decode()
+    assert f'href="{reverse("contact-list")}"' not in page
+    assert f'href="{reverse("stakeholder-group-list")}"' in page
