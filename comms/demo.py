@@ -91,10 +91,44 @@ def seed_statements(incident: Incident) -> None:
            what_we_do="我們已暫停自營門市的 X2 銷售，並以最優先處理調查。")
 
 
+# name, organisation, email, phone, language, groups (codes)
+CONTACTS = [
+    ("Lin Mei-hua", "Consumer Protection Committee, Executive Yuan", "cpc@gov.example.tw",
+     "+886 2 2316 8888", "zh-hant", ["regulators"]),
+    ("陳建國", "經濟部標準檢驗局", "bsmi@gov.example.tw", "+886 2 2343 1700", "zh-hant",
+     ["regulators"]),
+    ("王丽", "上海市市场监督管理局", "samr-sh@gov.example.cn", "+86 21 6432 0000", "zh-hans",
+     ["regulators"]),
+    ("Hannah Cole", "TechDaily", "desk@techdaily.example", "+852 2111 0000", "en", ["media"]),
+    ("張雅婷", "聯合新聞網", "news@udn.example", "+886 2 8692 5588", "zh-hant", ["media"]),
+    ("Omar Haddad", "Northwind Retail", "buying@northwind.example", "+65 6123 4567", "en",
+     ["partners"]),
+    ("Grace Ho", "X2 owners' club", "grace.ho@example.com", "+852 9123 4567", "en",
+     ["customers", "affected-individuals"]),
+]
+
+
+def seed_contacts() -> None:
+    """A few contacts in each kind of group, in English and both Chinese scripts."""
+    from .models import StakeholderGroup
+    from .stakeholder_services import contact_create
+
+    groups = {group.code: group for group in StakeholderGroup.objects.all()}
+    admin = _user("admin")
+    for name, organisation, email, phone, language, codes in CONTACTS:
+        contact_create(actor=admin, name=name, organisation=organisation, email=email,
+                       phone=phone, language=language,
+                       groups=[groups[code] for code in codes if code in groups])
+
+
 def on_demo_incidents_seeded(sender, **kwargs) -> None:
     incident = Incident.objects.filter(title__startswith=X2).first()
     if incident is not None and not incident.statements.exists():
         seed_statements(incident)
+    from .models import Contact
+
+    if not Contact.objects.exists():
+        seed_contacts()
 
 
 def register() -> None:

@@ -205,6 +205,13 @@ def test_the_demo_data_holds_a_statement_in_each_state_and_legal_has_one_waiting
     queue = approval_queue(user=User.objects.get(username="legal"))
     assert [item.statement.status for item in queue] == ["in_review"]
     assert queue[0].last_seen == 1 and queue[0].version.number == 2  # she sees a diff
+    # ...and contacts in the regulators', media's, partners' and customers' groups
+    from comms.models import Contact
+
+    assert {code for code in Contact.objects.values_list("groups__code", flat=True)} >= {
+        "regulators", "media", "partners", "customers"}
+    SeedDemo().seed()  # seeding again adds nothing
+    assert Contact.objects.count() == 7
 
 
 def test_the_queue_page_costs_the_same_queries_for_one_item_or_four(client, submitted, legal,
