@@ -118,4 +118,7 @@ class StatementTemplateAdmin(admin.ModelAdmin):
     list_display = ("__str__", "kind", "language", "incident_type", "is_active")
     list_filter = ("kind", "language", "incident_type", "is_active")
     search_fields = ("name", "title", "body")
-from . import stakeholder_admin  # noqa: F401, E402  (registers StakeholderGroup, Contact)
+from . import (  # noqa: E402
+    delivery_admin,  # noqa: F401  (registers PublicationTarget, Delivery)
+    stakeholder_admin,  # noqa: F401  (registers StakeholderGroup, Contact)
+)

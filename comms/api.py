@@ -18,8 +18,17 @@ from crisis.api import require
 from crisis.permissions import IncidentApiPermission
 from crisis.selectors import visible_to
 
-from . import diff, inquiry_api, selectors, services, stakeholder_api
+from . import (
+    delivery_api,
+    delivery_services,
+    diff,
+    inquiry_api,
+    selectors,
+    services,
+    stakeholder_api,
+)
 from .choices import Decision
+from .delivery_serializers import PublishInputSerializer
 from .filters import PublishingFreezeFilter, StatementFilter
 from .models import (
     ApprovalDecision,
@@ -336,8 +345,11 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         description="Only the approved current version, by someone holding the publish "
                     "right on the incident, never while a publishing freeze applies (409 "
                     "with the freeze's reason). Publishing an already published statement "
-                    "publishes nothing more and answers 200 with the statement as it is.",
-        request=EmptySerializer,
+                    "publishes nothing more and answers 200 with the statement as it is. "
+                    "`groups` and `channels` choose the stakeholders it is delivered to "
+                    "(see `/api/publications/` and `/api/deliveries/`); none: the public "
+                    "status page only.",
+        request=PublishInputSerializer,
         responses={200: StatementSerializer, **error_responses(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
@@ -345,8 +357,10 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         statement = self._statement()
         require(can_publish(request.user, statement.incident),
                 _("You may not publish statements in this incident."))
-        self._input(EmptySerializer)
-        services.statement_publish(actor=request.user, statement=statement)
+        data = self._input(PublishInputSerializer).validated_data
+        delivery_services.statement_publish_to(actor=request.user, statement=statement,
+                                               groups=data.get("groups", []),
+                                               channels=data.get("channels", []))
         return self._answer(statement)
 
 
@@ -440,3 +454,4 @@ api_routes: list = [
 ]
 api_routes += inquiry_api.api_routes
 api_routes += stakeholder_api.api_routes
+api_routes += delivery_api.api_routes

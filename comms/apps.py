@@ -13,7 +13,7 @@ class CommsConfig(AppConfig):
         from crisis.events import register_event_schemas
         from crisis.timeline import declare_written
 
-        from . import demo, panels, status, work
+        from . import delivery_tasks, demo, hooks, panels, status, work
         from .events import EVENT_SCHEMAS, CommsEventType
         from .inquiry_panels import register as register_inquiries
 
@@ -25,3 +25,5 @@ class CommsConfig(AppConfig):
         work.register()  # "Waiting for my approval" on My work
         demo.register()  # the demo data's statements, one in each state (seed_demo)
         status.register()  # a publication makes the public status page's cache stale
+        hooks.statement_published.connect(delivery_tasks.on_statement_published,
+                                          dispatch_uid="comms.delivery")  # stakeholder delivery

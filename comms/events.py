@@ -10,6 +10,7 @@ class CommsEventType(StrEnum):
     STATEMENT_CHANGED = "statement.changed"
     PUBLISHING_FREEZE_CHANGED = "publishing_freeze.changed"
     MEDIA_INQUIRY_CHANGED = "media_inquiry.changed"
+    DELIVERY_CHANGED = "delivery.changed"
 
 
 def statement_changed(statement, *, action: str) -> Event:
@@ -34,6 +35,14 @@ def media_inquiry_changed(inquiry, *, action: str) -> Event:
                   "overdue": inquiry.is_overdue})
 
 
+def delivery_changed(publication, *, counts: dict[str, int]) -> Event:
+    """A publication's deliveries moved on: its counts per status, once per batch
+    (``updated`` names the publication, so its page listens for its own)."""
+    return Event(CommsEventType.DELIVERY_CHANGED,
+                 {"publication": publication.pk, "statement": publication.statement_id,
+                  "counts": counts, "updated": [publication.pk]})
+
+
 EVENT_SCHEMAS = {
     CommsEventType.STATEMENT_CHANGED: {"id": int, "action": str, "status": str, "version": int,
                                        "kind": str},
@@ -41,4 +50,6 @@ EVENT_SCHEMAS = {
                                                "organisation_wide": bool, "active": bool},
     CommsEventType.MEDIA_INQUIRY_CHANGED: {"id": int, "action": str, "status": str,
                                            "overdue": bool},
+    CommsEventType.DELIVERY_CHANGED: {"publication": int, "statement": int, "counts": dict,
+                                      "updated": list},
 }

@@ -612,3 +612,83 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- publication targets and deliveries --------------------------------------------------------
+import uuid  # noqa: E402
+
+from .delivery_choices import DeliveryStatus  # noqa: E402
+
+
+class PublicationTarget(models.Model):
+    """Whom a publication goes to, as the publisher chose it: stakeholder groups and the
+    channels to use (no group: the status page only). Written with the publication, once."""
+
+    publication = models.OneToOneField(Publication, on_delete=models.PROTECT,
+                                       related_name="target", verbose_name=_("publication"))
+    groups = models.ManyToManyField(StakeholderGroup, related_name="+", blank=True,
+                                    verbose_name=_("groups"))
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("publication target")
+        verbose_name_plural = _("publication targets")
+
+    def __str__(self) -> str:
+        return str(self.publication)
+
+
+class Delivery(models.Model):
+    """One recipient hearing one publication on one channel. Written when the publication
+    commits (recipients resolved once); its status changes only in
+    ``comms.delivery_services`` (queued → sending → sent | failed | queued again)."""
+
+    publication = models.ForeignKey(Publication, on_delete=models.PROTECT,
+                                    related_name="deliveries", verbose_name=_("publication"))
+    group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("group"))
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="deliveries",
+                                verbose_name=pgettext_lazy("person", "contact"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                             blank=True, related_name="+", verbose_name=_("user"))
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel)
+    address = models.CharField(_("address"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=DeliveryStatus,
+                              default=DeliveryStatus.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    version_number = models.PositiveIntegerField(_("version"))
+    version_hash = models.CharField(_("version SHA-256"), max_length=64)
+    idempotency_key = models.UUIDField(_("idempotency key"), default=uuid.uuid4, unique=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["publication", "pk"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["publication", "contact", "channel"],
+                                    condition=Q(contact__isnull=False),
+                                    name="delivery_once_per_contact_channel"),
+            models.UniqueConstraint(fields=["publication", "user", "channel"],
+                                    condition=Q(user__isnull=False),
+                                    name="delivery_once_per_user_channel"),
+            models.CheckConstraint(condition=Q(contact__isnull=True, user__isnull=False)
+                                   | Q(contact__isnull=False, user__isnull=True),
+                                   name="delivery_has_one_recipient"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"]),
+                   models.Index(fields=["status", "claimed_at"]),
+                   models.Index(fields=["publication", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.publication} → {self.recipient_name} ({self.channel})"
+
+    @property
+    def recipient_name(self) -> str:
+        return str(self.contact or self.user)

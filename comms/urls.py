@@ -3,7 +3,7 @@ top level (``comms.review_urls``), and the API routes (``comms.api``)."""
 
 from django.urls import path
 
-from . import inquiry_urls, views
+from . import delivery_urls, inquiry_urls, views
 from .api import api_routes
 from .review_urls import urlpatterns
 
@@ -27,3 +27,4 @@ incident_patterns = [
          name="statement-comment"),
 ]
 incident_patterns += inquiry_urls.incident_patterns
+incident_patterns += delivery_urls.incident_patterns

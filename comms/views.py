@@ -26,7 +26,7 @@ from crisis import live
 from crisis.selectors import incident_get
 from teams.models import Role
 
-from . import drafting, policy, selectors, services
+from . import delivery_services, drafting, policy, selectors, services
 from .choices import (
     EDITABLE_STATUSES,
     FRAME_FIELDS,
@@ -36,6 +36,7 @@ from .choices import (
     StatementKind,
     StatementStatus,
 )
+from .delivery_forms import PublishForm
 from .diff import version_diff
 from .forms import (
     VARIANT_FIELDS,
@@ -312,6 +313,14 @@ def _actions(user, statement) -> dict:
     return actions
 
 
+def _publish_form(statement) -> PublishForm | None:
+    """The audience to publish to, pre-checked from the statement's (approved ones only)."""
+    if statement.status != StatementStatus.APPROVED:
+        return None
+    groups, channels = delivery_services.default_audience(statement)
+    return PublishForm(initial={"groups": groups, "channels": channels})
+
+
 def _detail_context(request, statement, shown: StatementVersion, **extra) -> dict:
     incident = statement.incident
     comments = list(StatementComment.objects.filter(statement=statement)
@@ -320,6 +329,7 @@ def _detail_context(request, statement, shown: StatementVersion, **extra) -> dic
         "decision_form": DecisionForm(initial={"version": shown.number}),
         "comment_form": CommentForm(initial={"version": shown.number}),
         "withdraw_form": ReasonForm(),
+        "publish_form": _publish_form(statement),
         **extra.pop("forms", {}),
     }
     frame = [(FRAME_LABELS[name], getattr(shown, name)) for name in FRAME_FIELDS]
@@ -463,12 +473,13 @@ def statement_publish(request, statement_pk: int):
     statement = _statement(request, statement_pk)
     result = {}
 
-    def publish(_data):
-        result["publication"] = services.statement_publish(actor=request.user,
-                                                           statement=statement)
+    def publish(data):
+        result["publication"] = delivery_services.statement_publish_to(
+            actor=request.user, statement=statement,
+            groups=[group.pk for group in data["groups"]], channels=data["channels"])
 
     return _statement_action(
-        request, statement, ConfirmForm(request.POST), publish,
+        request, statement, PublishForm(request.POST), publish, form_name="publish_form",
         success=lambda: _("Version %(n)s published.")
         % {"n": result["publication"].version.number})
 

@@ -6,6 +6,7 @@ and CI set ``DATABASE_URL`` and ``REDIS_URL`` (see the README for the full list)
 """
 
 import os
+import secrets
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -209,6 +210,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comms.tasks.notify_overdue_review_stages", "schedule": 60.0},
     "sweep-unsent-notification-emails": {
         "task": "teams.tasks.sweep_unsent_notification_emails", "schedule": 120.0},
+    "sweep-deliveries": {"task": "comms.delivery_tasks.sweep_deliveries", "schedule": 60.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------
@@ -289,6 +291,9 @@ SPECTACULAR_SETTINGS = {
         "DepartmentKindEnum": "crisis.choices.DepartmentKind",
         "StatementKindEnum": "comms.choices.StatementKind",
         "StatementStatusEnum": "comms.choices.StatementStatus",
+        "DeliveryChannelEnum": "comms.delivery_choices.DELIVERY_CHANNELS",
+        "ChannelEnum": "comms.stakeholder_choices.Channel",
+        "DeliveryStatusEnum": "comms.delivery_choices.DeliveryStatus",
     },
 }
 
@@ -370,6 +375,19 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CrisisDesk <crisisdesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Stakeholder webhooks are signed with this key (HMAC-SHA256; README "Stakeholder delivery").
+# Absent: one is generated once into the var directory, so signatures stay valid across
+# restarts; set it when several hosts send, and give it to the receivers.
+CRISISDESK_WEBHOOK_SECRET = os.environ.get("CRISISDESK_WEBHOOK_SECRET", "")
+if not CRISISDESK_WEBHOOK_SECRET:
+    _webhook_secret_file = VAR_DIR / "webhook_secret"
+    try:  # created once, exclusively (two processes starting together write one key)
+        with open(_webhook_secret_file, "x", opener=lambda p, f: os.open(p, f, 0o600)) as _f:
+            _f.write(secrets.token_urlsafe(48))
+    except FileExistsError:
+        pass
+    CRISISDESK_WEBHOOK_SECRET = _webhook_secret_file.read_text().strip()
 
 # --- Security (production) --------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -116,7 +116,8 @@ TIMELINE_SCHEMAS: dict[str, dict] = {
                              "decision?": str, "published?": bool, "freeze?": int,
                              "organisation_wide?": bool, "inquiry?": int, "outlet?": str,
                              "assignee?": (str, type(None)), "answer?": (int, type(None)),
-                             "answer_title?": str, "fields?": list},
+                             "answer_title?": str, "fields?": list, "delivery?": int,
+                             "channel?": str},
     # Written by the monitoring issue: declared with it.
     TimelineKind.ALERT: {"*": object},
 }

@@ -27,6 +27,7 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", _("You were mentioned")
     INCIDENT_MERGED = "incident_merged", _("Incident merged into another")
     APPROVAL_REQUESTED = "approval_requested", _("Statement waiting for your approval")
+    STATEMENT_PUBLISHED = "statement_published", _("Statement published to you")
 
     @property
     def is_important(self) -> bool:
@@ -59,6 +60,7 @@ NOTIFICATION_ICONS = {
     NotificationKind.MENTION: "at",
     NotificationKind.INCIDENT_MERGED: "git-merge",
     NotificationKind.APPROVAL_REQUESTED: "gavel",
+    NotificationKind.STATEMENT_PUBLISHED: "speakerphone",
 }
 
 

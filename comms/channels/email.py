@@ -1,0 +1,59 @@
+"""Email through Django's email backend (SMTP when ``EMAIL_HOST`` is set; the console
+backend on the embedded default): text and HTML, the page around the statement in the
+contact's language, the statement as it was published (in its own language)."""
+
+import smtplib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from core.markdown import render_markdown
+
+from ..models import FRAME_LABELS, Delivery
+from . import SENT, Message, Outcome
+
+
+def build(delivery: Delivery, message: Message) -> EmailMultiAlternatives:
+    language = delivery.contact.language if delivery.contact_id else message.language
+    with translation.override(language):
+        context = {"message": message, "text": message.text(),
+                   "html_body": render_markdown(message.body),
+                   "frame": [(FRAME_LABELS[name], value) for name, value in message.frame],
+                   "lang": language,
+                   "recipient": delivery.contact or delivery.user}
+        text = render_to_string("comms/delivery/email.txt", context)
+        html = render_to_string("comms/delivery/email.html", context)
+    email = EmailMultiAlternatives(
+        subject=message.title, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[delivery.address], headers={"Content-Language": message.language,
+                                        "X-CrisisDesk-Delivery": str(delivery.idempotency_key)})
+    email.attach_alternative(html, "text/html")
+    return email
+
+
+def send(delivery: Delivery, message: Message, *, connection=None) -> Outcome:
+    try:
+        validate_email(delivery.address)
+    except ValidationError:
+        return Outcome(_("“%(address)s” is not an email address.") % {"address": delivery.address})
+    email = build(delivery, message)
+    email.connection = connection
+    try:
+        email.send()
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _text in error.recipients.values()]
+        return Outcome(_("The mail server refused the address: %(why)s")
+                       % {"why": error.recipients}, transient=all(400 <= c < 500 for c in codes))
+    except smtplib.SMTPResponseException as error:
+        return Outcome(_("The mail server answered %(code)s: %(why)s")
+                       % {"code": error.smtp_code, "why": error.smtp_error},
+                       transient=400 <= error.smtp_code < 500)
+    except (smtplib.SMTPException, OSError) as error:  # disconnected, refused, timed out
+        return Outcome(_("The mail server could not be reached: %(why)s") % {"why": error},
+                       transient=True)
+    return SENT

@@ -1,0 +1,83 @@
+"""Background work of stakeholder delivery: sending a publication's deliveries in batches
+(one ``delivery.changed`` per batch), and the sweep (every minute, Celery beat) that puts
+back in the queue what a dead worker left in ``sending`` and sends what is due again."""
+
+import contextlib
+import smtplib
+
+from celery import shared_task
+from django.core.mail import get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from . import delivery_services
+from .channels import Message, Outcome, email, in_app, webhook
+from .delivery_choices import DeliveryStatus
+from .models import Delivery, Publication
+
+BATCH = 100
+
+
+def on_statement_published(sender, *, publication, **kwargs) -> None:
+    """``comms.hooks.statement_published``: write the deliveries with the publication,
+    send them once it has committed."""
+    if delivery_services.deliveries_plan(publication=publication):
+        transaction.on_commit(lambda: deliveries_send.delay(publication.pk))
+
+
+def _send_one(delivery: Delivery, message: Message, connection) -> None:
+    if delivery.channel == "in_app":
+        with transaction.atomic():  # the notice and the result commit together
+            outcome = in_app.send(delivery, message)
+            if not delivery_services.delivery_record_result(
+                    delivery=delivery, error=outcome.error, transient=outcome.transient):
+                transaction.set_rollback(True)  # the claim was lost: store nothing
+        return
+    if delivery.channel == "email":
+        outcome = email.send(delivery, message, connection=connection)
+    elif delivery.channel == "webhook":
+        outcome = webhook.send(delivery, message)
+    else:
+        outcome = Outcome(f"unknown channel {delivery.channel}")
+    delivery_services.delivery_record_result(delivery=delivery, error=outcome.error,
+                                             transient=outcome.transient)
+
+
+@shared_task(acks_late=True)
+def deliveries_send(publication_id: int) -> int:
+    """Send the publication's due deliveries, a batch at a time; the number handled.
+    Idempotent: only queued, due rows are claimed, each by one worker."""
+    publication = (Publication.objects.select_related("version", "statement__incident")
+                   .filter(pk=publication_id).first())
+    if publication is None:
+        return 0
+    message = Message.of(publication)
+    handled = 0
+    while batch := delivery_services.deliveries_claim(publication_id=publication_id,
+                                                      limit=BATCH):
+        connection = get_connection()
+        with contextlib.suppress(OSError, smtplib.SMTPException):
+            connection.open()  # one SMTP session a batch; if not, each email says why
+        try:
+            for delivery in batch:
+                _send_one(delivery, message, connection)
+        finally:
+            connection.close()
+        handled += len(batch)
+        delivery_services.publication_tell_progress(publication_id=publication_id)
+    return handled
+
+
+@shared_task
+def sweep_deliveries() -> list[int]:
+    """Re-queue deliveries stuck in ``sending`` (their worker died) and send whatever is
+    due (retries after their backoff, hand resends). The publications it sent for."""
+    touched = delivery_services.deliveries_requeue_stale()
+    for publication_id in touched:
+        delivery_services.publication_tell_progress(publication_id=publication_id)
+    due = sorted(set(Delivery.objects.filter(status=DeliveryStatus.QUEUED,
+                                             next_attempt_at__lte=timezone.now())
+                     .values_list("publication_id", flat=True)))
+    for publication_id in due:
+        deliveries_send.delay(publication_id)
+    return due

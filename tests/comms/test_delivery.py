@@ -1,0 +1,526 @@
+"""Stakeholder delivery (comms.delivery_services, delivery_tasks, channels, delivery_api,
+delivery_views): recipients resolved once when a publication commits, each delivery sent
+exactly once (claimed and committed before the send; a dead worker's claim swept back
+with the same idempotency key), email in the contact's language, signed webhooks against a
+real loopback receiver, transient errors retried and permanent ones final, a failed one
+resent by hand, and the publication page and API behind the incident's visibility."""
+
+import hashlib
+import hmac
+import json
+import smtplib
+import socket
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from comms import delivery_services, delivery_tasks, services
+from comms.channels import Message, webhook
+from comms.choices import Decision
+from comms.models import FRAME_LABELS, Contact, Delivery, StakeholderGroup
+from crisis.choices import Confidentiality, TimelineKind
+from crisis.models import LiveEvent, TimelineEntry
+from teams.choices import NotificationKind
+from teams.models import Notification
+from tests.comms.conftest import FRAME
+from tests.conftest import as_new_request
+from tests.crisis.factories import IncidentFactory
+from tests.teams.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+# --- a loopback webhook receiver --------------------------------------------------------------
+
+class Receiver:
+    """An HTTP server in a thread that records each POST and answers with the next status of
+    ``answers`` (200 when none is left)."""
+
+    def __init__(self):
+        self.requests: list[tuple[dict, bytes]] = []
+        self.answers: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                status = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def keys(self) -> Counter:
+        return Counter(headers["idempotency-key"] for headers, _body in self.requests)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    server = Receiver()
+    yield server
+    server.close()
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def group(code: str) -> StakeholderGroup:
+    return StakeholderGroup.objects.get(code=code)
+
+
+def contact(name: str, *groups: str, email: str = "", hook: str = "", language: str = "en",
+            active: bool = True) -> Contact:
+    person = Contact.objects.create(name=name, email=email, language=language,
+                                    addresses={"webhook": hook} if hook else {},
+                                    is_active=active)
+    person.groups.set([group(code) for code in groups])
+    return person
+
+
+@pytest.fixture
+def approved(officer, legal, incident):
+    """An approved holding statement (in English) for customers, ready to publish."""
+    statement = services.statement_create(
+        actor=officer, incident=incident, kind="holding", language="en",
+        title="Kettle recall", body="Return your **K2** kettle.", audience=["customers"],
+        **FRAME)
+    services.statement_submit(actor=officer, statement=statement)
+    statement.refresh_from_db()
+    services.statement_decide(actor=legal, statement=statement, decision=Decision.APPROVE,
+                              version=statement.current_version)
+    statement.refresh_from_db()
+    return statement
+
+
+@pytest.fixture
+def publish(officer, django_capture_on_commit_callbacks):
+    """Publish to groups (codes) on channels, committing: the sending runs (eager Celery)
+    unless ``send=False``."""
+
+    def publish(statement, groups=(), channels=(), *, send=True):
+        ids = [group(code).pk for code in groups]
+        with django_capture_on_commit_callbacks(execute=send):
+            return delivery_services.statement_publish_to(
+                actor=officer, statement=statement, groups=ids, channels=channels)
+
+    return publish
+
+
+def rows(publication) -> list[Delivery]:
+    return list(Delivery.objects.filter(publication=publication).order_by("pk"))
+
+
+# --- recipients -------------------------------------------------------------------------------
+
+def test_recipients_are_resolved_once_groups_times_channels_with_an_address(
+        approved, publish, receiver, incident):
+    both = contact("Both groups", "customers", "media", email="both@example.com",
+                   hook=receiver.url)
+    mailed = contact("Email only", "customers", email="mail@example.com")
+    contact("Gone", "customers", email="gone@example.com", active=False)
+    contact("Phone only", "media")
+    contact("Investor", "investors", email="inv@example.com")  # a group not chosen
+    publication = publish(approved, ["customers", "media"], ["email", "webhook"], send=False)
+
+    got = {(d.contact.name, d.channel, d.group.code, d.address) for d in rows(publication)}
+    assert got == {("Both groups", "email", "customers", "both@example.com"),
+                   ("Both groups", "webhook", "customers", receiver.url),
+                   ("Email only", "email", "customers", "mail@example.com")}
+    assert all((d.status, d.attempts, d.version_number, d.version_hash)
+               == ("queued", 0, 1, publication.version_hash) for d in rows(publication))
+    assert sorted(g.code for g in publication.target.groups.all()) == ["customers", "media"]
+    assert publication.target.channels == ["email", "webhook"]
+    # Resolved once: a contact added later, or publishing again, adds nobody.
+    contact("Late", "customers", email="late@example.com")
+    assert publish(approved, ["customers"], ["email"], send=False) == publication
+    assert len(rows(publication)) == 3 and {both.pk, mailed.pk} == {
+        d.contact_id for d in rows(publication)}
+
+
+def test_in_app_notices_reach_everyone_who_may_view_the_incident_once(
+        approved, publish, officer, legal, incident, assign):
+    scribe = assign(incident, "scribe", "scribe")
+    type(incident).objects.filter(pk=incident.pk).update(
+        confidentiality=Confidentiality.CONFIDENTIAL)  # its team views it, nobody else
+    assign(IncidentFactory(), "observer", "elsewhere")  # on another incident only
+    contact("Staff desk", "employees", email="staff@example.com")
+    publication = publish(approved, ["employees"], ["in_app"])
+
+    deliveries = rows(publication)
+    viewers = {d.user for d in deliveries}
+    assert {officer, legal, scribe} <= viewers
+    assert all(d.user.username != "elsewhere" for d in deliveries)
+    assert {d.channel for d in deliveries} == {"in_app"} and all(d.contact is None
+                                                                 for d in deliveries)
+    notice = Notification.objects.get(recipient=scribe, kind=NotificationKind.STATEMENT_PUBLISHED)
+    assert "Kettle recall" in notice.title
+    # The publisher's own delivery is not stored as a notice (nobody is told of their act).
+    assert all(d.status == "sent" for d in deliveries if d.user != officer)
+
+
+def test_publishing_without_groups_publishes_for_the_status_page_only(approved, publish):
+    publication = publish(approved)
+    approved.refresh_from_db()
+    assert approved.status == "published" and rows(publication) == []
+    assert list(publication.target.groups.all()) == [] and publication.target.channels == []
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"groups": [999999], "channels": ["email"]}, "groups"),
+    ({"groups": ["customers"], "channels": ["email"]}, "groups"),
+    ({"channels": ["sms"]}, "channels"),
+    ({"groups": "GROUP", "channels": ["email"]}, None),
+])
+def test_publishing_with_a_bad_audience_is_a_400_and_writes_nothing(api_client, officer,
+                                                                     approved, body, field):
+    if body.get("groups") == "GROUP":
+        body = {"groups": [group("customers").pk], "channels": []}
+        field = "channels"  # groups without a channel
+    response = as_new_request(api_client, officer).post(
+        f"/api/statements/{approved.pk}/publish/", body, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    approved.refresh_from_db()
+    assert approved.status == "approved" and not Delivery.objects.exists()
+
+
+def test_the_api_publishes_to_the_chosen_audience(api_client, officer, approved,
+                                                  django_capture_on_commit_callbacks):
+    contact("Press", "media", email="press@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_new_request(api_client, officer).post(
+            f"/api/statements/{approved.pk}/publish/",
+            {"groups": [group("media").pk], "channels": ["email"]}, format="json")
+    assert response.status_code == 200, response.content
+    assert [m.to for m in mail.outbox] == [["press@example.com"]]
+    assert Delivery.objects.get().status == "sent"
+
+
+def test_the_statement_page_offers_the_audience_and_publishes_to_it(
+        client, officer, approved, django_capture_on_commit_callbacks):
+    contact("Customer", "customers", email="c@example.com")
+    client.force_login(officer)
+    url = reverse("crisis:statement-detail", args=[approved.pk])
+    page = client.get(url).content.decode()
+    customers = group("customers").pk
+    assert (f'name="groups" value="{customers}" id="id_groups_0" '
+            'class="form-selectgroup-input" checked') in page
+    assert 'value="email"' in page and 'value="in_app"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("crisis:statement-publish", args=[approved.pk]),
+                               {"version": 1, "groups": [customers], "channels": ["email"]})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["c@example.com"]]
+    publication = approved.publication
+    page = client.get(url).content.decode()
+    assert reverse("crisis:publication-detail", args=[publication.pk]) in page
+
+
+# --- email ------------------------------------------------------------------------------------
+
+def test_the_email_is_the_published_text_around_it_the_contacts_language(approved, publish):
+    contact("陳小姐", "customers", email="chen@example.com", language="zh-hant")
+    contact("Ms Smith", "customers", email="smith@example.com", language="en")
+    publish(approved, ["customers"], ["email"])
+
+    by_address = {m.to[0]: m for m in mail.outbox}
+    chinese, english = by_address["chen@example.com"], by_address["smith@example.com"]
+    for message in (chinese, english):
+        assert message.subject == "Kettle recall"
+        assert "Return your **K2** kettle." in message.body  # the text as published
+        assert message.extra_headers["Content-Language"] == "en"
+        html = message.alternatives[0][0]
+        assert message.alternatives[0][1] == "text/html"
+        assert "<strong>K2</strong>" in html and FRAME["what_happened"] in html
+    with translation.override("zh-hant"):
+        label_zh = str(FRAME_LABELS["what_happened"])
+    assert label_zh != str(FRAME_LABELS["what_happened"])  # the catalog has it
+    assert label_zh.capitalize() in chinese.body and label_zh not in english.body
+    assert "What happened" in english.body
+
+
+def test_a_real_smtp_server_receives_the_email(approved, publish, settings):
+    received = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            received.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+            return "250 OK"
+
+    with socket.socket() as probe:  # a free port (aiosmtpd checks it by connecting)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        contact("Regulator", "regulators", email="desk@regulator.example")
+        publication = publish(approved, ["regulators"], ["email"])
+    finally:
+        controller.stop()
+    assert [to for to, _content in received] == [["desk@regulator.example"]]
+    content = received[0][1]
+    assert "Subject: Kettle recall" in content and "text/html" in content
+    assert rows(publication)[0].status == "sent"
+
+
+def test_an_invalid_address_fails_for_good_and_smtp_4xx_is_tried_again(approved, publish,
+                                                                        monkeypatch):
+    contact("Typo", "customers", email="typo@example.com")
+    Contact.objects.filter(name="Typo").update(email="not an address")
+    publication = publish(approved, ["customers"], ["email"])
+    failed = rows(publication)[0]
+    assert (failed.status, failed.attempts) == ("failed", 1) and "not an email" in failed.last_error
+
+    def busy(self, *args, **kwargs):
+        raise smtplib.SMTPResponseException(451, b"try later")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", busy)
+    Delivery.objects.filter(pk=failed.pk).update(status="queued", attempts=0,
+                                                  address="ok@example.com")
+    delivery_tasks.deliveries_send(publication.pk)
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("queued", 1) and "451" in failed.last_error
+    assert failed.next_attempt_at > timezone.now()
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+def test_the_webhook_is_signed_verifiably_and_carries_only_what_was_published(
+        approved, publish, receiver):
+    contact("Scheduler", "partners", hook=receiver.url)
+    publication = publish(approved, ["partners"], ["webhook"])
+
+    [(headers, body)] = receiver.requests
+    delivery = rows(publication)[0]
+    assert delivery.status == "sent"
+    assert headers["idempotency-key"] == str(delivery.idempotency_key)
+    # The documented verification: HMAC-SHA256 of "<timestamp>.<body>" with the secret.
+    timestamp = headers["x-crisisdesk-timestamp"]
+    expected = hmac.new(settings.CRISISDESK_WEBHOOK_SECRET.encode(),
+                        timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert hmac.compare_digest(headers["x-crisisdesk-signature"], f"sha256={expected}")
+    assert abs(int(timestamp) - time.time()) < 60
+    data = json.loads(body)
+    assert set(data) == {"statement", "title", "language", "version", "hash", "text",
+                         "published_at"}
+    assert (data["statement"], data["version"], data["hash"]) == (
+        approved.pk, 1, publication.version_hash)
+    assert "Return your **K2** kettle." in data["text"]
+
+
+def test_a_5xx_is_tried_again_with_backoff_and_a_4xx_is_final(approved, publish, receiver):
+    contact("Flaky", "partners", hook=receiver.url)
+    receiver.answers = [503]
+    publication = publish(approved, ["partners"], ["webhook"])
+    delivery = rows(publication)[0]
+    assert (delivery.status, delivery.attempts) == ("queued", 1)
+    assert "503" in delivery.last_error
+    assert delivery.next_attempt_at - timezone.now() > timedelta(seconds=20)
+
+    # Not due yet: the sweep sends nothing; once due, it does, and a 400 is final.
+    assert delivery_tasks.sweep_deliveries() == []
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+    receiver.answers = [400]
+    assert delivery_tasks.sweep_deliveries() == [publication.pk]
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", 2) and "400" in delivery.last_error
+    assert set(receiver.keys()) == {str(delivery.idempotency_key)}
+
+
+def test_transient_errors_stop_at_the_cap(approved, publish, receiver):
+    contact("Down", "partners", hook=receiver.url)
+    receiver.answers = [500] * 10
+    publication = publish(approved, ["partners"], ["webhook"])
+    delivery = rows(publication)[0]
+    for _attempt in range(delivery_services.MAX_ATTEMPTS - 1):
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        delivery_tasks.sweep_deliveries()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("failed", delivery_services.MAX_ATTEMPTS)
+    assert len(receiver.requests) == delivery_services.MAX_ATTEMPTS
+
+
+def test_a_receiver_that_hangs_is_a_recorded_timeout(approved, publish, monkeypatch):
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(1)  # accepts the connection, never answers
+    monkeypatch.setattr(webhook, "TIMEOUT", 0.5)
+    try:
+        contact("Slow", "partners", hook=f"http://127.0.0.1:{hanging.getsockname()[1]}/")
+        publication = publish(approved, ["partners"], ["webhook"])
+    finally:
+        hanging.close()
+    delivery = rows(publication)[0]
+    assert delivery.status == "queued" and "No answer within" in delivery.last_error
+
+
+# --- exactly once -----------------------------------------------------------------------------
+
+def test_a_claimed_row_is_never_claimed_again_until_swept(approved, publish, receiver):
+    contact("Scheduler", "partners", hook=receiver.url)
+    publication = publish(approved, ["partners"], ["webhook"], send=False)
+    [claimed] = delivery_services.deliveries_claim(publication_id=publication.pk)
+    assert (claimed.status, claimed.attempts) == ("sending", 1)
+    assert Delivery.objects.get().status == "sending"  # committed before any send
+    assert delivery_services.deliveries_claim(publication_id=publication.pk) == []
+    assert delivery_tasks.deliveries_send(publication.pk) == 0 and receiver.requests == []
+
+
+def test_a_worker_dying_after_the_send_sends_at_most_once_more_with_the_same_key(
+        approved, publish, receiver):
+    contact("Scheduler", "partners", hook=receiver.url)
+    publication = publish(approved, ["partners"], ["webhook"], send=False)
+    # The worker claims, sends, and dies before recording the result.
+    [claimed] = delivery_services.deliveries_claim(publication_id=publication.pk)
+    assert webhook.send(claimed, Message.of(publication)).sent
+    # Not stale yet: the sweep leaves it alone.
+    assert delivery_services.deliveries_requeue_stale() == []
+    later = timezone.now() + delivery_services.STALE_AFTER + timedelta(seconds=1)
+    assert delivery_services.deliveries_requeue_stale(now=later) == [publication.pk]
+    assert delivery_tasks.deliveries_send(publication.pk) == 1
+    delivery = rows(publication)[0]
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
+    assert receiver.keys() == Counter({str(delivery.idempotency_key): 2})  # one key, twice
+    # The late result of the dead worker's claim is not recorded over the new one.
+    assert delivery_services.delivery_record_result(delivery=claimed, error="late") == ""
+    assert rows(publication)[0].status == "sent"
+
+
+def test_progress_is_one_live_event_per_batch_not_per_delivery(approved, publish, receiver,
+                                                               incident, monkeypatch):
+    monkeypatch.setattr(delivery_tasks, "BATCH", 2)
+    for n in range(5):
+        contact(f"Partner {n}", "partners", hook=receiver.url)
+    publication = publish(approved, ["partners"], ["webhook"])
+    events = list(LiveEvent.objects.filter(incident=incident, type="delivery.changed")
+                  .order_by("seq"))
+    assert len(events) == 1 + 3  # planned, then batches of 2, 2, 1
+    assert events[-1].data["counts"]["sent"] == 5
+    assert events[-1].data["updated"] == [publication.pk]
+    assert len(receiver.requests) == 5 and len(receiver.keys()) == 5
+
+
+# --- resend -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def failed(approved, publish, receiver):
+    contact("Refuses", "partners", hook=receiver.url)
+    receiver.answers = [410]
+    publication = publish(approved, ["partners"], ["webhook"])
+    delivery = rows(publication)[0]
+    assert delivery.status == "failed"
+    return delivery
+
+
+def test_a_failed_delivery_is_resent_by_hand_once_and_logged(
+        api_client, officer, failed, receiver, incident, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_new_request(api_client, officer).post(
+            f"/api/deliveries/{failed.pk}/resend/", {}, format="json")
+    assert response.status_code == 200, response.content
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("sent", 2)
+    assert receiver.keys() == Counter({str(failed.idempotency_key): 2})
+    entry = TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.STATEMENT,
+                                         data__action="delivery_resent").get()
+    assert (entry.actor, entry.data["delivery"], entry.data["channel"]) == (
+        officer, failed.pk, "webhook")
+    # A sent delivery is never sent again by hand.
+    again = as_new_request(api_client, officer).post(f"/api/deliveries/{failed.pk}/resend/",
+                                                     {}, format="json")
+    assert again.status_code == 409
+    assert len(receiver.requests) == 2
+
+
+def test_resending_takes_the_publish_right_and_hides_other_incidents(
+        api_client, client, failed, assign, incident):
+    scribe = assign(incident, "scribe", "scribe")
+    outsider = UserFactory(username="stranger")
+    type(incident).objects.filter(pk=incident.pk).update(
+        confidentiality=Confidentiality.CONFIDENTIAL)
+    url = f"/api/deliveries/{failed.pk}/resend/"
+    assert as_new_request(api_client, scribe).post(url, {}, format="json").status_code == 403
+    assert as_new_request(api_client, outsider).post(url, {}, format="json").status_code == 404
+    client.force_login(outsider)
+    assert client.post(reverse("crisis:delivery-resend", args=[failed.pk])).status_code == 404
+    assert client.get(reverse("crisis:publication-detail",
+                              args=[failed.publication_id])).status_code == 404
+    for path in ("/api/publications/", "/api/deliveries/"):
+        assert as_new_request(api_client, outsider).get(path).json()["results"] == []
+    assert as_new_request(api_client, outsider).get(
+        f"/api/publications/{failed.publication_id}/").status_code == 404
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == ("failed", 1)
+
+
+# --- the publication page and the API ---------------------------------------------------------
+
+def test_the_publication_page_counts_per_group_and_channel_and_offers_resend(
+        client, officer, failed, receiver, assign, incident, django_capture_on_commit_callbacks):
+    contact("Customer", "customers", email="c@example.com")
+    client.force_login(officer)
+    url = reverse("crisis:publication-detail", args=[failed.publication_id])
+    page = client.get(url).content.decode()
+    assert 'id="delivery-counts"' in page and "Partners / suppliers" in page
+    assert "410" in page and "Refuses" in page and receiver.url in page
+    assert reverse("crisis:delivery-resend", args=[failed.pk]) in page
+    assert f"live:delivery.changed:updated:{failed.publication_id}" in page
+
+    # Someone who may view the incident but not publish sees the counts only.
+    scribe = assign(incident, "scribe", "scribe")
+    client.force_login(scribe)
+    page = client.get(url).content.decode()
+    assert 'id="delivery-counts"' in page and "Refuses" not in page
+    assert reverse("crisis:delivery-resend", args=[failed.pk]) not in page
+    assert client.post(reverse("crisis:delivery-resend", args=[failed.pk])).status_code == 403
+
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("crisis:delivery-resend", args=[failed.pk]))
+    assert response.status_code == 302
+    again = client.post(reverse("crisis:delivery-resend", args=[failed.pk]))
+    assert again.status_code == 409 and "Only a failed delivery" in again.content.decode()
+
+
+def test_the_api_lists_publications_with_counts_and_filters_deliveries(
+        api_client, officer, failed, assign, incident):
+    api = as_new_request(api_client, officer)
+    [item] = api.get(f"/api/publications/?incident={incident.pk}").json()["results"]
+    assert item["counts"] == {"queued": 0, "sending": 0, "sent": 0, "failed": 1,
+                              "acknowledged": 0}
+    assert item["groups"] == [group("partners").pk] and item["channels"] == ["webhook"]
+    assert api.get(f"/api/publications/?statement={failed.publication.statement_id}"
+                   ).json()["count"] == 1
+    listed = api.get(f"/api/deliveries/?publication={failed.publication_id}&status=failed"
+                     ).json()["results"]
+    assert [(d["id"], d["recipient"], d["status"]) for d in listed] == [
+        (failed.pk, "Refuses", "failed")]
+    assert api.get("/api/deliveries/?status=sent").json()["results"] == []
+    scribe = assign(incident, "scribe", "scribe")
+    [seen] = as_new_request(api_client, scribe).get("/api/deliveries/").json()["results"]
+    assert (seen["recipient"], seen["address"]) == (None, None)  # personal data
+
