@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
@@ -27,6 +28,7 @@ from comms import delivery_services, delivery_tasks, services
 from comms.channels import Message, webhook
 from comms.choices import Decision
 from comms.models import FRAME_LABELS, Contact, Delivery, StakeholderGroup
+from config.celery import app as celery_app
 from crisis.choices import Confidentiality, TimelineKind
 from crisis.models import LiveEvent, TimelineEntry
 from teams.choices import NotificationKind
@@ -524,3 +526,28 @@ def test_the_api_lists_publications_with_counts_and_filters_deliveries(
     [seen] = as_new_request(api_client, scribe).get("/api/deliveries/").json()["results"]
     assert (seen["recipient"], seen["address"]) == (None, None)  # personal data
 
+
+
+# --- a real worker -------------------------------------------------------------------------------
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_every_delivery_once_after_commit(approved, officer, receiver,
+                                                              celery_not_eager, monkeypatch):
+    """Not eager: the sending travels through the broker (Redis, or memory without
+    REDIS_URL) to a worker, after the publication has committed, in batches."""
+    monkeypatch.setattr(delivery_tasks, "BATCH", 7)
+    for n in range(30):
+        contact(f"Partner {n}", "partners", hook=receiver.url)
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        publication = delivery_services.statement_publish_to(
+            actor=officer, statement=approved, groups=[group("partners").pk],
+            channels=["webhook"])
+        deadline = time.monotonic() + 30
+        while (Delivery.objects.filter(publication=publication, status="sent").count() < 30
+               and time.monotonic() < deadline):
+            time.sleep(0.1)
+    assert Delivery.objects.filter(publication=publication, status="sent").count() == 30
+    keys = receiver.keys()
+    assert len(keys) == 30 and set(keys.values()) == {1}  # each received once
+    assert keys.keys() == {str(d.idempotency_key) for d in rows(publication)}
