@@ -121,4 +121,5 @@ class StatementTemplateAdmin(admin.ModelAdmin):
 from . import (  # noqa: E402
     delivery_admin,  # noqa: F401  (registers PublicationTarget, Delivery)
     stakeholder_admin,  # noqa: F401  (registers StakeholderGroup, Contact)
+    stakeholder_map_admin,  # noqa: F401  (registers IncidentStakeholder)
 )

@@ -26,6 +26,7 @@ from . import (
     selectors,
     services,
     stakeholder_api,
+    stakeholder_map_api,
 )
 from .choices import Decision
 from .delivery_serializers import PublishInputSerializer
@@ -454,4 +455,5 @@ api_routes: list = [
 ]
 api_routes += inquiry_api.api_routes
 api_routes += stakeholder_api.api_routes
+api_routes += stakeholder_map_api.api_routes
 api_routes += delivery_api.api_routes

@@ -16,6 +16,7 @@ class CommsConfig(AppConfig):
         from . import delivery_tasks, demo, hooks, panels, status, work
         from .events import EVENT_SCHEMAS, CommsEventType
         from .inquiry_panels import register as register_inquiries
+        from .stakeholder_map_panels import register as register_stakeholder_map
 
         register_frames(CommsEventType)  # pages learn the names from core.frames
         register_event_schemas(EVENT_SCHEMAS)  # they join the incident's stream
@@ -27,3 +28,4 @@ class CommsConfig(AppConfig):
         status.register()  # a publication makes the public status page's cache stale
         hooks.statement_published.connect(delivery_tasks.on_statement_published,
                                           dispatch_uid="comms.delivery")  # stakeholder delivery
+        register_stakeholder_map()  # the room's Stakeholders panel (last: wraps headlines)

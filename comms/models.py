@@ -692,3 +692,56 @@ class Delivery(models.Model):
     @property
     def recipient_name(self) -> str:
         return str(self.contact or self.user)
+
+
+# --- the stakeholder map -----------------------------------------------------------------------
+from .stakeholder_map_choices import (  # noqa: E402
+    DEFAULT_CADENCE,
+    DEFAULT_PRIORITY,
+    StakeholderPriority,
+    UpdateCadence,
+)
+
+
+class IncidentStakeholder(models.Model):
+    """One stakeholder group on an incident's map: whether it is affected, how urgent, who
+    owns it and how often it was promised an update. Groups of the incident's stakeholder
+    kinds are on the map before a row exists (``comms.stakeholder_map``); the row is written
+    on the first change (``comms.stakeholder_map_services``)."""
+
+    incident = models.ForeignKey("crisis.Incident", on_delete=models.PROTECT,
+                                 related_name="stakeholder_map", verbose_name=_("incident"))
+    group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("stakeholder group"))
+    affected = models.BooleanField(_("affected"), default=True)
+    priority = models.CharField(_("priority"), max_length=8, choices=StakeholderPriority,
+                                default=DEFAULT_PRIORITY)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("owner"))
+    cadence_minutes = models.PositiveIntegerField(_("update cadence"), choices=UpdateCadence,
+                                                  default=DEFAULT_CADENCE)
+    added_at = models.DateTimeField(_("on the map since"), default=timezone.now)
+    last_update_at = models.DateTimeField(_("last update"), null=True, blank=True)
+    next_update_due = models.DateTimeField(_("next update due"))
+    overdue_notified_at = models.DateTimeField(_("owner told of the overdue update"),
+                                               null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["incident", "group__position", "group__name"]
+        verbose_name = _("incident stakeholder")
+        verbose_name_plural = _("incident stakeholders")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "group"],
+                                    name="incident_stakeholder_once_per_group"),
+            models.CheckConstraint(condition=Q(cadence_minutes__gt=0),
+                                   name="incident_stakeholder_cadence_positive"),
+        ]
+        indexes = [models.Index(fields=["next_update_due", "overdue_notified_at"])]
+
+    def __str__(self) -> str:
+        return str(self.group)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.affected and self.next_update_due < timezone.now()

@@ -211,6 +211,9 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-unsent-notification-emails": {
         "task": "teams.tasks.sweep_unsent_notification_emails", "schedule": 120.0},
     "sweep-deliveries": {"task": "comms.delivery_tasks.sweep_deliveries", "schedule": 60.0},
+    "notify-overdue-stakeholder-updates": {
+        "task": "comms.stakeholder_map_tasks.notify_overdue_stakeholder_updates",
+        "schedule": 60.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------

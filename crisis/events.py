@@ -115,6 +115,9 @@ TIMELINE_SCHEMAS: dict[str, dict] = {
                              "version?": int, "from?": str, "to?": str, "stage?": str,
                              "decision?": str, "published?": bool, "freeze?": int,
                              "organisation_wide?": bool, "inquiry?": int, "outlet?": str,
+                             # the stakeholder map (comms.stakeholder_map_services)
+                             "stakeholder_group?": int, "group?": str, "affected?": bool,
+                             "priority?": str, "owner?": (str, type(None)), "cadence?": int,
                              "assignee?": (str, type(None)), "answer?": (int, type(None)),
                              "answer_title?": str, "fields?": list, "delivery?": int,
                              "channel?": str},
