@@ -263,10 +263,10 @@ def delivery_resend(*, actor, delivery: Delivery) -> Delivery:
         locked.failed_at = None
         locked.save(update_fields=["status", "next_attempt_at", "failed_at"])
         statement = locked.publication.statement
+        # Who it was for stays off the timeline (contacts are personal data); the
+        # publication's page names them to those who may see contacts.
         timeline_record(
             incident=incident, kind=TimelineKind.STATEMENT, actor=actor,
-            body=_("Delivery to %(recipient)s (%(channel)s) sent again.")
-            % {"recipient": locked.recipient_name, "channel": locked.get_channel_display()},
             data={"action": "delivery_resent", "statement": statement.pk,
                   "title": statement.title, "kind": statement.kind,
                   "version": locked.version_number, "delivery": locked.pk,

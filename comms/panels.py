@@ -118,6 +118,8 @@ def statement_headline(data: dict) -> str:
         "superseded": gettext("“%(title)s” superseded by a correction"),
         "commented": gettext("Comment on “%(title)s” (version %(version)s)"),
         "overdue": gettext("“%(title)s”: the stage “%(stage)s” is overdue"),
+        "delivery_resent": gettext("“%(title)s” (version %(version)s): a failed delivery "
+                                   "sent again by hand"),
     }
     if action == "decided":
         line = {

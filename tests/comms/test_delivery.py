@@ -28,6 +28,7 @@ from comms import delivery_services, delivery_tasks, services
 from comms.channels import Message, webhook
 from comms.choices import Decision
 from comms.models import FRAME_LABELS, Contact, Delivery, StakeholderGroup
+from comms.panels import statement_headline
 from config.celery import app as celery_app
 from crisis.choices import Confidentiality, TimelineKind
 from crisis.models import LiveEvent, TimelineEntry
@@ -451,6 +452,9 @@ def test_a_failed_delivery_is_resent_by_hand_once_and_logged(
                                          data__action="delivery_resent").get()
     assert (entry.actor, entry.data["delivery"], entry.data["channel"]) == (
         officer, failed.pk, "webhook")
+    assert statement_headline(entry.data) == (
+        "“Kettle recall” (version 1): a failed delivery sent again by hand")
+    assert "Refuses" not in entry.body  # the contact's name stays off the timeline
     # A sent delivery is never sent again by hand.
     again = as_new_request(api_client, officer).post(f"/api/deliveries/{failed.pk}/resend/",
                                                      {}, format="json")
