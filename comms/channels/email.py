@@ -1,6 +1,8 @@
 """Email through Django's email backend (SMTP when ``EMAIL_HOST`` is set; the console
 backend on the embedded default): text and HTML, the page around the statement in the
-contact's language, the statement as it was published (in its own language)."""
+contact's language, the statement as it was published (in its own language). A backend
+that only prints or writes files (``core.mail.backend_delivers``) does not count as sent:
+the delivery fails saying so, to be sent again by hand once SMTP is set."""
 
 import smtplib
 
@@ -12,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from core.mail import backend_delivers
 from core.markdown import render_markdown
 
 from ..models import FRAME_LABELS, Delivery
@@ -56,4 +59,8 @@ def send(delivery: Delivery, message: Message, *, connection=None) -> Outcome:
     except (smtplib.SMTPException, OSError) as error:  # disconnected, refused, timed out
         return Outcome(_("The mail server could not be reached: %(why)s") % {"why": error},
                        transient=True)
+    if not backend_delivers():  # printed or written to a file: not sent, and not hidden
+        return Outcome(_("Not sent: email goes to %(backend)s (no mail server is set). Set "
+                         "EMAIL_HOST, then send it again.")
+                       % {"backend": settings.EMAIL_BACKEND.rsplit(".", 2)[-2]})
     return SENT

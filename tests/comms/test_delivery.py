@@ -262,6 +262,14 @@ def test_the_email_is_the_published_text_around_it_the_contacts_language(approve
     assert "What happened" in english.body
 
 
+def test_a_printed_email_is_not_counted_as_sent(approved, publish, settings, capsys):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    contact("Press", "media", email="press@example.com")
+    delivery = rows(publish(approved, ["media"], ["email"]))[0]
+    assert "Subject: Kettle recall" in capsys.readouterr().out  # what would go out
+    assert delivery.status == "failed" and "console" in delivery.last_error
+
+
 def test_a_real_smtp_server_receives_the_email(approved, publish, settings):
     received = []
 
