@@ -50,6 +50,8 @@ from comms import services as comms_services
 from comms.models import (
     ApprovalDecision,
     Contact,
+    Delivery,
+    IncidentStakeholder,
     MediaInquiry,
     Publication,
     PublishingFreeze,
@@ -117,6 +119,7 @@ PUBLISH = ("crisis.publish_statement",)
 LEGAL_STAGE = ("role:legal_reviewer",)
 COMMENT = (*CONTRIBUTE, *DRAFT, *LEGAL_STAGE)
 FREEZE = ("comms.add_publishingfreeze", "crisis.change_incident")
+STAKEHOLDERS = ("crisis.manage_stakeholders", "crisis.change_incident")
 INQUIRIES = (*CONTRIBUTE, *DRAFT)  # whoever works on the incident or drafts its statements
 VIEW_CONTACTS = ("comms.view_contact",)
 MANAGE_CONTACTS = ("comms.view_contact+comms.change_contact+comms.add_contact",)
@@ -146,6 +149,7 @@ class Scene:
     freeze: int = 0  # a publishing freeze in force on the twin
     published: int = 0  # a published statement's publication (the public status page)
     contact: int = 0  # someone the company tells (personal data: not tied to an incident)
+    delivery: int = 0  # the published statement's email to the contact, failed
     group: int = 0  # a stakeholder group
     inquiry: int = 0  # a journalist's question, logged
 
@@ -260,6 +264,22 @@ def _shift(s: Scene, days: int = 0) -> dict:
 
 def _statement_listed(response, s: Scene) -> bool:
     return s.draft in _ids(response)
+
+
+def _publication(s: Scene) -> int:
+    return s.published
+
+
+def _publication_listed(response, s: Scene) -> bool:
+    return s.published in _ids(response)
+
+
+def _delivery(s: Scene) -> int:
+    return s.delivery
+
+
+def _delivery_listed(response, s: Scene) -> bool:
+    return s.delivery in _ids(response)
 
 
 def _contacts_file(s: Scene) -> dict:
@@ -428,6 +448,24 @@ API_ROWS = [
         lambda s: {"organisation": "Matrix Ltd"}, need=MANAGE_CONTACTS, scoped=False),
     Row("api:contact-import", "post", url("api:contact-import"), _contacts_file,
         need=MANAGE_CONTACTS, scoped=False, format="multipart"),
+    # the incident's stakeholder map
+    Row("api:incident-stakeholder-list", "get",
+        url("api:incident-stakeholder-list", incident_pk=_incident)),
+    Row("api:incident-stakeholder-detail", "patch",
+        url("api:incident-stakeholder-detail", incident_pk=_incident, pk=lambda s: s.group),
+        lambda s: {"priority": "high"}, need=STAKEHOLDERS),
+    Row("api:incident-stakeholder-update-given", "post",
+        url("api:incident-stakeholder-update-given", incident_pk=_incident,
+            pk=lambda s: s.group), lambda s: {}, need=STAKEHOLDERS),
+    # publications and their deliveries (the resend needs the publish right)
+    Row("api:publication-list", "get", url("api:publication-list"), scoped=False,
+        listed=_publication_listed),
+    Row("api:publication-detail", "get", url("api:publication-detail", pk=_publication)),
+    Row("api:delivery-list", "get", url("api:delivery-list"), scoped=False,
+        listed=_delivery_listed),
+    Row("api:delivery-detail", "get", url("api:delivery-detail", pk=_delivery)),
+    Row("api:delivery-resend", "post", url("api:delivery-resend", pk=_delivery),
+        lambda s: {}, need=PUBLISH),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -560,6 +598,17 @@ PAGE_ROWS = [
     Row("crisis:inquiry-detail", "get", url("crisis:inquiry-detail", inquiry_pk=_inquiry)),
     Row("crisis:inquiry-detail", "post", url("crisis:inquiry-detail", inquiry_pk=_inquiry),
         _inquiry_edit, need=INQUIRIES, ok=302),
+    Row("crisis:stakeholder-edit", "post",
+        url("crisis:stakeholder-edit", pk=_incident, group_pk=lambda s: s.group),
+        lambda s: {"affected": "on", "priority": "high", "cadence_minutes": "60"},
+        need=STAKEHOLDERS, ok=302),
+    Row("crisis:stakeholder-update-given", "post",
+        url("crisis:stakeholder-update-given", pk=_incident, group_pk=lambda s: s.group),
+        need=STAKEHOLDERS, ok=302),
+    Row("crisis:publication-detail", "get",
+        url("crisis:publication-detail", publication_pk=_publication)),
+    Row("crisis:delivery-resend", "post", url("crisis:delivery-resend", delivery_pk=_delivery),
+        need=PUBLISH, ok=302),
     # contacts and stakeholder groups
     Row("contact-list", "get", url("contact-list"), need=VIEW_CONTACTS, scoped=False),
     Row("contact-create", "get", url("contact-create"), need=MANAGE_CONTACTS, scoped=False),
@@ -643,6 +692,15 @@ def _statements(root, incident, *, legal) -> dict[str, int]:
             "published": publication.pk, "inquiry": inquiry.pk}
 
 
+def _failed_delivery(publication_pk: int, contact, group) -> Delivery:
+    publication = Publication.objects.get(pk=publication_pk)
+    return Delivery.objects.create(
+        publication=publication, group=group, contact=contact, channel="email",
+        address=contact.email, status="failed", attempts=1, last_error="550 no such user",
+        version_number=publication.version.number, version_hash=publication.version_hash,
+        failed_at=timezone.now())
+
+
 def _build_world() -> World:
     root = User.objects.create(username="matrix-root", is_superuser=True, is_staff=True)
     users = {persona: User.objects.create(username=f"matrix-{persona}",
@@ -690,7 +748,9 @@ def _build_world() -> World:
             incident_type=incident_type.pk,
             notification=Notification.objects.get(
                 recipient=scribe, dedupe_key=f"team_added:{assignment.pk}").pk,
-            freeze=freeze.pk, contact=contact.pk, group=group.pk, **statements)
+            freeze=freeze.pk, contact=contact.pk, group=group.pk,
+            delivery=_failed_delivery(statements["published"], contact, group).pk,
+            **statements)
 
     global_rights = {"anonymous": frozenset()}
     role_rights = {"anonymous": frozenset()}
@@ -716,7 +776,8 @@ def world(django_db_setup, django_db_blocker):
 SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, LiveEvent,
                    RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift, User,
                    Statement, StatementVersion, ReviewStage, ApprovalDecision, StatementComment,
-                   Publication, PublishingFreeze, MediaInquiry, Contact)
+                   Publication, PublishingFreeze, MediaInquiry, Contact, Delivery,
+                   IncidentStakeholder)
 
 
 def db_state() -> dict:
