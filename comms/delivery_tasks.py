@@ -2,13 +2,13 @@
 (one ``delivery.changed`` per batch), and the sweep (every minute, Celery beat) that puts
 back in the queue what a dead worker left in ``sending`` and sends what is due again."""
 
-import contextlib
 import smtplib
 
 from celery import shared_task
 from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import delivery_services
 from .channels import Message, Outcome, email, in_app, webhook
@@ -25,7 +25,8 @@ def on_statement_published(sender, *, publication, **kwargs) -> None:
         transaction.on_commit(lambda: deliveries_send.delay(publication.pk))
 
 
-def _send_one(delivery: Delivery, message: Message, connection) -> None:
+def _send_one(delivery: Delivery, message: Message, connection,
+              unreachable: Outcome | None = None) -> None:
     if delivery.channel == "in_app":
         with transaction.atomic():  # the notice and the result commit together
             outcome = in_app.send(delivery, message)
@@ -34,7 +35,7 @@ def _send_one(delivery: Delivery, message: Message, connection) -> None:
                 transaction.set_rollback(True)  # the claim was lost: store nothing
         return
     if delivery.channel == "email":
-        outcome = email.send(delivery, message, connection=connection)
+        outcome = unreachable or email.send(delivery, message, connection=connection)
     elif delivery.channel == "webhook":
         outcome = webhook.send(delivery, message)
     else:
@@ -55,14 +56,22 @@ def deliveries_send(publication_id: int) -> int:
     handled = 0
     while batch := delivery_services.deliveries_claim(publication_id=publication_id,
                                                       limit=BATCH):
-        connection = get_connection()
-        with contextlib.suppress(OSError, smtplib.SMTPException):
-            connection.open()  # one SMTP session a batch; if not, each email says why
+        connection, unreachable = None, None
+        if any(delivery.channel == "email" for delivery in batch):
+            connection = get_connection()  # one SMTP session a batch
+            try:
+                connection.open()
+            except (OSError, smtplib.SMTPException) as error:
+                # Every email of the batch waits for the next attempt, instead of each
+                # waiting for its own connection timeout.
+                unreachable = Outcome(_("The mail server could not be reached: %(why)s")
+                                      % {"why": error}, transient=True)
         try:
             for delivery in batch:
-                _send_one(delivery, message, connection)
+                _send_one(delivery, message, connection, unreachable)
         finally:
-            connection.close()
+            if connection is not None:
+                connection.close()
         handled += len(batch)
         delivery_services.publication_tell_progress(publication_id=publication_id)
     return handled

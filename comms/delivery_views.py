@@ -14,7 +14,6 @@ from core.views import redirect_with_message
 from crisis import live
 
 from . import delivery, delivery_services
-from .delivery_choices import DeliveryStatus
 
 FRAGMENT = "publication-progress"
 
@@ -25,7 +24,7 @@ def _context(request, publication) -> dict:
     see_recipients = delivery.may_see_recipients(request.user, incident)
     return {
         "incident": incident, "publication": publication, "statement": publication.statement,
-        "rows": rows, "totals": totals, "statuses": list(DeliveryStatus),
+        "rows": rows, "totals": totals, "statuses": delivery.SHOWN_STATUSES,
         "groups": list(publication.target.groups.all()) if hasattr(publication, "target")
         else [],
         "failed": delivery.failed_deliveries(publication) if see_recipients else [],

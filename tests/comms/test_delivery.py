@@ -270,6 +270,20 @@ def test_a_printed_email_is_not_counted_as_sent(approved, publish, settings, cap
     assert delivery.status == "failed" and "console" in delivery.last_error
 
 
+def test_an_unreachable_mail_server_leaves_the_batch_for_the_next_attempt(approved, publish,
+                                                                          settings):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", port, False
+    for n in range(3):
+        contact(f"Customer {n}", "customers", email=f"c{n}@example.com")
+    publication = publish(approved, ["customers"], ["email"])
+    assert {(d.status, d.attempts) for d in rows(publication)} == {("queued", 1)}
+    assert all("could not be reached" in d.last_error for d in rows(publication))
+
+
 def test_a_real_smtp_server_receives_the_email(approved, publish, settings):
     received = []
 
@@ -500,6 +514,7 @@ def test_the_publication_page_counts_per_group_and_channel_and_offers_resend(
     url = reverse("crisis:publication-detail", args=[failed.publication_id])
     page = client.get(url).content.decode()
     assert 'id="delivery-counts"' in page and "Partners / suppliers" in page
+    assert "Acknowledged" not in page  # acknowledgement is not built yet
     assert "410" in page and "Refuses" in page and receiver.url in page
     assert reverse("crisis:delivery-resend", args=[failed.pk]) in page
     assert f"live:delivery.changed:updated:{failed.publication_id}" in page
