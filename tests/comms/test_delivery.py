@@ -177,8 +177,10 @@ def test_in_app_notices_reach_everyone_who_may_view_the_incident_once(
                                                                  for d in deliveries)
     notice = Notification.objects.get(recipient=scribe, kind=NotificationKind.STATEMENT_PUBLISHED)
     assert "Kettle recall" in notice.title
-    # The publisher's own delivery is not stored as a notice (nobody is told of their act).
-    assert all(d.status == "sent" for d in deliveries if d.user != officer)
+    # The publisher is an employee too: everyone's notice is stored, once per delivery.
+    assert all(d.status == "sent" for d in deliveries)
+    assert Notification.objects.filter(kind=NotificationKind.STATEMENT_PUBLISHED).count() == len(
+        deliveries)
 
 
 def test_publishing_without_groups_publishes_for_the_status_page_only(approved, publish):
@@ -189,16 +191,15 @@ def test_publishing_without_groups_publishes_for_the_status_page_only(approved, 
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ({"groups": [999999], "channels": ["email"]}, "groups"),
-    ({"groups": ["customers"], "channels": ["email"]}, "groups"),
-    ({"channels": ["sms"]}, "channels"),
-    ({"groups": "GROUP", "channels": ["email"]}, None),
+    ({"groups": [999999], "channels": ["email"]}, "groups"),  # no such group
+    ({"groups": ["customers"], "channels": ["email"]}, "groups"),  # not an id
+    ({"channels": ["sms"]}, "channels"),  # not a channel publications go out on (yet)
+    ({"groups": "CUSTOMERS", "channels": []}, "channels"),  # groups need a channel
 ])
 def test_publishing_with_a_bad_audience_is_a_400_and_writes_nothing(api_client, officer,
                                                                      approved, body, field):
-    if body.get("groups") == "GROUP":
-        body = {"groups": [group("customers").pk], "channels": []}
-        field = "channels"  # groups without a channel
+    if body.get("groups") == "CUSTOMERS":
+        body = {**body, "groups": [group("customers").pk]}
     response = as_new_request(api_client, officer).post(
         f"/api/statements/{approved.pk}/publish/", body, format="json")
     assert response.status_code == 400, response.content
