@@ -89,6 +89,11 @@ INCIDENTS = [
      "records.", "high", "orange", "data_breach", True, Confidentiality.CONFIDENTIAL, 1),
 ]
 
+# Who and what the X2 incident touches (its classification): stakeholder kinds, products,
+# regions. The others are left to classify.
+CLASSIFIED = {0: (["customers", "employees", "media", "regulators", "affected_individuals"],
+                  ["X2 power bank"], ["Taiwan", "Hong Kong", "Mainland China"])}
+
 # How far each one has come: (status path, tasks done, task in progress (owner), notes).
 # Notes are (author, kind, text, pinned).
 PROGRESS = {
@@ -186,7 +191,9 @@ class Command(BaseCommand):
                 actor=fresh(username), title=title, summary=summary, severity=severity,
                 warning_level=level, is_drill=drill, confidentiality=secrecy,
                 type=IncidentType.objects.get(code=type_code),
-                detected_at=now - datetime.timedelta(hours=hours))
+                detected_at=now - datetime.timedelta(hours=hours),
+                **dict(zip(("stakeholder_kinds", "affected_products", "affected_regions"),
+                           CLASSIFIED.get(n, ()), strict=False)))
             path, done, working, notes = PROGRESS[n]
             lead = fresh("lead")
             tasks = list(incident.tasks.order_by("position", "pk"))
