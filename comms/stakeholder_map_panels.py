@@ -97,8 +97,8 @@ def register() -> None:
                     lambda data: stakeholder_headline(data) if "stakeholder_group" in data
                     else earlier(data))
 
-    def published(sender, statement, **kwargs):
-        statement_published_updates(statement=statement)
+    def published(sender, statement, publication=None, **kwargs):
+        statement_published_updates(statement=statement, publication=publication)
 
     hooks.statement_published.connect(published, weak=False,
                                       dispatch_uid="comms.stakeholder_map.published")

@@ -13,6 +13,7 @@ defaults the map showed. Bad input raises a ValidationError naming the field fir
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +27,7 @@ from teams.choices import NotificationKind
 from teams.models import User
 from teams.services import notification_send
 
-from .models import IncidentStakeholder, StakeholderGroup, Statement
+from .models import IncidentStakeholder, PublicationTarget, StakeholderGroup, Statement
 from .stakeholder_map import can_manage_stakeholders, due_after, prefilled_since
 from .stakeholder_map_choices import StakeholderPriority, UpdateCadence
 from .stakeholder_map_events import stakeholders_changed
@@ -179,23 +180,31 @@ def _mark_updated(row: IncidentStakeholder) -> None:
                             "updated_at"])
 
 
-def statement_published_updates(*, statement: Statement) -> int:
+def statement_published_updates(*, statement: Statement, publication=None) -> int:
     """A published statement is an update to each group of its audience's stakeholder kinds
-    on the incident's map (stored, or of the incident's kinds). Runs inside the publishing
-    transaction, which holds the incident's lock; the publication is on the timeline
-    already, so only the live event is added. Returns how many groups were updated."""
+    on the incident's map (stored, or of the incident's kinds), and to each group it was
+    sent to (``publication.target``, written by the delivery receiver, connected before
+    this one). Runs inside the publishing transaction, which holds the incident's lock; the
+    publication is on the timeline already, so only the live event is added. Returns how
+    many groups were updated."""
     incident = statement.incident
     audience = set(statement.audience or [])
-    if not audience:
+    sent_to: set[int] = set()
+    target = PublicationTarget.objects.filter(publication=publication).first() \
+        if publication is not None else None
+    if target is not None:
+        sent_to = set(target.groups.values_list("pk", flat=True))
+    if not audience and not sent_to:
         return 0
     stored = set(IncidentStakeholder.objects.filter(incident=incident,
                                                     group__kind__in=audience)
                  .values_list("group_id", flat=True))
     on_map = audience & set(incident.stakeholder_kinds or [])
-    groups = StakeholderGroup.objects.filter(kind__in=audience).order_by("pk")
+    groups = StakeholderGroup.objects.filter(Q(kind__in=audience) | Q(pk__in=sent_to)
+                                             ).order_by("pk")
     count = 0
     for group in groups:
-        if group.pk not in stored and group.kind not in on_map:
+        if group.pk not in sent_to and group.pk not in stored and group.kind not in on_map:
             continue
         row = _locked_row(incident, group)
         _mark_updated(row)

@@ -140,6 +140,19 @@ def test_publishing_a_statement_for_a_kind_records_an_update_to_its_groups(
                                     data__action="stakeholder_update_given").count() == 1
 
 
+def test_publishing_to_a_group_records_an_update_to_it_whatever_the_audience(
+        draft, officer, legal, incident):
+    from comms.delivery_services import statement_publish_to
+
+    statement_services.statement_submit(actor=officer, statement=draft)  # audience: customers
+    decide(legal, draft)
+    draft.refresh_from_db()
+    statement_publish_to(actor=officer, statement=draft, groups=[group("media").pk],
+                         channels=["email"])
+    assert row(incident, "media").last_update_at is not None  # sent to it
+    assert row(incident, "customers").last_update_at is not None  # its audience
+
+
 def test_the_owner_is_told_once_when_the_update_is_overdue(officer, incident, assign):
     owner = assign(incident, "communications_officer", "owner")
     services.stakeholder_update(actor=officer, incident=incident, group=group("media"),
