@@ -1,4 +1,4 @@
-"""Delivery states, declared once (with their badge colours)."""
+"""Delivery states and the channels a publication goes out on, declared once."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,11 +10,6 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-
-    @property
-    def colour(self) -> str:
-        return {"queued": "secondary", "sending": "blue", "sent": "green", "failed": "red",
-                "acknowledged": "teal"}[self.value]
 
 
 # The channels a publication can go out on now (chat and SMS through apprise: not yet).

@@ -79,10 +79,6 @@ def approval_queue(*, user) -> list[QueueItem]:
     return with_versions(queue_items(user=user))
 
 
-def approval_queue_count(*, user) -> int:
-    return len(queue_items(user=user))
-
-
 def with_versions(items: list[QueueItem]) -> list[QueueItem]:
     """Load the text under review of ``items`` (one query): a page of the queue needs
     only its own."""
