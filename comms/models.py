@@ -652,6 +652,9 @@ class Delivery(models.Model):
                                 verbose_name=pgettext_lazy("person", "contact"))
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                              blank=True, related_name="+", verbose_name=_("user"))
+    endpoint = models.ForeignKey("AppriseEndpoint", on_delete=models.PROTECT, null=True,
+                                 blank=True, related_name="deliveries",
+                                 verbose_name=_("chat or SMS endpoint"))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel)
     address = models.CharField(_("address"), max_length=500, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=DeliveryStatus,
@@ -666,6 +669,8 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     failed_at = models.DateTimeField(_("failed"), null=True, blank=True)
+    ack_reminded_at = models.DateTimeField(_("owner told it is unacknowledged"), null=True,
+                                           blank=True)
 
     class Meta:
         ordering = ["publication", "pk"]
@@ -678,9 +683,14 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["publication", "user", "channel"],
                                     condition=Q(user__isnull=False),
                                     name="delivery_once_per_user_channel"),
-            models.CheckConstraint(condition=Q(contact__isnull=True, user__isnull=False)
-                                   | Q(contact__isnull=False, user__isnull=True),
-                                   name="delivery_has_one_recipient"),
+            models.UniqueConstraint(fields=["publication", "endpoint", "channel"],
+                                    condition=Q(endpoint__isnull=False),
+                                    name="delivery_once_per_endpoint_channel"),
+            models.CheckConstraint(
+                condition=Q(contact__isnull=True, user__isnull=False, endpoint__isnull=True)
+                | Q(contact__isnull=False, user__isnull=True)
+                | Q(contact__isnull=True, user__isnull=True, endpoint__isnull=False),
+                name="delivery_has_one_recipient"),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"]),
                    models.Index(fields=["status", "claimed_at"]),
@@ -691,7 +701,7 @@ class Delivery(models.Model):
 
     @property
     def recipient_name(self) -> str:
-        return str(self.contact or self.user)
+        return str(self.contact or self.user or self.endpoint)
 
 
 # --- the stakeholder map -----------------------------------------------------------------------
@@ -745,3 +755,104 @@ class IncidentStakeholder(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.affected and self.next_update_due < timezone.now()
+
+
+# --- chat and SMS through apprise, acknowledgements, scheduled publications --------------------
+class AppriseEndpoint(models.Model):
+    """Where chat and SMS go, as an apprise URL set by an administrator: a chat room of a
+    stakeholder group (Slack, Teams, Telegram…: ``channel`` chat, one delivery per room) or
+    the SMS gateway (``channel`` sms, no group: each contact's phone is added as the target).
+    The URL holds secrets (tokens, passwords): it is written, never shown back; pages, the
+    admin and the API show apprise's privacy form of it (``comms.channels.apprise``)."""
+
+    name = models.CharField(_("name"), max_length=120)
+    channel = models.CharField(_("channel"), max_length=16,
+                               choices=[(Channel.CHAT, Channel.CHAT.label),
+                                        (Channel.SMS, Channel.SMS.label)])
+    group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="apprise_endpoints",
+                              verbose_name=_("stakeholder group"))
+    url = models.TextField(_("apprise URL"))
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["channel", "name", "pk"]
+        verbose_name = _("chat or SMS endpoint")
+        verbose_name_plural = _("chat and SMS endpoints")
+        constraints = [
+            models.CheckConstraint(condition=Q(channel=Channel.SMS) | Q(group__isnull=False),
+                                   name="apprise_chat_endpoint_has_a_group"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeliveryAcknowledgement(models.Model):
+    """A recipient saying they received a delivery, through the signed link sent with it
+    (groups that require acknowledgement). One per delivery."""
+
+    delivery = models.OneToOneField(Delivery, on_delete=models.PROTECT,
+                                    related_name="acknowledgement",
+                                    verbose_name=_("delivery"))
+    acknowledged_at = models.DateTimeField(_("acknowledged"), default=timezone.now)
+    remote_addr = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("acknowledgement")
+        verbose_name_plural = _("acknowledgements")
+
+    def __str__(self) -> str:
+        return str(self.delivery)
+
+
+class ScheduledPublicationStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    PUBLISHED = "published", _("Published")
+    CANCELLED = "cancelled", _("Cancelled")
+    FAILED = "failed", _("Not published")
+
+
+class ScheduledPublication(models.Model):
+    """An approved version to publish at a later time to the chosen groups and channels.
+    At its time ``comms.schedule`` publishes it with every rule of publishing now (a freeze
+    makes it wait; a version no longer the approved one is not published, with the reason)."""
+
+    statement = models.ForeignKey(Statement, on_delete=models.PROTECT,
+                                  related_name="schedules", verbose_name=_("statement"))
+    version = models.ForeignKey(StatementVersion, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("version"))
+    groups = models.ManyToManyField(StakeholderGroup, related_name="+", blank=True,
+                                    verbose_name=_("groups"))
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    publish_at = models.DateTimeField(_("publish at"))
+    status = models.CharField(_("status"), max_length=16, choices=ScheduledPublicationStatus,
+                              default=ScheduledPublicationStatus.WAITING)
+    reason = models.TextField(_("reason"), blank=True,
+                              help_text=_("Why it waits, or why it was not published."))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("scheduled by"))
+    created_at = models.DateTimeField(_("scheduled"), default=timezone.now)
+    publication = models.OneToOneField(Publication, on_delete=models.PROTECT, null=True,
+                                       blank=True, related_name="schedule",
+                                       verbose_name=_("publication"))
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("cancelled by"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["publish_at", "pk"]
+        verbose_name = _("scheduled publication")
+        verbose_name_plural = _("scheduled publications")
+        constraints = [
+            models.UniqueConstraint(fields=["statement"],
+                                    condition=Q(status=ScheduledPublicationStatus.WAITING),
+                                    name="one_waiting_schedule_per_statement"),
+        ]
+        indexes = [models.Index(fields=["status", "publish_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.statement} v{self.version.number} @ {self.publish_at:%Y-%m-%d %H:%M}"
