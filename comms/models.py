@@ -683,8 +683,10 @@ class Delivery(models.Model):
             models.UniqueConstraint(fields=["publication", "user", "channel"],
                                     condition=Q(user__isnull=False),
                                     name="delivery_once_per_user_channel"),
+            # A chat room once per publication; an SMS (contact + gateway) is once per
+            # contact, above: many contacts share the gateway.
             models.UniqueConstraint(fields=["publication", "endpoint", "channel"],
-                                    condition=Q(endpoint__isnull=False),
+                                    condition=Q(endpoint__isnull=False, contact__isnull=True),
                                     name="delivery_once_per_endpoint_channel"),
             models.CheckConstraint(
                 condition=Q(contact__isnull=True, user__isnull=False, endpoint__isnull=True)
