@@ -4,7 +4,7 @@ the API). Imported by ``comms.admin``."""
 
 from django.contrib import admin
 
-from .models import Delivery, PublicationTarget
+from .models import Delivery, DeliveryAcknowledgement, PublicationTarget, ScheduledPublication
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -33,3 +33,23 @@ class DeliveryAdmin(ReadOnlyAdmin):
     search_fields = ("publication__statement__title", "address", "contact__name",
                      "user__username", "idempotency_key")
     list_select_related = ("publication__statement", "publication__version", "group")
+
+
+@admin.register(DeliveryAcknowledgement)
+class DeliveryAcknowledgementAdmin(ReadOnlyAdmin):
+    list_display = ("delivery", "acknowledged_at", "remote_addr")
+    list_filter = ("delivery__group", "delivery__channel")
+    search_fields = ("delivery__publication__statement__title", "delivery__contact__name",
+                     "delivery__address")
+    list_select_related = ("delivery__publication__statement", "delivery__publication__version",
+                           "delivery__contact", "delivery__group")
+
+
+@admin.register(ScheduledPublication)
+class ScheduledPublicationAdmin(ReadOnlyAdmin):
+    """Scheduled and cancelled on the statement's page or the API, never here."""
+
+    list_display = ("statement", "version", "publish_at", "status", "created_by")
+    list_filter = ("status",)
+    search_fields = ("statement__title", "reason")
+    list_select_related = ("statement", "version", "created_by")

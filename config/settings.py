@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "crisis",
     "teams",
     "comms",
+    "monitoring",
     "reports",
 ]
 
@@ -208,12 +209,17 @@ CELERY_BEAT_SCHEDULE = {
     "notify-overdue-tasks": {"task": "crisis.tasks.notify_overdue_tasks", "schedule": 60.0},
     "notify-overdue-review-stages": {
         "task": "comms.tasks.notify_overdue_review_stages", "schedule": 60.0},
+    "publish-scheduled-publications": {
+        "task": "comms.tasks.publish_scheduled_publications", "schedule": 60.0},
     "sweep-unsent-notification-emails": {
         "task": "teams.tasks.sweep_unsent_notification_emails", "schedule": 120.0},
     "sweep-deliveries": {"task": "comms.delivery_tasks.sweep_deliveries", "schedule": 60.0},
     "notify-overdue-stakeholder-updates": {
         "task": "comms.stakeholder_map_tasks.notify_overdue_stakeholder_updates",
         "schedule": 60.0},
+    "remind-unacknowledged-deliveries": {
+        "task": "comms.acknowledgement_tasks.remind_unacknowledged_deliveries",
+        "schedule": 300.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------
@@ -378,6 +384,10 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CrisisDesk <crisisdesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Acknowledgement links (groups that require them): how long a link works, and after how
+# many hours unacknowledged deliveries are pointed out to the group's owner.
+CRISISDESK_ACK_LINK_DAYS = int(os.environ.get("CRISISDESK_ACK_LINK_DAYS", "14"))
+CRISISDESK_ACK_REMINDER_HOURS = int(os.environ.get("CRISISDESK_ACK_REMINDER_HOURS", "4"))
 
 # Stakeholder webhooks are signed with this key (HMAC-SHA256; README "Stakeholder delivery").
 # Absent: one is generated once into the var directory, so signatures stay valid across

@@ -1,0 +1,8 @@
+"""Early warning: watches, mentions, sentiment, spike detection, alerts and the alert board."""
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MonitoringConfig(AppConfig):
+    name = "monitoring"
+    verbose_name = _("Early warning")
