@@ -121,6 +121,9 @@ class MentionMatch(models.Model):
                                                name="mention_match_once")]
         indexes = [models.Index(fields=["watch", "posted_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.watch_id}:{self.mention_id}"
+
 
 class MentionBucket(models.Model):
     """One watch's mentions in one minute: the counts detection reads."""
@@ -139,6 +142,9 @@ class MentionBucket(models.Model):
         verbose_name_plural = _("mention buckets")
         constraints = [models.UniqueConstraint(fields=["watch", "start"],
                                                name="mention_bucket_once_per_minute")]
+
+    def __str__(self) -> str:
+        return f"{self.watch_id}@{self.start:%Y-%m-%d %H:%M}: {self.mentions}"
 
 
 class Baseline(models.Model):
@@ -162,6 +168,9 @@ class Baseline(models.Model):
             models.CheckConstraint(condition=Q(hour_of_week__lt=168),
                                    name="baseline_hour_of_week_in_range"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.watch_id}@{self.hour_of_week}: {self.mean:.2f}"
 
 
 class WarningRule(models.Model):
@@ -257,6 +266,9 @@ class AlertLevelChange(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.alert_id}: {self.level}"
+
 
 class AlertEvidence(models.Model):
     """A mention shown as evidence of an alert, ranked by reach."""
@@ -269,6 +281,9 @@ class AlertEvidence(models.Model):
         ordering = ["alert", "rank"]
         constraints = [models.UniqueConstraint(fields=["alert", "mention"],
                                                name="alert_evidence_once")]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}: {self.mention_id}"
 
 
 class Connector(models.Model):
