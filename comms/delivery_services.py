@@ -30,8 +30,17 @@ from crisis.services import incident_lock
 from crisis.timeline import timeline_record
 
 from . import delivery_tasks, events, services
+from .channels.apprise import masked_url
 from .delivery_choices import DELIVERY_CHANNELS, DeliveryStatus
-from .models import Contact, Delivery, Publication, PublicationTarget, StakeholderGroup, Statement
+from .models import (
+    AppriseEndpoint,
+    Contact,
+    Delivery,
+    Publication,
+    PublicationTarget,
+    StakeholderGroup,
+    Statement,
+)
 from .permissions import can_publish
 
 MAX_ATTEMPTS = 5
@@ -101,29 +110,48 @@ def statement_publish_to(*, actor, statement: Statement, groups=(), channels=())
         _audience.reset(token)
 
 
+def _contact_address(contact: Contact, channel: str) -> str:
+    addresses = contact.addresses or {}
+    if channel == "email":
+        return contact.email
+    if channel == "sms":  # the number for texts, else the phone
+        return addresses.get("sms") or contact.phone
+    return addresses.get(channel, "")
+
+
 def _recipients(*, publication: Publication, audience: Audience) -> list[Delivery]:
     """One unsaved Delivery per recipient and channel: active contacts of the groups with
-    an address on the channel (a contact in two groups counts once, for the first group),
-    and for the employees group in-app notices to everyone who may view the incident."""
+    an address on the channel (a contact in two groups counts once, for the first group;
+    SMS only when an SMS gateway is active, through the first one), each active chat room
+    of the groups (apprise endpoints; the address shown is the URL masked), and for the
+    employees group in-app notices to everyone who may view the incident."""
     version = publication.version
     common = {"publication": publication, "version_number": version.number,
               "version_hash": publication.version_hash}
     rows: list[Delivery] = []
     seen: set[tuple[str, int, str]] = set()
-    contact_channels = [c for c in audience.channels if c != "in_app"]
+    gateway = (AppriseEndpoint.objects.filter(channel="sms", is_active=True).order_by("pk")
+               .first() if "sms" in audience.channels else None)
+    contact_channels = [c for c in audience.channels
+                        if c in ("email", "webhook") or (c == "sms" and gateway)]
     for group in audience.groups:
         if contact_channels:
             contacts = (Contact.objects.filter(groups=group, is_active=True)
-                        .only("pk", "email", "addresses").order_by("pk"))
+                        .only("pk", "email", "phone", "addresses").order_by("pk"))
             for contact in contacts.iterator(chunk_size=BULK):
                 for channel in contact_channels:
-                    address = (contact.email if channel == "email"
-                               else (contact.addresses or {}).get(channel, ""))
+                    address = _contact_address(contact, channel)
                     key = ("contact", contact.pk, channel)
                     if address and key not in seen:
                         seen.add(key)
                         rows.append(Delivery(group=group, contact=contact, channel=channel,
-                                             address=address, **common))
+                                             address=address, **common,
+                                             endpoint=gateway if channel == "sms" else None))
+        if "chat" in audience.channels:
+            rooms = AppriseEndpoint.objects.filter(group=group, channel="chat", is_active=True)
+            for endpoint in rooms.order_by("pk"):
+                rows.append(Delivery(group=group, endpoint=endpoint, channel="chat",
+                                     address=masked_url(endpoint.url), **common))
         if "in_app" in audience.channels and group.kind == StakeholderKind.EMPLOYEES:
             incident = publication.statement.incident
             for user in people_who_may_view(incident).order_by("pk").iterator():
@@ -189,7 +217,7 @@ def deliveries_claim(*, publication_id: int | None = None, limit: int = 100,
             status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now)
     return list(Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING,
                                         claimed_at=now)
-                .select_related("contact", "user", "publication__version",
+                .select_related("contact", "user", "endpoint", "publication__version",
                                 "publication__statement__incident").order_by("pk"))
 
 
@@ -222,12 +250,13 @@ def delivery_record_result(*, delivery: Delivery, error: str = "", transient: bo
     return values["status"]
 
 
-def deliveries_requeue_stale(*, now: datetime | None = None) -> list[int]:
-    """Deliveries left in ``sending`` longer than ``STALE_AFTER`` (their worker died):
+def deliveries_requeue_stale(*, now: datetime | None = None,
+                             stale_after: timedelta = STALE_AFTER) -> list[int]:
+    """Deliveries left in ``sending`` longer than ``stale_after`` (their worker died):
     queued again, or failed when that was their last attempt. The publications touched."""
     now = now or timezone.now()
     stale = Delivery.objects.filter(status=DeliveryStatus.SENDING,
-                                    claimed_at__lt=now - STALE_AFTER)
+                                    claimed_at__lt=now - stale_after)
     publications = set(stale.values_list("publication_id", flat=True))
     note = _("The sending stopped before it was recorded; sent again.")
     stale.filter(attempts__lt=MAX_ATTEMPTS).update(

@@ -3,6 +3,7 @@
 back in the queue what a dead worker left in ``sending`` and sends what is due again."""
 
 import smtplib
+from datetime import timedelta
 
 from celery import shared_task
 from django.core.mail import get_connection
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import delivery_services
-from .channels import Message, Outcome, email, in_app, webhook
+from .channels import Message, Outcome, apprise, email, in_app, webhook
 from .delivery_choices import DeliveryStatus
 from .models import Delivery, Publication
 
@@ -38,6 +39,8 @@ def _send_one(delivery: Delivery, message: Message, connection,
         outcome = unreachable or email.send(delivery, message, connection=connection)
     elif delivery.channel == "webhook":
         outcome = webhook.send(delivery, message)
+    elif delivery.channel in ("chat", "sms"):
+        outcome = apprise.send(delivery, message)
     else:
         outcome = Outcome(f"unknown channel {delivery.channel}")
     delivery_services.delivery_record_result(delivery=delivery, error=outcome.error,
@@ -78,10 +81,14 @@ def deliveries_send(publication_id: int) -> int:
 
 
 @shared_task
-def sweep_deliveries() -> list[int]:
-    """Re-queue deliveries stuck in ``sending`` (their worker died) and send whatever is
-    due (retries after their backoff, hand resends). The publications it sent for."""
-    touched = delivery_services.deliveries_requeue_stale()
+def sweep_deliveries(stale_after_seconds: float | None = None) -> list[int]:
+    """Re-queue deliveries stuck in ``sending`` (their worker died; after
+    ``delivery_services.STALE_AFTER`` unless ``stale_after_seconds`` says otherwise) and
+    send whatever is due (retries after their backoff, hand resends). The publications it
+    sent for."""
+    stale_after = (delivery_services.STALE_AFTER if stale_after_seconds is None
+                   else timedelta(seconds=stale_after_seconds))
+    touched = delivery_services.deliveries_requeue_stale(stale_after=stale_after)
     for publication_id in touched:
         delivery_services.publication_tell_progress(publication_id=publication_id)
     due = sorted(set(Delivery.objects.filter(status=DeliveryStatus.QUEUED,

@@ -1,10 +1,14 @@
 """Email through Django's email backend (SMTP when ``EMAIL_HOST`` is set; the console
 backend on the embedded default): text and HTML, the page around the statement in the
-contact's language, the statement as it was published (in its own language). A backend
-that only prints or writes files (``core.mail.backend_delivers``) does not count as sent:
-the delivery fails saying so, to be sent again by hand once SMTP is set."""
+contact's language, the statement as it was published (in its own language). Its
+``Message-ID`` is derived from the delivery's idempotency key, the same on every attempt
+and from every worker, so a mail store that keeps one message per id drops a copy sent
+again after a worker died between sending and recording it. A backend that only prints or
+writes files (``core.mail.backend_delivers``) does not count as sent: the delivery fails
+saying so, to be sent again by hand once SMTP is set."""
 
 import smtplib
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -17,8 +21,15 @@ from django.utils.translation import gettext as _
 from core.mail import backend_delivers
 from core.markdown import render_markdown
 
+from ..acknowledgement_links import acknowledgement_link, link_expires_at
 from ..models import FRAME_LABELS, Delivery
 from . import SENT, Message, Outcome
+
+
+def message_id(delivery: Delivery) -> str:
+    """``<delivery.<idempotency key>@<the sender's domain>>``: one id per delivery."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "crisisdesk"
+    return f"<delivery.{delivery.idempotency_key}@{domain}>"
 
 
 def build(delivery: Delivery, message: Message) -> EmailMultiAlternatives:
@@ -28,12 +39,15 @@ def build(delivery: Delivery, message: Message) -> EmailMultiAlternatives:
                    "html_body": render_markdown(message.body),
                    "frame": [(FRAME_LABELS[name], value) for name, value in message.frame],
                    "lang": language,
-                   "recipient": delivery.contact or delivery.user}
+                   "recipient": delivery.contact or delivery.user,
+                   "acknowledge_url": acknowledgement_link(delivery),
+                   "acknowledge_until": link_expires_at()}
         text = render_to_string("comms/delivery/email.txt", context)
         html = render_to_string("comms/delivery/email.html", context)
     email = EmailMultiAlternatives(
         subject=message.title, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.address], headers={"Content-Language": message.language,
+                                        "Message-ID": message_id(delivery),
                                         "X-CrisisDesk-Delivery": str(delivery.idempotency_key)})
     email.attach_alternative(html, "text/html")
     return email

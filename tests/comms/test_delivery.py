@@ -5,6 +5,7 @@ with the same idempotency key), email in the contact's language, signed webhooks
 real loopback receiver, transient errors retried and permanent ones final, a failed one
 resent by hand, and the publication page and API behind the incident's visibility."""
 
+import email as email_parser
 import hashlib
 import hmac
 import json
@@ -25,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from comms import delivery_services, delivery_tasks, services
-from comms.channels import Message, webhook
+from comms.channels import Message, email, webhook
 from comms.choices import Decision
 from comms.models import FRAME_LABELS, Contact, Delivery, StakeholderGroup
 from comms.panels import statement_headline
@@ -285,7 +286,10 @@ def test_an_unreachable_mail_server_leaves_the_batch_for_the_next_attempt(approv
     assert all("could not be reached" in d.last_error for d in rows(publication))
 
 
-def test_a_real_smtp_server_receives_the_email(approved, publish, settings):
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on loopback that Django's SMTP backend sends to; the
+    messages it received, as (recipients, content)."""
     received = []
 
     class Handler:
@@ -298,19 +302,40 @@ def test_a_real_smtp_server_receives_the_email(approved, publish, settings):
         port = probe.getsockname()[1]
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
     controller.start()
-    try:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = "127.0.0.1"
-        settings.EMAIL_PORT = port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        contact("Regulator", "regulators", email="desk@regulator.example")
-        publication = publish(approved, ["regulators"], ["email"])
-    finally:
-        controller.stop()
-    assert [to for to, _content in received] == [["desk@regulator.example"]]
-    content = received[0][1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield received
+    controller.stop()
+
+
+def test_a_real_smtp_server_receives_the_email(approved, publish, smtp_server):
+    contact("Regulator", "regulators", email="desk@regulator.example")
+    publication = publish(approved, ["regulators"], ["email"])
+    assert [to for to, _content in smtp_server] == [["desk@regulator.example"]]
+    content = smtp_server[0][1]
     assert "Subject: Kettle recall" in content and "text/html" in content
     assert rows(publication)[0].status == "sent"
+
+
+def test_an_email_sent_again_after_a_dead_worker_carries_the_same_message_id(
+        approved, publish, smtp_server, settings):
+    settings.DEFAULT_FROM_EMAIL = "Desk <desk@crisis.example>"
+    contact("Regulator", "regulators", email="desk@regulator.example")
+    publication = publish(approved, ["regulators"], ["email"], send=False)
+    # The worker claims, sends, and dies before recording the result; the sweep sends again.
+    [claimed] = delivery_services.deliveries_claim(publication_id=publication.pk)
+    assert email.send(claimed, Message.of(publication)).sent
+    later = timezone.now() + delivery_services.STALE_AFTER + timedelta(seconds=1)
+    assert delivery_services.deliveries_requeue_stale(now=later) == [publication.pk]
+    assert delivery_tasks.deliveries_send(publication.pk) == 1
+    delivery = rows(publication)[0]
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
+    # Two copies, one Message-ID (a mail store keeps one), the same whatever the attempt.
+    ids = [email_parser.message_from_string(content)["Message-ID"]
+           for _to, content in smtp_server]
+    assert ids == [f"<delivery.{delivery.idempotency_key}@crisis.example>"] * 2
 
 
 def test_an_invalid_address_fails_for_good_and_smtp_4xx_is_tried_again(approved, publish,
