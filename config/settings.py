@@ -344,6 +344,8 @@ STATIC_SELECTED_FILES = {
        for ext in ("woff2", "woff", "ttf")},
     "vendor/htmx/htmx.min.js": NODE_MODULES / "htmx.org" / "dist" / "htmx.min.js",
     "vendor/idiomorph/idiomorph-ext.min.js": _IDIOMORPH / "idiomorph-ext.min.js",
+    "vendor/uplot/uPlot.iife.min.js": NODE_MODULES / "uplot" / "dist" / "uPlot.iife.min.js",
+    "vendor/uplot/uPlot.min.css": NODE_MODULES / "uplot" / "dist" / "uPlot.min.css",
 }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
