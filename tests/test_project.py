@@ -74,7 +74,7 @@ def test_production_static_files_collect_with_the_manifest(tmp_path):
     assert "redoc" not in manifest
     assert len(json.loads(manifest)["paths"]) < 300, "collectstatic copies more than pages use"
     assert all(any(path.startswith(f"vendor/{lib}/") for lib in
-                   ("tabler", "tabler-icons", "htmx", "idiomorph")) for path in vendor)
+                   ("tabler", "tabler-icons", "htmx", "idiomorph", "uplot")) for path in vendor)
 
 
 def test_production_refuses_to_start_without_a_secret_key():
