@@ -8,6 +8,8 @@ from teams.management.commands.seed_demo import demo_incidents_seeded
 from teams.models import User
 
 from . import services
+from .delivery_services import statement_publish_to
+from .models import StakeholderGroup
 
 X2 = "Overheating reports on the X2 power bank"
 
@@ -45,7 +47,11 @@ def seed_statements(incident: Incident) -> None:
                               decision="approve")
     services.statement_decide(actor=_user("exec"), statement=published, version=1,
                               decision="approve")
-    services.statement_publish(actor=_user("comms"), statement=published)
+    # Published to the status page and, as in-app notices, to the staff on the incident
+    # (the employees group): a delivered publication to look at.
+    statement_publish_to(actor=_user("comms"), statement=published,
+                         groups=StakeholderGroup.objects.filter(code="employees")
+                         .values_list("pk", flat=True), channels=["in_app"])
 
     memo = services.statement_create(
         actor=_user("comms"), incident=incident, kind="internal_memo", language="en",

@@ -198,8 +198,10 @@ def test_my_work_shows_what_waits_with_a_flat_query_count(client, submitted, leg
     assert len(four) == len(one)
 
 
-def test_the_demo_data_holds_a_statement_in_each_state_and_legal_has_one_waiting():
-    SeedDemo().seed()
+def test_the_demo_data_holds_a_statement_in_each_state_and_legal_has_one_waiting(
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        SeedDemo().seed()
     assert set(Statement.objects.values_list("status", flat=True)) >= {
         "draft", "in_review", "approved", "published", "rejected"}
     queue = approval_queue(user=User.objects.get(username="legal"))
@@ -210,6 +212,12 @@ def test_the_demo_data_holds_a_statement_in_each_state_and_legal_has_one_waiting
 
     assert {code for code in Contact.objects.values_list("groups__code", flat=True)} >= {
         "regulators", "media", "partners", "customers"}
+    # ...and one delivered publication: the holding statement, in-app to the staff on X2
+    from comms.models import Delivery
+
+    delivered = Delivery.objects.filter(publication__statement__kind="holding")
+    assert delivered.exists()
+    assert set(delivered.values_list("channel", "status")) == {("in_app", "sent")}
     SeedDemo().seed()  # seeding again adds nothing
     assert Contact.objects.count() == 7
 
