@@ -1,0 +1,141 @@
+"""Chinese polarity, Traditional and Simplified alike.
+
+The text is converted to Simplified (OpenCC ``t2s``, so Taiwan and Hong Kong wording
+meets the same lexicon), cut into clauses at punctuation, and matched longest-first
+against one dictionary of sentiment words and phrases, negators, degree adverbs,
+contrast words, sarcasm cues and emoji (``data/zh_*.tsv``, ``data/emoji.tsv``). Matching
+the lexicon directly rather than segmenting with jieba first keeps it several times
+faster (jieba's precise mode alone runs at about 6,000 short posts/s on this machine) and
+lets multi-word phrases (没有问题, 好几个, 不好意思) win over their parts.
+
+Rules, in the order they apply to a sentiment word:
+- a degree adverb within three characters before it scales it (非常 ×1.8, 有点 ×0.6);
+- each negator within four characters before it flips it; a negated complaint is only
+  mildly positive (不差), a negated compliment clearly negative (不好用);
+- after a contrast word (但是, 可是, 不过…) the rest counts 1.5×, what came before 0.5×;
+- sarcasm: when the text holds a cue (又, 呵呵, 🙄, 真是谢谢…) and complaints as well as
+  praise, the praise counts as complaint ("真棒，又漏了");
+- emoji add their own polarity (not negated).
+The sum is squashed into [-1, 1] as VADER does: x / sqrt(x² + α).
+"""
+
+import math
+import re
+from functools import cache
+
+import opencc
+
+from .lexicons import (
+    chinese_contrast,
+    chinese_degree,
+    chinese_negators,
+    chinese_polarity,
+    chinese_sarcasm,
+    emoji_polarity,
+)
+
+NEUTRAL_BAND = 0.1  # |score| at or below this is neutral (chosen on data/ tuning texts)
+ALPHA = 4.0  # squashing constant: one plain sentiment word (±2) gives about ±0.7
+NEGATION_WINDOW = 4  # characters between a negator's end and the word it negates
+DEGREE_WINDOW = 3
+NEGATED_COMPLAINT = 0.4  # 不差: a negated complaint is mildly positive
+NEGATED_PRAISE = 0.9  # 不好用: a negated compliment is nearly as negative
+
+POLARITY, DEGREE, NEGATOR, CONTRAST, SARCASM, EMOJI = range(6)
+_CLAUSE_BREAK = re.compile(r"[，。！？；、,.!?;~～…\n\r]+")
+_VARIATION_SELECTORS = re.compile("[\ufe0e\ufe0f\u200d]")
+
+
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _vocabulary() -> tuple[dict[str, tuple], dict[str, tuple[int, ...]]]:
+    """word → (kind, value, degree when the word can also be a degree adverb), and first
+    character → the word lengths to try, longest first (so each position costs a handful
+    of dictionary look-ups)."""
+    vocabulary: dict[str, tuple] = {}
+    for word, value in emoji_polarity().items():
+        vocabulary[_VARIATION_SELECTORS.sub("", word)] = (EMOJI, value, 0.0)
+    for word in chinese_sarcasm():
+        vocabulary[_VARIATION_SELECTORS.sub("", word)] = (SARCASM, 0.0, 0.0)
+    for word in chinese_contrast():
+        vocabulary[word] = (CONTRAST, 0.0, 0.0)
+    for word, value in chinese_degree().items():
+        vocabulary[word] = (DEGREE, value, 0.0)
+    for word in chinese_negators():
+        vocabulary[word] = (NEGATOR, 0.0, 0.0)
+    degrees = chinese_degree()
+    for word, value in chinese_polarity().items():
+        # 好 is praise alone but an adverb before another sentiment word (好差, 好贵)
+        vocabulary[word.lower()] = (POLARITY, value, degrees.get(word, 0.0))
+    lengths: dict[str, set[int]] = {}
+    for word in vocabulary:
+        lengths.setdefault(word[0], set()).add(len(word))
+    return vocabulary, {first: tuple(sorted(sizes, reverse=True))
+                        for first, sizes in lengths.items()}
+
+
+def _matches(clause: str) -> list[tuple]:
+    """(start, end, kind, value) of each dictionary word, longest match first, left to
+    right; characters that start no word are skipped. A word that is also a degree
+    adverb counts as one when a sentiment word follows it at once."""
+    vocabulary, lengths = _vocabulary()
+    found = []
+    i, n = 0, len(clause)
+    while i < n:
+        for size in lengths.get(clause[i], ()):
+            entry = vocabulary.get(clause[i:i + size])
+            if entry is not None:
+                found.append((i, i + size, *entry))
+                i += size
+                break
+        else:
+            i += 1
+    for k in range(len(found) - 1):
+        start, end, _kind, _value, degree = found[k]
+        following = found[k + 1]
+        if degree and following[0] == end and following[2] == POLARITY and following[3]:
+            found[k] = (start, end, DEGREE, degree, 0.0)
+    return found
+
+
+def polarity(text: str) -> float:
+    simplified = _VARIATION_SELECTORS.sub("", _to_simplified().convert(text)).lower()
+    praise = complaint = emoji = 0.0
+    sarcasm = False
+    weight = 1.0
+    for clause in _CLAUSE_BREAK.split(simplified):
+        negated_until = -1
+        negations = 0
+        degree, degree_until = 1.0, -1
+        for start, end, kind, value, _degree in _matches(clause):
+            if kind == POLARITY:
+                if value == 0.0:
+                    continue
+                if start <= degree_until:
+                    value *= degree
+                if negations and start <= negated_until and negations % 2:
+                    value *= -NEGATED_COMPLAINT if value < 0 else -NEGATED_PRAISE
+                negations, degree = 0, 1.0
+                if value > 0:
+                    praise += value * weight
+                else:
+                    complaint += value * weight
+            elif kind == NEGATOR:
+                negations = negations + 1 if start <= negated_until else 1
+                negated_until = end + NEGATION_WINDOW
+            elif kind == DEGREE:
+                degree, degree_until = value, end + DEGREE_WINDOW
+            elif kind == EMOJI:
+                emoji += value
+            elif kind == SARCASM:
+                sarcasm = True
+            else:  # CONTRAST
+                praise, complaint, weight = praise * 0.5, complaint * 0.5, 1.5
+    if sarcasm and praise > 0 and (complaint < 0 or emoji < 0):
+        complaint, praise = complaint - praise, 0.0
+    total = praise + complaint + emoji
+    return total / math.sqrt(total * total + ALPHA)

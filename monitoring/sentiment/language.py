@@ -1,0 +1,72 @@
+"""A fast script-based language guess: Chinese (Traditional or Simplified), Japanese,
+Korean, English, or "" when unsure. Good enough to route a mention to its sentiment
+analyzer and to filter the stream; not a general language identifier."""
+
+import re
+from functools import cache
+
+import opencc
+
+ENGLISH = "en"
+TRADITIONAL_CHINESE = "zh-Hant"
+SIMPLIFIED_CHINESE = "zh-Hans"
+CHINESE = (TRADITIONAL_CHINESE, SIMPLIFIED_CHINESE)
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f']+")
+_NON_ENGLISH_LETTER = re.compile(r"[\u00c0-\u024f]")
+_URL_OR_HANDLE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+")
+_COMMON_ENGLISH = (
+    "a an the and or but not no is are was were be been am i you he she it we they my your "
+    "our their this that these those of to in on at for with from by about as so if than "
+    "too very just still again ever never what when where why how who which do does did "
+    "don't doesn't didn't can can't cannot could would should will won't have has had "
+    "it's i'm get got up down out all any some more most thanks thank please"
+)
+_ENGLISH_WORDS = frozenset(_COMMON_ENGLISH.split())
+
+
+@cache
+def _to_simplified() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@cache
+def _to_traditional() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def chinese_script(text: str) -> str:
+    """zh-Hant when the text has more Traditional-only than Simplified-only characters,
+    else zh-Hans (text whose characters are the same in both scripts counts as
+    Simplified)."""
+    as_simplified = _to_simplified().convert(text)
+    as_traditional = _to_traditional().convert(text)
+    traditional = sum(a != b for a, b in zip(text, as_simplified, strict=False))
+    simplified = sum(a != b for a, b in zip(text, as_traditional, strict=False))
+    return TRADITIONAL_CHINESE if traditional > simplified else SIMPLIFIED_CHINESE
+
+
+def detect_language(text: str) -> str:
+    """"en", "zh-Hant", "zh-Hans", "ja", "ko" or "" (no letters, or Latin that does not
+    look English)."""
+    han = len(_HAN.findall(text))
+    if _KANA.search(text) and len(_KANA.findall(text)) * 5 >= han:
+        return "ja"
+    if _HANGUL.search(text) and len(_HANGUL.findall(text)) >= han:
+        return "ko"
+    plain = _URL_OR_HANDLE.sub(" ", text)
+    words = _LATIN_WORD.findall(plain)
+    if han and han >= len(words):
+        return chinese_script(text)
+    if not words:
+        return chinese_script(text) if han else ""
+    english = sum(word.lower() in _ENGLISH_WORDS for word in words)
+    accented = len(_NON_ENGLISH_LETTER.findall(plain))
+    if accented * 20 > sum(map(len, words)):
+        return ""
+    if english or len(words) <= 4:
+        return ENGLISH
+    return ""
