@@ -26,6 +26,18 @@ _COMMON_ENGLISH = (
     "it's i'm get got up down out all any some more most thanks thank please"
 )
 _ENGLISH_WORDS = frozenset(_COMMON_ENGLISH.split())
+# Frequent words of other languages written in plain ASCII (Latin text without any of
+# these, and without many accented letters, is taken for English).
+_COMMON_OTHER_LATIN = (
+    "der die das und ist nicht ein eine ich sie wir mit auf den dem des zu von "
+    "le la les et est une des du pas je vous nous avec pour dans qui que sur "
+    "el los las es una por con para como pero muy del al que se "
+    "il di che non per sono della e gli "
+    "de het een en niet ik je dat van zijn "
+    "yang dan tidak ini itu dengan untuk saya ada ke dari "
+    "ang mga ng sa ay hindi ako"
+)
+_OTHER_LATIN_WORDS = frozenset(_COMMON_OTHER_LATIN.split()) - _ENGLISH_WORDS
 
 
 @cache
@@ -39,14 +51,17 @@ def _to_traditional() -> opencc.OpenCC:
 
 
 def chinese_script(text: str) -> str:
-    """zh-Hant when the text has more Traditional-only than Simplified-only characters,
-    else zh-Hans (text whose characters are the same in both scripts counts as
-    Simplified)."""
+    """zh-Hant when the text has Traditional-only characters (ones OpenCC t2s changes) and
+    at least half as many as it has characters s2t changes (s2t also swaps characters
+    both scripts use for variants: 布 → 佈, 吃 → 喫); else zh-Hans, also for text whose
+    characters are the same in both scripts."""
     as_simplified = _to_simplified().convert(text)
     as_traditional = _to_traditional().convert(text)
     traditional = sum(a != b for a, b in zip(text, as_simplified, strict=False))
     simplified = sum(a != b for a, b in zip(text, as_traditional, strict=False))
-    return TRADITIONAL_CHINESE if traditional > simplified else SIMPLIFIED_CHINESE
+    if traditional and traditional * 2 >= simplified:
+        return TRADITIONAL_CHINESE
+    return SIMPLIFIED_CHINESE
 
 
 def detect_language(text: str) -> str:
@@ -63,10 +78,10 @@ def detect_language(text: str) -> str:
         return chinese_script(text)
     if not words:
         return chinese_script(text) if han else ""
-    english = sum(word.lower() in _ENGLISH_WORDS for word in words)
+    lowered = [word.lower() for word in words]
+    english = sum(word in _ENGLISH_WORDS for word in lowered)
+    other = sum(word in _OTHER_LATIN_WORDS for word in lowered)
     accented = len(_NON_ENGLISH_LETTER.findall(plain))
-    if accented * 20 > sum(map(len, words)):
+    if other > english or accented * 20 > sum(map(len, words)):
         return ""
-    if english or len(words) <= 4:
-        return ENGLISH
-    return ""
+    return ENGLISH
