@@ -1,24 +1,24 @@
 """Reading a CSV file of contacts: its encoding (UTF-8 with or without BOM, GB18030, Big5,
 detected with charset-normalizer), its table, a guess of which column is which field (by
-English and Chinese headers), the mapping a person chose checked against the file, and
-each row converted to the fields it sets. ``comms.stakeholder_services.contacts_import``
-validates and writes; a preview runs the same checks without writing.
+English and Chinese headers), the mapping a person chose checked against the file (the
+shared parts in ``core.csv_import``), and each row converted to the fields it sets.
+``comms.stakeholder_services.contacts_import`` validates and writes; a preview runs the
+same checks without writing.
 
 Every problem with the file as a whole is a ``FileProblem`` naming the input at fault
 (``file``, ``mapping``, ``encoding``); problems of one row are that row's errors.
 """
 
-import csv
-import io
 import re
 from dataclasses import dataclass
 
-from charset_normalizer import from_bytes
 from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
+from core import csv_import
+from core.csv_import import ENCODING_CHOICES, ENCODINGS, FileProblem, Table
 from core.text import clean_text
 
 from .models import StakeholderGroup
@@ -35,9 +35,9 @@ MAX_BYTES = 2 * 1024 * 1024  # 2 MiB: some 20,000 contacts
 MAX_ROWS = 20_000
 PREVIEW_ROWS = 10
 
-# (value, label): "auto" detects; the others decode as the person says.
-ENCODINGS = {"utf-8": "UTF-8", "gb18030": "GB18030", "big5": "Big5"}
-ENCODING_CHOICES = [("auto", gettext_lazy("Detect")), *ENCODINGS.items()]
+__all__ = ["ENCODINGS", "ENCODING_CHOICES", "FIELDS", "FileProblem", "Table", "check_mapping",
+           "check_size", "decode", "error_report", "guess_mapping", "load", "preview",
+           "read_table", "rows", "run"]
 
 # The fields a column can fill, with their labels.
 FIELDS = {
@@ -72,7 +72,7 @@ HEADER_NAMES = {
     "chat": ["chat", "apprise", "chaturl", "appriseurl"],
     "sms": ["sms", "smsnumber"],
 }
-_HEADER_INDEX = {alias: name for name, aliases in HEADER_NAMES.items() for alias in aliases}
+_HEADER_INDEX = csv_import.header_index(HEADER_NAMES)
 
 LANGUAGE_NAMES = {
     "en": ["en", "english", "英文", "英語", "英语"],
@@ -88,106 +88,23 @@ NO = {"no", "n", "false", "0", "inactive", "否", "停用"}
 GROUP_SEPARATORS = re.compile(r"[;,、|\n]")
 
 
-class FileProblem(Exception):
-    """The file (or the mapping) cannot be imported at all; ``field`` names the input."""
-
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-@dataclass
-class Table:
-    headers: list[str]
-    rows: list[tuple[int, list[str]]]  # (row number, cells); the headers are row 1
-    encoding: str
-
-
 # --- the file ------------------------------------------------------------------------------------
 
 def check_size(size: int) -> None:
-    if size > MAX_BYTES:
-        raise FileProblem("file", _("The file is %(size)s; at most %(max)s may be imported "
-                                    "at once. Split it into smaller files.")
-                          % {"size": _megabytes(size), "max": _megabytes(MAX_BYTES)})
-
-
-def _megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    csv_import.check_size(size, MAX_BYTES)
 
 
 def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
     """The file's text and the name of the encoding it was read in."""
-    check_size(len(data))
-    if not data.strip():
-        raise FileProblem("file", _("The file is empty."))
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise FileProblem("encoding", _("The file is in UTF-16: save it as CSV in UTF-8 "
-                                        "(or GB18030 or Big5) and upload it again."))
-    if b"\x00" in data:
-        raise FileProblem("file", _("This is not a text file (it holds NUL bytes): save "
-                                    "the sheet as CSV and upload that."))
-    if encoding != "auto":
-        if encoding not in ENCODINGS:
-            raise FileProblem("encoding", _("Choose one of: %(names)s.")
-                              % {"names": ", ".join(ENCODINGS)})
-        codec = "utf-8-sig" if encoding == "utf-8" else encoding
-        try:
-            return data.decode(codec), ENCODINGS[encoding]
-        except UnicodeDecodeError as error:
-            raise FileProblem("encoding", _(
-                "The file is not valid %(encoding)s (byte %(position)d cannot be read). "
-                "Choose another encoding or let it be detected.")
-                % {"encoding": ENCODINGS[encoding], "position": error.start + 1}) from None
-    try:  # UTF-8 is unambiguous: a file that decodes as UTF-8 is UTF-8
-        return data.decode("utf-8-sig"), ENCODINGS["utf-8"]
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data, cp_isolation=["gb18030", "big5"]).best()
-    if best is None:
-        raise FileProblem("encoding", _(
-            "The file's encoding could not be detected: it is not UTF-8, GB18030 or Big5. "
-            "Save it as CSV in UTF-8 and upload it again."))
-    name = "gb18030" if best.encoding in ("gb18030", "gb2312", "gbk") else "big5"
-    return data.decode(name), ENCODINGS[name]
+    return csv_import.decode(data, encoding, max_bytes=MAX_BYTES)
 
 
 def read_table(text: str, *, encoding: str) -> Table:
     """The headers and the rows (blank ones left out), within ``MAX_ROWS``."""
-    sample = text[:4096].split("\n", 1)[0]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        headers = [clean_text(h) for h in next(reader, [])]
-        rows = []
-        number = 1  # records as a spreadsheet numbers its rows (a cell may span lines)
-        for cells in reader:
-            number += 1
-            if not any(clean_text(c) for c in cells):
-                continue
-            if len(rows) == MAX_ROWS:
-                raise FileProblem("file", _("The file has more than %(max)s contacts; split "
-                                            "it into smaller files.")
-                                  % {"max": f"{MAX_ROWS:,}"})
-            rows.append((number, cells))
-    except csv.Error as error:
-        raise FileProblem("file", _("Row %(row)d cannot be read as CSV: %(error)s")
-                          % {"row": number + 1, "error": error}) from None
-    if not any(headers):
-        raise FileProblem("file", _("The first row must name the columns."))
-    seen = set()
-    for header in headers:
-        if header and header in seen:
-            raise FileProblem("file", _("Two columns are named “%(header)s”: rename one.")
-                              % {"header": header})
-        seen.add(header)
-    if not rows:
-        raise FileProblem("file", _("The file has no contacts below its headers."))
-    return Table(headers=headers, rows=rows, encoding=encoding)
+    return csv_import.read_table(
+        text, encoding=encoding, max_rows=MAX_ROWS,
+        too_many=_("The file has more than %(max)s contacts; split it into smaller files."),
+        no_rows=_("The file has no contacts below its headers."))
 
 
 def load(data: bytes, encoding: str = "auto") -> Table:
@@ -197,46 +114,16 @@ def load(data: bytes, encoding: str = "auto") -> Table:
 
 # --- the mapping ---------------------------------------------------------------------------------
 
-def _header_key(header: str) -> str:
-    return re.sub(r"[\s_\-]", "", header.casefold())
-
-
 def guess_mapping(headers: list[str]) -> dict[str, str]:
     """``{field: header}`` for the headers that name a field (the first one wins)."""
-    mapping: dict[str, str] = {}
-    for header in headers:
-        name = _HEADER_INDEX.get(_header_key(header))
-        if name and name not in mapping:
-            mapping[name] = header
-    return mapping
+    return csv_import.guess_mapping(headers, _HEADER_INDEX)
 
 
 def check_mapping(mapping, headers: list[str]) -> dict[str, int]:
     """``{field: column index}`` from ``{field: header}`` as a person (or a client) sent it:
     known fields, headers of this file, each column once, and a column for the name or
     the email."""
-    if not isinstance(mapping, dict) or not all(
-            isinstance(k, str) and isinstance(v, str | None) for k, v in mapping.items()):
-        raise FileProblem("mapping", _("An object of field: column header."))
-    unknown = sorted(set(mapping) - set(FIELDS))
-    if unknown:
-        raise FileProblem("mapping", _("Unknown field: %(names)s. Fields: %(fields)s.")
-                          % {"names": ", ".join(unknown), "fields": ", ".join(FIELDS)})
-    columns: dict[str, int] = {}
-    used: dict[int, str] = {}
-    for name, header in mapping.items():
-        if not header:
-            continue
-        if header not in headers:
-            raise FileProblem("mapping", _("The file has no column “%(header)s”.")
-                              % {"header": header})
-        index = headers.index(header)
-        if index in used:
-            raise FileProblem("mapping", _("The column “%(header)s” is given to both "
-                                           "%(one)s and %(other)s.")
-                              % {"header": header, "one": used[index], "other": name})
-        used[index] = name
-        columns[name] = index
+    columns = csv_import.check_columns(mapping, headers, FIELDS)
     if "name" not in columns and "email" not in columns:
         raise FileProblem("mapping", _("Choose the column with the contacts' names (or "
                                        "their email, to update contacts by email)."))
@@ -264,8 +151,7 @@ def convert_row(number: int, cells: list[str], columns: dict[str, int],
     row = ImportRow(number=number, data={})
 
     def cell(name: str) -> str:
-        index = columns.get(name)
-        return clean_text(cells[index]) if index is not None and index < len(cells) else ""
+        return csv_import.cell(cells, columns, name)
 
     for name in ("name", "organisation", "email", "phone"):
         if cell(name):
@@ -343,14 +229,4 @@ def run(*, actor, table: Table, columns: dict[str, int]) -> ImportResult:
 
 def error_report(errors: list[RowError]) -> str:
     """The per-row error report as CSV text (row, field, message)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("row"), _("field"), _("message")])
-    for error in errors:
-        writer.writerow([error.row, error.field, _csv_safe(error.message)])
-    return out.getvalue()
-
-
-def _csv_safe(value: str) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return csv_import.error_report(errors)
