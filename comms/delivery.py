@@ -17,9 +17,9 @@ from .stakeholder_choices import Channel
 from .stakeholders import can_view_contacts
 
 FAILED_SHOWN = 100
-# The page's columns: acknowledgement (signed links) is not built yet, so not shown.
+# The page's columns (an acknowledged delivery was sent, then confirmed by its recipient).
 SHOWN_STATUSES = (DeliveryStatus.QUEUED, DeliveryStatus.SENDING, DeliveryStatus.SENT,
-                  DeliveryStatus.FAILED)
+                  DeliveryStatus.ACKNOWLEDGED, DeliveryStatus.FAILED)
 
 
 def publication_list(*, user, statement=None, incident=None) -> QuerySet[Publication]:
@@ -43,7 +43,8 @@ def publication_get(*, user, pk) -> Publication:
 def delivery_list(*, user) -> QuerySet[Delivery]:
     return Delivery.objects.filter(
         publication__statement__incident__in=Incident.objects.visible_to(user).values("pk")
-    ).select_related("publication__statement__incident", "group", "contact", "user")
+    ).select_related("publication__statement__incident", "group", "contact", "user",
+                     "acknowledgement")
 
 
 def delivery_get(*, user, pk) -> Delivery:

@@ -65,13 +65,16 @@ class DeliverySerializer(serializers.ModelSerializer):
     address = serializers.SerializerMethodField()
     user = serializers.IntegerField(source="user_id", read_only=True, allow_null=True)
     contact = serializers.IntegerField(source="contact_id", read_only=True, allow_null=True)
+    acknowledged_at = serializers.SerializerMethodField(
+        help_text="When the recipient confirmed receipt through the link sent with it (groups "
+                  "that require acknowledgement); null until then.")
 
     class Meta:
         model = Delivery
         fields = ["id", "publication", "statement", "group", "channel", "contact", "user",
                   "recipient", "address", "status", "attempts", "last_error", "version_number",
                   "version_hash", "idempotency_key", "created_at", "next_attempt_at",
-                  "claimed_at", "sent_at", "failed_at"]
+                  "claimed_at", "sent_at", "failed_at", "acknowledged_at"]
 
     def _may_see(self, item: Delivery) -> bool:
         request = self.context.get("request")
@@ -87,3 +90,10 @@ class DeliverySerializer(serializers.ModelSerializer):
 
     def get_address(self, item: Delivery) -> str | None:
         return item.address if self._may_see(item) else None
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_acknowledged_at(self, item: Delivery) -> str | None:
+        acknowledgement = getattr(item, "acknowledgement", None)
+        if acknowledgement is None:
+            return None
+        return serializers.DateTimeField().to_representation(acknowledgement.acknowledged_at)

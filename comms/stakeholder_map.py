@@ -7,18 +7,25 @@ before anything is stored: ``map_entries`` derives its entry (affected, medium p
 nobody owns it, every 4 hours, counted from the incident's opening) and reading writes
 nothing. The first change writes its ``IncidentStakeholder`` row. Reclassifying the
 incident's stakeholder kinds brings their groups onto the map; a stored row stays.
+
+Each entry also says what the group last received (``last_received``): the latest of the
+incident's publications with deliveries to it, its statement version, when it went out, the
+delivery rate (sent or acknowledged of all its deliveries to the group) and, where the group
+requires acknowledgement, the acknowledgement rate (of the deliveries to contacts).
 """
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from crisis.models import Incident
 from crisis.permissions import MANAGE_STAKEHOLDERS, can_manage_incident, has_right
 from crisis.selectors import may_view
 
-from .models import IncidentStakeholder, StakeholderGroup
+from .delivery_choices import DeliveryStatus
+from .models import Delivery, IncidentStakeholder, StakeholderGroup
 from .stakeholder_map_choices import (
     DEFAULT_CADENCE,
     DEFAULT_PRIORITY,
@@ -50,6 +57,90 @@ def prefilled_since(incident: Incident) -> datetime:
     return incident.created_at
 
 
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class Received:
+    """The latest publication sent to a group (deliveries were written for it): which
+    statement version, when its deliveries went out, and how far they got."""
+
+    publication_id: int
+    statement_id: int
+    title: str
+    version: int
+    published_at: datetime
+    received_at: datetime | None  # the latest delivery sent; None while none is
+    total: int = 0  # its deliveries to the group
+    delivered: int = 0  # sent or acknowledged
+    acknowledged: int = 0
+    to_acknowledge: int = 0  # deliveries to contacts (who get a link), where required
+    acknowledgement_required: bool = False
+
+    @property
+    def delivery_rate(self) -> float | None:
+        return _rate(self.delivered, self.total)
+
+    @property
+    def acknowledgement_rate(self) -> float | None:
+        if not self.acknowledgement_required:
+            return None
+        return _rate(self.acknowledged, self.to_acknowledge)
+
+    @property
+    def delivery_percent(self) -> int | None:
+        rate = self.delivery_rate
+        return None if rate is None else round(rate * 100)
+
+    @property
+    def acknowledgement_percent(self) -> int | None:
+        rate = self.acknowledgement_rate
+        return None if rate is None else round(rate * 100)
+
+
+def last_received(*, incident: Incident, groups: list[StakeholderGroup]) -> dict[int, Received]:
+    """For each group, the latest of the incident's publications sent to it; one query,
+    whatever the number of groups and publications."""
+    by_id = {group.pk: group for group in groups}
+    found = (Delivery.objects.filter(publication__statement__incident=incident,
+                                     group_id__in=list(by_id))
+             .values("group_id", "publication_id", "publication__statement_id",
+                     "publication__statement__title", "publication__published_at",
+                     "version_number", "status")
+             .annotate(n=Count("pk"), contacts=Count("pk", filter=Q(contact__isnull=False)),
+                       last_sent=Max("sent_at"))
+             .order_by())
+    latest: dict[int, tuple] = {}
+    for item in found:
+        order = (item["publication__published_at"], item["publication_id"])
+        if item["group_id"] not in latest or order > latest[item["group_id"]]:
+            latest[item["group_id"]] = order
+    received: dict[int, Received] = {}
+    for item in found:
+        group_id = item["group_id"]
+        if latest[group_id][1] != item["publication_id"]:
+            continue
+        entry = received.get(group_id)
+        if entry is None:
+            entry = received[group_id] = Received(
+                publication_id=item["publication_id"],
+                statement_id=item["publication__statement_id"],
+                title=item["publication__statement__title"], version=item["version_number"],
+                published_at=item["publication__published_at"], received_at=None,
+                acknowledgement_required=by_id[group_id].acknowledgement_required)
+        entry.total += item["n"]
+        entry.to_acknowledge += item["contacts"]
+        if item["status"] in (DeliveryStatus.SENT, DeliveryStatus.ACKNOWLEDGED):
+            entry.delivered += item["n"]
+        if item["status"] == DeliveryStatus.ACKNOWLEDGED:
+            entry.acknowledged += item["n"]
+        if item["last_sent"] and (entry.received_at is None
+                                  or item["last_sent"] > entry.received_at):
+            entry.received_at = item["last_sent"]
+    return received
+
+
 @dataclass
 class MapEntry:
     """One group on the map: its stored row's values, or the defaults when none is stored."""
@@ -62,6 +153,7 @@ class MapEntry:
     cadence_minutes: int
     last_update_at: datetime | None
     next_update_due: datetime
+    received: Received | None = None  # the latest publication sent to the group
 
     @property
     def is_overdue(self) -> bool:
@@ -95,7 +187,8 @@ def _entry(group: StakeholderGroup, row: IncidentStakeholder | None,
 def map_entries(*, incident: Incident) -> list[MapEntry]:
     """The incident's map (the caller may view it): the stored rows and the groups of its
     stakeholder kinds not stored yet; affected ones first, then by priority, then the
-    groups' own order. Two queries, whatever the number of groups."""
+    groups' own order, each with what it last received. Three queries, whatever the number
+    of groups and publications."""
     rows = {row.group_id: row for row in IncidentStakeholder.objects
             .filter(incident=incident).select_related("group", "owner")}
     kinds = list(incident.stakeholder_kinds or [])
@@ -104,6 +197,9 @@ def map_entries(*, incident: Incident) -> list[MapEntry]:
     entries += [_entry(group, None, incident) for group in derived]
     entries.sort(key=lambda e: (not e.affected, PRIORITY_ORDER.get(e.priority, 9),
                                 e.group.position, e.group.name))
+    received = last_received(incident=incident, groups=[e.group for e in entries])
+    for entry in entries:
+        entry.received = received.get(entry.group.pk)
     return entries
 
 

@@ -65,6 +65,27 @@ class StakeholderGroupSummarySerializer(serializers.Serializer):
     kind = serializers.CharField(read_only=True)
 
 
+class ReceivedSerializer(serializers.Serializer):
+    """The latest publication sent to a group (``comms.stakeholder_map.Received``)."""
+
+    publication = serializers.IntegerField(source="publication_id", read_only=True)
+    statement = serializers.IntegerField(source="statement_id", read_only=True)
+    title = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(read_only=True)
+    published_at = serializers.DateTimeField(read_only=True)
+    received_at = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text="When the latest of its deliveries to the group was sent; null while none "
+                  "is.")
+    deliveries = serializers.IntegerField(source="total", read_only=True)
+    delivered = serializers.IntegerField(read_only=True,
+                                         help_text="Deliveries sent or acknowledged.")
+    acknowledged = serializers.IntegerField(read_only=True)
+    to_acknowledge = serializers.IntegerField(
+        read_only=True, help_text="Deliveries that carried an acknowledgement link (to "
+                                  "contacts, where the group requires acknowledgement).")
+
+
 class StakeholderEntrySerializer(serializers.Serializer):
     """One group on an incident's map (``comms.stakeholder_map.MapEntry``)."""
 
@@ -79,3 +100,15 @@ class StakeholderEntrySerializer(serializers.Serializer):
     last_update_at = serializers.DateTimeField(read_only=True, allow_null=True)
     next_update_due = serializers.DateTimeField(read_only=True)
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
+    last_received = ReceivedSerializer(source="received", read_only=True, allow_null=True,
+                                       help_text="The latest statement version sent to the "
+                                                 "group; null when none was.")
+    delivery_rate = serializers.FloatField(
+        source="received.delivery_rate", read_only=True, allow_null=True,
+        help_text="Of the latest publication's deliveries to the group, the share sent or "
+                  "acknowledged (0 to 1); null when nothing was sent to it.")
+    acknowledgement_rate = serializers.FloatField(
+        source="received.acknowledgement_rate", read_only=True, allow_null=True,
+        help_text="Of those deliveries that asked for acknowledgement, the share acknowledged "
+                  "(0 to 1); null when the group does not require acknowledgement or nothing "
+                  "was sent to it.")

@@ -3,7 +3,7 @@ top level (``comms.review_urls``), and the API routes (``comms.api``)."""
 
 from django.urls import path
 
-from . import delivery_urls, inquiry_urls, stakeholder_map_urls, views
+from . import acknowledgement_views, delivery_urls, inquiry_urls, stakeholder_map_urls, views
 from .api import api_routes
 from .review_urls import urlpatterns
 
@@ -29,3 +29,9 @@ incident_patterns = [
 incident_patterns += inquiry_urls.incident_patterns
 incident_patterns += stakeholder_map_urls.incident_patterns
 incident_patterns += delivery_urls.incident_patterns
+
+urlpatterns = [
+    *urlpatterns,
+    # Public, by the signed token alone (comms.acknowledgements).
+    path("ack/<str:token>/", acknowledgement_views.acknowledgement, name="acknowledgement"),
+]

@@ -5,7 +5,7 @@ sha256=<hex>`` (HMAC-SHA256, keyed by ``settings.CRISISDESK_WEBHOOK_SECRET``, of
 ``"<timestamp>.<body>"``, the body's bytes as sent) and ``Idempotency-Key`` (the
 delivery's, the same on every attempt: a receiver drops what it has seen). 2xx is sent;
 timeouts, connection and TLS errors, 408, 429 and 5xx are tried again; other answers are
-final."""
+final. Where the group requires acknowledgement the body carries ``acknowledge_url``."""
 
 import hashlib
 import hmac
@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 
+from ..acknowledgement_links import acknowledgement_link
 from ..models import Delivery
 from . import SENT, Message, Outcome
 
@@ -27,12 +28,16 @@ TIMEOUT = 10  # seconds
 TRANSIENT_STATUSES = {408, 425, 429}
 
 
-def payload(message: Message) -> bytes:
-    return json.dumps({
+def payload(message: Message, *, acknowledge_url: str = "") -> bytes:
+    """The JSON body; ``acknowledge_url`` only where the group asks for acknowledgement."""
+    data = {
         "statement": message.statement, "title": message.title, "language": message.language,
         "version": message.version, "hash": message.hash, "text": message.text(),
         "published_at": message.published_at.isoformat(),
-    }, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    }
+    if acknowledge_url:
+        data["acknowledge_url"] = acknowledge_url
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def signature(*, secret: str, timestamp: str, body: bytes) -> str:
@@ -46,7 +51,7 @@ def send(delivery: Delivery, message: Message) -> Outcome:
         URLValidator(schemes=["http", "https"])(delivery.address)
     except ValidationError:
         return Outcome(_("“%(address)s” is not a web address.") % {"address": delivery.address})
-    body = payload(message)
+    body = payload(message, acknowledge_url=acknowledgement_link(delivery))
     timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json; charset=utf-8",

@@ -540,7 +540,7 @@ def test_the_publication_page_counts_per_group_and_channel_and_offers_resend(
     url = reverse("crisis:publication-detail", args=[failed.publication_id])
     page = client.get(url).content.decode()
     assert 'id="delivery-counts"' in page and "Partners / suppliers" in page
-    assert "Acknowledged" not in page  # acknowledgement is not built yet
+    assert "Acknowledged" in page  # the column of confirmed receipts (comms.acknowledgements)
     assert "410" in page and "Refuses" in page and receiver.url in page
     assert reverse("crisis:delivery-resend", args=[failed.pk]) in page
     assert f"live:delivery.changed:updated:{failed.publication_id}" in page
