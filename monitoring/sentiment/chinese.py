@@ -15,6 +15,8 @@ Rules, in the order they apply to a sentiment word:
 - after a contrast word (但是, 可是, 不过…) the rest counts 1.5×, what came before 0.5×;
 - sarcasm: when the text holds a cue (又, 呵呵, 🙄, 真是谢谢…) and complaints as well as
   praise, the praise counts as complaint ("真棒，又漏了");
+- a question (a clause ending in ？ or holding 吗, or a text opening with 请问/想问)
+  counts ``QUESTION_WEIGHT``: "能退货吗？" asks, it does not complain;
 - emoji add their own polarity (not negated).
 The sum is squashed into [-1, 1] as VADER does: x / sqrt(x² + α).
 """
@@ -34,15 +36,17 @@ from .lexicons import (
     emoji_polarity,
 )
 
-NEUTRAL_BAND = 0.1  # |score| at or below this is neutral (chosen on data/ tuning texts)
+NEUTRAL_BAND = 0.2  # |score| at or below this is neutral (chosen on the data/ tuning texts)
 ALPHA = 4.0  # squashing constant: one plain sentiment word (±2) gives about ±0.7
+QUESTION_WEIGHT = 0.4
 NEGATION_WINDOW = 4  # characters between a negator's end and the word it negates
 DEGREE_WINDOW = 3
 NEGATED_COMPLAINT = 0.4  # 不差: a negated complaint is mildly positive
 NEGATED_PRAISE = 0.9  # 不好用: a negated compliment is nearly as negative
 
 POLARITY, DEGREE, NEGATOR, CONTRAST, SARCASM, EMOJI = range(6)
-_CLAUSE_BREAK = re.compile(r"[，。！？；、,.!?;~～…\n\r]+")
+_CLAUSE = re.compile(r"[^，。！？；、,.!?;~～…\n\r]+[，。！？；、,.!?;~～…\n\r]*")
+_QUESTION_OPENINGS = ("请问", "想问", "请教", "问下", "问一下", "有人知道", "有没有人")
 _VARIATION_SELECTORS = re.compile("[\ufe0e\ufe0f\u200d]")
 
 
@@ -107,7 +111,10 @@ def polarity(text: str) -> float:
     praise = complaint = emoji = 0.0
     sarcasm = False
     weight = 1.0
-    for clause in _CLAUSE_BREAK.split(simplified):
+    asking = simplified.lstrip().startswith(_QUESTION_OPENINGS)
+    for clause in _CLAUSE.findall(simplified):
+        question = asking or "?" in clause or "？" in clause or "吗" in clause
+        clause_weight = weight * QUESTION_WEIGHT if question else weight
         negated_until = -1
         negations = 0
         degree, degree_until = 1.0, -1
@@ -121,9 +128,9 @@ def polarity(text: str) -> float:
                     value *= -NEGATED_COMPLAINT if value < 0 else -NEGATED_PRAISE
                 negations, degree = 0, 1.0
                 if value > 0:
-                    praise += value * weight
+                    praise += value * clause_weight
                 else:
-                    complaint += value * weight
+                    complaint += value * clause_weight
             elif kind == NEGATOR:
                 negations = negations + 1 if start <= negated_until else 1
                 negated_until = end + NEGATION_WINDOW
@@ -135,6 +142,7 @@ def polarity(text: str) -> float:
                 sarcasm = True
             else:  # CONTRAST
                 praise, complaint, weight = praise * 0.5, complaint * 0.5, 1.5
+                clause_weight = weight * QUESTION_WEIGHT if question else weight
     if sarcasm and praise > 0 and (complaint < 0 or emoji < 0):
         complaint, praise = complaint - praise, 0.0
     total = praise + complaint + emoji

@@ -28,6 +28,12 @@ def english_additions() -> dict[str, float]:
 
 
 @cache
+def english_phrases() -> dict[str, float]:
+    """English phrases (regular expressions) read whole, on VADER's scale."""
+    return _weights("en_phrases.tsv")
+
+
+@cache
 def english_sarcasm() -> list[str]:
     """Regular expressions that turn a positive English text negative."""
     return _lines("en_sarcasm.txt")
