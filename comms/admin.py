@@ -119,6 +119,7 @@ class StatementTemplateAdmin(admin.ModelAdmin):
     list_filter = ("kind", "language", "incident_type", "is_active")
     search_fields = ("name", "title", "body")
 from . import (  # noqa: E402
+    apprise_admin,  # noqa: F401  (registers AppriseEndpoint)
     delivery_admin,  # noqa: F401  (registers PublicationTarget, Delivery)
     stakeholder_admin,  # noqa: F401  (registers StakeholderGroup, Contact)
     stakeholder_map_admin,  # noqa: F401  (registers IncidentStakeholder)

@@ -49,10 +49,9 @@ FIELDS = {
     "groups": gettext_lazy("Groups"),
     "active": pgettext_lazy("contact", "Active"),
     "webhook": gettext_lazy("Webhook URL"),
-    "chat": gettext_lazy("Chat (apprise URL)"),
     "sms": gettext_lazy("SMS number"),
 }
-ADDRESS_FIELDS = {"webhook": Channel.WEBHOOK, "chat": Channel.CHAT, "sms": Channel.SMS}
+ADDRESS_FIELDS = {"webhook": Channel.WEBHOOK, "sms": Channel.SMS}
 
 # Headers that name each field, compared without case, spaces, dashes and underscores.
 HEADER_NAMES = {
@@ -69,7 +68,6 @@ HEADER_NAMES = {
                "組別", "分組", "分组"],
     "active": ["active", "isactive", "enabled", "啟用", "启用"],
     "webhook": ["webhook", "webhookurl"],
-    "chat": ["chat", "apprise", "chaturl", "appriseurl"],
     "sms": ["sms", "smsnumber"],
 }
 _HEADER_INDEX = csv_import.header_index(HEADER_NAMES)

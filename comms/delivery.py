@@ -43,7 +43,7 @@ def publication_get(*, user, pk) -> Publication:
 def delivery_list(*, user) -> QuerySet[Delivery]:
     return Delivery.objects.filter(
         publication__statement__incident__in=Incident.objects.visible_to(user).values("pk")
-    ).select_related("publication__statement__incident", "group", "contact", "user",
+    ).select_related("publication__statement__incident", "group", "contact", "user", "endpoint",
                      "acknowledgement")
 
 
@@ -94,4 +94,5 @@ def publication_progress(publication: Publication) -> tuple[list[Row], Row]:
 
 def failed_deliveries(publication: Publication) -> list[Delivery]:
     return list(Delivery.objects.filter(publication=publication, status=DeliveryStatus.FAILED)
-                .select_related("group", "contact", "user").order_by("pk")[:FAILED_SHOWN])
+                .select_related("group", "contact", "user", "endpoint")
+                .order_by("pk")[:FAILED_SHOWN])

@@ -12,6 +12,6 @@ class DeliveryStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
 
 
-# The channels a publication can go out on now (chat and SMS through apprise: not yet).
-DELIVERY_CHANNELS = ("email", "webhook", "in_app")
+# The channels a publication can go out on (chat and SMS through apprise endpoints).
+DELIVERY_CHANNELS = ("email", "webhook", "chat", "sms", "in_app")
 FINAL_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.ACKNOWLEDGED)

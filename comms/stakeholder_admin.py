@@ -3,8 +3,10 @@ are personal data and change through ``comms.stakeholder_services``, on the cont
 and the API). Imported by ``comms.admin``."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from .models import Contact, StakeholderGroup
+from .stakeholder_choices import contact_addresses
 
 
 @admin.register(StakeholderGroup)
@@ -33,3 +35,9 @@ class ContactAdmin(admin.ModelAdmin):
     list_display = ("name", "organisation", "email", "language", "is_active", "updated_at")
     list_filter = ("is_active", "language", "groups")
     search_fields = ("name", "organisation", "email", "phone")
+    exclude = ("addresses",)
+    readonly_fields = ("addresses_shown",)
+
+    @admin.display(description=gettext_lazy("addresses per channel"))
+    def addresses_shown(self, contact: Contact) -> dict[str, str]:
+        return contact_addresses(contact.addresses)

@@ -14,5 +14,13 @@ class Channel(models.TextChoices):
     IN_APP = "in_app", _("In-app notice")
 
 
-# Channels a contact can hold an address for (in-app notices reach users, not contacts).
-ADDRESS_CHANNELS = (Channel.EMAIL, Channel.WEBHOOK, Channel.CHAT, Channel.SMS)
+# Channels a contact can hold an address for (in-app notices reach users, not contacts;
+# chat goes to the groups' rooms, apprise endpoints an administrator sets).
+ADDRESS_CHANNELS = (Channel.EMAIL, Channel.WEBHOOK, Channel.SMS)
+
+
+def contact_addresses(addresses: dict | None) -> dict[str, str]:
+    """A contact's addresses on the channels contacts hold them for: an older chat address
+    (an apprise URL, secrets and all) is neither used nor shown."""
+    return {channel: address for channel, address in (addresses or {}).items()
+            if channel in ADDRESS_CHANNELS}

@@ -11,7 +11,7 @@ from crisis.forms import StyledFormMixin
 
 from .contact_import import ENCODING_CHOICES, FIELDS, MAX_BYTES
 from .models import StakeholderGroup
-from .stakeholder_choices import ADDRESS_CHANNELS, Channel
+from .stakeholder_choices import ADDRESS_CHANNELS, Channel, contact_addresses
 from .stakeholder_services import (
     MAX_ADDRESS_LENGTH,
     MAX_EMAIL_LENGTH,
@@ -22,8 +22,6 @@ from .stakeholder_services import (
 ADDRESS_HELP = {
     Channel.EMAIL: gettext_lazy("Only if mail should go elsewhere than the email above."),
     Channel.WEBHOOK: gettext_lazy("An https:// URL that receives the signed JSON."),
-    Channel.CHAT: gettext_lazy("An apprise URL, e.g. tgram://bottoken/chat_id or "
-                               "slack://…"),
     Channel.SMS: gettext_lazy("With the country code, e.g. +886 912 345 678."),
 }
 
@@ -62,7 +60,7 @@ class ContactForm(StyledFormMixin, forms.Form):
                 "email": contact.email, "phone": contact.phone, "language": contact.language,
                 "groups": list(contact.groups.all()), "is_active": contact.is_active,
                 **{f"address_{channel}": address
-                   for channel, address in contact.addresses.items()}}
+                   for channel, address in contact_addresses(contact.addresses).items()}}
 
     def address_fields(self):
         return [self[f"address_{channel}"] for channel in ADDRESS_CHANNELS]

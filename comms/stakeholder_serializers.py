@@ -13,7 +13,7 @@ from crisis.serializers import RequiredBooleanField, StrictCharField, StrictInpu
 
 from .contact_import import ENCODING_CHOICES, FIELDS
 from .models import Contact, StakeholderGroup
-from .stakeholder_choices import ADDRESS_CHANNELS, Channel
+from .stakeholder_choices import ADDRESS_CHANNELS, Channel, contact_addresses
 from .stakeholder_services import (
     MAX_ADDRESS_LENGTH,
     MAX_EMAIL_LENGTH,
@@ -47,10 +47,10 @@ class GroupSummarySerializer(serializers.ModelSerializer):
 @extend_schema_field({"type": "object",
                       "additionalProperties": {"type": "string"},
                       "description": "Address per channel: " + ", ".join(ADDRESS_CHANNELS)
-                                     + " (email address, https URL, apprise chat URL, "
-                                       "E.164 phone number)."})
+                                     + " (email address, https URL, E.164 phone number)."})
 class AddressesField(serializers.JSONField):
-    pass
+    def to_representation(self, value):
+        return super().to_representation(contact_addresses(value))
 
 
 class ContactSerializer(serializers.ModelSerializer):

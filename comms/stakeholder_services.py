@@ -11,7 +11,6 @@ address is refused (pages, API) or updates the first (import).
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -37,15 +36,6 @@ LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 # spaces, dashes, dots and brackets between them, and 00 for the plus; those are dropped.
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 PHONE_SEPARATORS = re.compile(r"[\s\-.()/]")
-
-# Chat services apprise reaches (its URL schemes); an SMS gateway's URL is the channel's
-# (configured by an administrator), a contact only holds the phone number.
-APPRISE_CHAT_SCHEMES = frozenset({
-    "slack", "msteams", "tgram", "discord", "mmost", "mmosts", "rocket", "rockets",
-    "matrix", "matrixs", "zulip", "gchat", "signal", "signals", "whatsapp", "line", "lark",
-    "feishu", "dingtalk", "wecombot", "wxteams", "ntfy", "ntfys", "pushover", "mastodon",
-    "toot", "toots", "threema", "ryver", "flock", "guilded", "revolt", "xmpp", "xmpps",
-})
 
 # The fields a contact is written from, in the order errors name them.
 CONTACT_FIELDS = ("name", "organisation", "email", "phone", "language", "addresses",
@@ -83,16 +73,6 @@ def check_address(channel: str, address: str) -> str:
         return address
     if channel == Channel.WEBHOOK:
         URLValidator(schemes=["https"], message=_("Enter an https:// URL."))(address)
-        return address
-    if channel == Channel.CHAT:
-        parts = urlsplit(address)
-        if (parts.scheme.lower() not in APPRISE_CHAT_SCHEMES or not parts.netloc
-                or any(c.isspace() for c in address)):
-            raise ValidationError(
-                _("Enter an apprise URL of a chat service (%(schemes)s…), e.g. "
-                  "tgram://bottoken/chat_id.")
-                % {"schemes": ", ".join(f"{s}://" for s in ("slack", "msteams", "tgram",
-                                                               "discord", "matrix"))})
         return address
     if channel == Channel.SMS:
         return normalise_phone(address)

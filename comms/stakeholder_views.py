@@ -29,6 +29,7 @@ from core.views import form_action, redirect_with_message
 
 from . import contact_import as importer
 from . import stakeholder_services, stakeholders
+from .stakeholder_choices import contact_addresses
 from .stakeholder_forms import ContactForm, ContactImportMappingForm, ContactImportUploadForm
 from .stakeholder_services import RowError
 
@@ -101,7 +102,8 @@ def contact_detail(request, pk: int):
             request, reverse("contact-detail", args=[saved.pk]),
             _("Contact %(name)s saved.") % {"name": saved.name}),
         page=lambda status: render(request, "comms/stakeholders/contact_form.html", {
-            "form": form, "contact": contact, "may_manage": may_manage}, status=status))
+            "form": form, "contact": contact, "may_manage": may_manage,
+            "addresses": contact_addresses(contact.addresses)}, status=status))
 
 
 @login_required

@@ -102,7 +102,7 @@ def test_headers_are_guessed_in_english_traditional_and_simplified_chinese():
 
 def test_a_known_email_in_any_case_updates_the_contact_instead_of_adding_one(api, manager):
     amy = contact_create(actor=manager, name="A. Chen", email="AMY@Example.com",
-                         organisation="Old Paper", addresses={"chat": "tgram://bot/1"})
+                         organisation="Old Paper", addresses={"sms": "+886912345678"})
     csv = (b"Name,Email,Organisation,Webhook\n"
            b"Amy Chen,amy@example.COM,Daily Post,https://hooks.example.com/amy\n"
            b"Amy Chen again,Amy@Example.com,,\n")
@@ -115,7 +115,7 @@ def test_a_known_email_in_any_case_updates_the_contact_instead_of_adding_one(api
     amy.refresh_from_db()
     # The last row wins; an empty cell keeps what was there; addresses are merged.
     assert (amy.name, amy.organisation) == ("Amy Chen again", "Daily Post")
-    assert amy.addresses == {"chat": "tgram://bot/1",
+    assert amy.addresses == {"sms": "+886912345678",
                              "webhook": "https://hooks.example.com/amy"}
 
 

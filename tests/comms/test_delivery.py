@@ -194,7 +194,7 @@ def test_publishing_without_groups_publishes_for_the_status_page_only(approved, 
 @pytest.mark.parametrize(("body", "field"), [
     ({"groups": [999999], "channels": ["email"]}, "groups"),  # no such group
     ({"groups": ["customers"], "channels": ["email"]}, "groups"),  # not an id
-    ({"channels": ["sms"]}, "channels"),  # not a channel publications go out on (yet)
+    ({"channels": ["fax"]}, "channels"),  # not a channel publications go out on
     ({"groups": "CUSTOMERS", "channels": []}, "channels"),  # groups need a channel
 ])
 def test_publishing_with_a_bad_audience_is_a_400_and_writes_nothing(api_client, officer,

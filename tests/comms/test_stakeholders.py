@@ -79,7 +79,6 @@ def test_a_group_refuses_unknown_or_repeated_channels():
 @pytest.mark.parametrize(("channel", "good", "bad", "says"), [
     ("email", "desk@example.com", "desk@", "valid email address"),
     ("webhook", "https://hooks.example.com/x", "http://hooks.example.com/x", "https:// URL"),
-    ("chat", "tgram://123:abc/456", "ftp://files.example.com", "apprise URL"),
     ("sms", "+886 912-345-678", "0912345678", "country code"),
 ])
 def test_each_channel_address_is_checked_for_its_channel(manager, channel, good, bad, says):
@@ -94,9 +93,10 @@ def test_each_channel_address_is_checked_for_its_channel(manager, channel, good,
     assert contact.addresses[channel] == (good if channel != "sms" else "+886912345678")
 
 
-def test_in_app_is_no_address_a_contact_holds(manager):
-    with pytest.raises(ValidationError, match="in_app: not a channel with addresses"):
-        add(manager, "Desk", addresses={"in_app": "x"})
+@pytest.mark.parametrize("channel", ["in_app", "chat"])  # chat goes to the groups' rooms
+def test_in_app_and_chat_are_no_address_a_contact_holds(manager, channel):
+    with pytest.raises(ValidationError, match=f"{channel}: not a channel with addresses"):
+        add(manager, "Desk", addresses={channel: "tgram://123:abc/456"})
 
 
 def test_one_contact_per_email_whatever_its_case(manager):
