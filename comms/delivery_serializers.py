@@ -18,9 +18,10 @@ class PublishInputSerializer(StrictInputMixin, serializers.Serializer):
     channels = serializers.ListField(
         child=serializers.ChoiceField(choices=DELIVERY_CHANNELS), required=False,
         max_length=len(DELIVERY_CHANNELS),
-        help_text="Channels to send on (needed with groups): email and webhook reach the "
-                  "groups' active contacts that have an address on it; in_app reaches the "
-                  "employees group's people in CrisisDesk.")
+        help_text="Channels to send on (needed with groups): email, webhook and sms reach "
+                  "the groups' active contacts that have an address on it (sms: through the "
+                  "SMS gateway, when one is active); chat reaches the groups' chat rooms; "
+                  "in_app reaches the employees group's people in CrisisDesk.")
 
 
 class PublicationSerializer(serializers.ModelSerializer):
