@@ -47,6 +47,7 @@ from rest_framework.test import APIClient
 
 from comms import inquiry_services
 from comms import services as comms_services
+from comms.acknowledgement_links import acknowledgement_token
 from comms.models import (
     ApprovalDecision,
     Contact,
@@ -276,6 +277,10 @@ def _publication_listed(response, s: Scene) -> bool:
 
 def _delivery(s: Scene) -> int:
     return s.delivery
+
+
+def _acknowledgement_token(s: Scene) -> str:
+    return acknowledgement_token(Delivery.objects.get(pk=s.delivery))
 
 
 def _delivery_listed(response, s: Scene) -> bool:
@@ -627,6 +632,11 @@ PAGE_ROWS = [
     Row("status-feed", "get", url("status-feed"), scoped=False, anonymous=200),
     Row("status-statement", "get", url("status-statement", pk=lambda s: s.published),
         scoped=False, anonymous=200),
+    # Acknowledging a delivery: public, the signed link is the key (comms.acknowledgements).
+    Row("acknowledgement", "get", url("acknowledgement", token=_acknowledgement_token),
+        scoped=False, anonymous=200),
+    Row("acknowledgement", "post", url("acknowledgement", token=_acknowledgement_token),
+        scoped=False, anonymous=200),
     Row("api-docs", "get", url("api-docs"), scoped=False),
     Row("notifications", "get", url("notifications"), scoped=False),
     Row("notifications-read", "post", url("notifications-read"), lambda s: {"all": "on"},
@@ -939,7 +949,7 @@ def test_every_route_is_in_the_table():
                          "notifications", "notifications-read", "notification-open", "account",
                          "approval-queue", "approval-decide", "publishing-freezes",
                          "publishing-freeze-lift", "status", "status-feed",
-                         "status-statement")]
+                         "status-statement", "acknowledgement")]
     missing += sorted(name for name in pages if name not in named)
     assert not missing, f"routes without a row in the permission matrix: {missing}"
     assert not named - set(routes), f"rows for routes that do not exist: {named - set(routes)}"

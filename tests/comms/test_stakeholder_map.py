@@ -14,14 +14,17 @@ from django.utils import timezone
 
 from comms import services as statement_services
 from comms import stakeholder_map_services as services
-from comms.models import IncidentStakeholder, StakeholderGroup
+from comms.acknowledgement_links import acknowledgement_token
+from comms.acknowledgements import delivery_acknowledge
+from comms.delivery_services import statement_publish_to
+from comms.models import Contact, Delivery, IncidentStakeholder, StakeholderGroup
 from comms.stakeholder_map import map_entries
 from comms.stakeholder_map_tasks import notify_overdue_stakeholder_updates
 from crisis.choices import Confidentiality, TimelineKind
 from crisis.models import Incident, LiveEvent, TimelineEntry
 from teams.choices import NotificationKind
 from teams.models import Notification
-from tests.comms.test_services import decide
+from tests.comms.test_services import decide, edit
 from tests.conftest import as_new_request
 from tests.crisis.factories import IncidentFactory
 from tests.teams.factories import UserFactory
@@ -142,8 +145,6 @@ def test_publishing_a_statement_for_a_kind_records_an_update_to_its_groups(
 
 def test_publishing_to_a_group_records_an_update_to_it_whatever_the_audience(
         draft, officer, legal, incident):
-    from comms.delivery_services import statement_publish_to
-
     statement_services.statement_submit(actor=officer, statement=draft)  # audience: customers
     decide(legal, draft)
     draft.refresh_from_db()
@@ -278,3 +279,55 @@ def test_an_outsider_may_not_post_to_the_map(client, secret):
     edit = reverse("crisis:stakeholder-edit", args=[incident.pk, group("regulators").pk])
     assert client.post(edit, {"priority": "high", "cadence_minutes": "60"}).status_code == 404
     assert not IncidentStakeholder.objects.exists()
+
+
+# --- what each group last received -------------------------------------------------------------
+
+def test_the_map_shows_what_each_group_last_received_and_its_rates(
+        draft, officer, legal, incident, api_client, client,
+        django_capture_on_commit_callbacks):
+    Incident.objects.filter(pk=incident.pk).update(stakeholder_kinds=["employees",
+                                                                      "regulators"])
+    incident.refresh_from_db()
+    with CaptureQueriesContext(connection) as before:
+        assert all(e.received is None for e in map_entries(incident=incident))
+    edit(officer, draft, "We are sorry; the recall starts today.")  # version 2
+    statement_services.statement_submit(actor=officer, statement=draft)
+    decide(legal, draft)
+    draft.refresh_from_db()
+    for n in range(3):
+        Contact.objects.create(name=f"Regulator {n}", email=f"r{n}@example.gov"
+                               ).groups.set([group("regulators")])
+    with django_capture_on_commit_callbacks(execute=True):
+        publication = statement_publish_to(
+            actor=officer, statement=draft, channels=["email", "in_app"],
+            groups=[group("employees").pk, group("regulators").pk])
+    first, _second, third = Delivery.objects.filter(publication=publication,
+                                                   group__code="regulators").order_by("pk")
+    delivery_acknowledge(token=acknowledgement_token(first))
+    Delivery.objects.filter(pk=third.pk).update(status="failed")  # one did not get through
+
+    with CaptureQueriesContext(connection) as after:
+        entries = {e.group.code: e for e in map_entries(incident=incident)}
+    assert len(after.captured_queries) == len(before.captured_queries)  # no query per group
+    employees, regulators = entries["employees"].received, entries["regulators"].received
+    assert (employees.version, employees.title, employees.publication_id) == (
+        2, "Holding statement", publication.pk)
+    assert employees.received_at is not None and employees.delivery_rate == 1.0
+    assert employees.acknowledgement_rate is None  # employees need not acknowledge
+    assert (regulators.delivered, regulators.total, regulators.acknowledged) == (2, 3, 1)
+
+    listed = {e["group"]["code"]: e for e in as_new_request(api_client, officer).get(
+        api(incident)).json()}
+    assert listed["employees"]["last_received"]["version"] == 2
+    assert listed["employees"]["acknowledgement_rate"] is None
+    assert listed["regulators"]["delivery_rate"] == pytest.approx(2 / 3)
+    assert listed["regulators"]["acknowledgement_rate"] == pytest.approx(1 / 3)
+    assert listed["regulators"]["last_received"]["to_acknowledge"] == 3
+
+    client.force_login(officer)
+    panel = client.get(incident.get_absolute_url(), headers=PANEL).content.decode()
+    assert "live:delivery.changed" in panel  # redrawn as deliveries move on
+    assert panel.count("Last received: v2") == 2
+    assert "Delivered 2 of 3 (67%)" in panel and "acknowledged 1 of 3 (33%)" in panel
+    assert reverse("crisis:publication-detail", args=[publication.pk]) in panel
