@@ -17,6 +17,11 @@ Rules, in the order they apply to a sentiment word:
   praise, the praise counts as complaint ("真棒，又漏了");
 - a question (a clause ending in ？ or holding 吗, or a text opening with 请问/想问)
   counts ``QUESTION_WEIGHT``: "能退货吗？" asks, it does not complain;
+- a fix (解决了, 修好了, 找回了…) works like a contrast word: the complaint before it
+  counts half ("投诉一个小时就有回复，问题也解决了");
+- "连…都没有" ("not even…") is a complaint of its own;
+- a notice or report (通知, 公告, 据报道…) states rather than judges: it counts
+  ``NOTICE_WEIGHT``;
 - emoji add their own polarity (not negated).
 The sum is squashed into [-1, 1] as VADER does: x / sqrt(x² + α).
 """
@@ -39,6 +44,7 @@ from .lexicons import (
 NEUTRAL_BAND = 0.2  # |score| at or below this is neutral (chosen on the data/ tuning texts)
 ALPHA = 4.0  # squashing constant: one plain sentiment word (±2) gives about ±0.7
 QUESTION_WEIGHT = 0.4
+NOTICE_WEIGHT = 0.5
 NEGATION_WINDOW = 4  # characters between a negator's end and the word it negates
 DEGREE_WINDOW = 3
 NEGATED_COMPLAINT = 0.4  # 不差: a negated complaint is mildly positive
@@ -46,6 +52,11 @@ NEGATED_PRAISE = 0.9  # 不好用: a negated compliment is nearly as negative
 
 POLARITY, DEGREE, NEGATOR, CONTRAST, SARCASM, EMOJI = range(6)
 _CLAUSE = re.compile(r"[^，。！？；、,.!?;~～…\n\r]+[，。！？；、,.!?;~～…\n\r]*")
+_RESOLUTIONS = frozenset(("解决了", "已解决", "修好了", "找回了", "搞定", "恢复了", "已恢复",
+                          "恢复正常", "到账了", "已到账"))
+_NOT_EVEN = re.compile(r"连.{0,8}都(?:没|不|没有)")
+NOT_EVEN = -1.6
+_NOTICE = re.compile(r"通知|公告|提醒：|据报道|据了解|据悉|发言人|官方表示|声明称|表示将")
 _QUESTION_OPENINGS = ("请问", "想问", "请教", "问下", "问一下", "有人知道", "有没有人")
 _VARIATION_SELECTORS = re.compile("[\ufe0e\ufe0f\u200d]")
 
@@ -118,10 +129,14 @@ def polarity(text: str) -> float:
         negated_until = -1
         negations = 0
         degree, degree_until = 1.0, -1
+        if _NOT_EVEN.search(clause):
+            complaint += NOT_EVEN * clause_weight
         for start, end, kind, value, _degree in _matches(clause):
             if kind == POLARITY:
                 if value == 0.0:
                     continue
+                if clause[start:end] in _RESOLUTIONS:
+                    complaint *= 0.5
                 if start <= degree_until:
                     value *= degree
                 if negations and start <= negated_until and negations % 2:
@@ -146,4 +161,6 @@ def polarity(text: str) -> float:
     if sarcasm and praise > 0 and (complaint < 0 or emoji < 0):
         complaint, praise = complaint - praise, 0.0
     total = praise + complaint + emoji
+    if _NOTICE.search(simplified):
+        total *= NOTICE_WEIGHT
     return total / math.sqrt(total * total + ALPHA)
