@@ -23,6 +23,8 @@ from . import (
     delivery_services,
     diff,
     inquiry_api,
+    schedule,
+    schedule_api,
     selectors,
     services,
     stakeholder_api,
@@ -40,6 +42,7 @@ from .models import (
     StatementVersion,
 )
 from .permissions import can_comment, can_draft, can_publish
+from .schedule_serializers import ScheduledPublicationSerializer
 from .serializers import (
     ApprovalQueueItemSerializer,
     CommentCreateSerializer,
@@ -349,9 +352,14 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     "publishes nothing more and answers 200 with the statement as it is. "
                     "`groups` and `channels` choose the stakeholders it is delivered to "
                     "(see `/api/publications/` and `/api/deliveries/`); none: the public "
-                    "status page only.",
+                    "status page only. With `publish_at` it is scheduled instead (202 with "
+                    "the scheduled publication, see `/api/scheduled-publications/`): the same "
+                    "rules are checked now but the freeze, and again at that time, when a "
+                    "freeze makes it wait until it is lifted; one waiting schedule per "
+                    "statement (409).",
         request=PublishInputSerializer,
-        responses={200: StatementSerializer, **error_responses(400, 403, 404, 409)},
+        responses={200: StatementSerializer, 202: ScheduledPublicationSerializer,
+                   **error_responses(400, 403, 404, 409)},
     )
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
@@ -359,9 +367,16 @@ class StatementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         require(can_publish(request.user, statement.incident),
                 _("You may not publish statements in this incident."))
         data = self._input(PublishInputSerializer).validated_data
+        audience = {"groups": data.get("groups", []), "channels": data.get("channels", [])}
+        if "publish_at" in data:
+            scheduled = schedule.publication_schedule(
+                actor=request.user, statement=statement, publish_at=data["publish_at"],
+                **audience)
+            found = schedule.schedule_get(user=request.user, pk=scheduled.pk)
+            return Response(ScheduledPublicationSerializer(found).data,
+                            status=status.HTTP_202_ACCEPTED)
         delivery_services.statement_publish_to(actor=request.user, statement=statement,
-                                               groups=data.get("groups", []),
-                                               channels=data.get("channels", []))
+                                               **audience)
         return self._answer(statement)
 
 
@@ -457,3 +472,4 @@ api_routes += inquiry_api.api_routes
 api_routes += stakeholder_api.api_routes
 api_routes += stakeholder_map_api.api_routes
 api_routes += delivery_api.api_routes
+api_routes += schedule_api.api_routes

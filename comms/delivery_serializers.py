@@ -8,6 +8,7 @@ from crisis.serializers import StrictInputMixin, UserSummarySerializer
 from . import delivery
 from .delivery_choices import DELIVERY_CHANNELS, DeliveryStatus
 from .models import Delivery, Publication
+from .schedule_serializers import AwareDateTimeField
 
 
 class PublishInputSerializer(StrictInputMixin, serializers.Serializer):
@@ -22,6 +23,11 @@ class PublishInputSerializer(StrictInputMixin, serializers.Serializer):
                   "the groups' active contacts that have an address on it (sms: through the "
                   "SMS gateway, when one is active); chat reaches the groups' chat rooms; "
                   "in_app reaches the employees group's people in CrisisDesk.")
+    publish_at = AwareDateTimeField(
+        required=False,
+        help_text="Publish later, at this time (ISO 8601 with its offset from UTC, in the "
+                  "future, within 30 days): answers 202 with the scheduled publication. "
+                  "Absent: publish now.")
 
 
 class PublicationSerializer(serializers.ModelSerializer):

@@ -120,6 +120,10 @@ def statement_headline(data: dict) -> str:
         "overdue": gettext("“%(title)s”: the stage “%(stage)s” is overdue"),
         "delivery_resent": gettext("“%(title)s” (version %(version)s): a failed delivery "
                                    "sent again by hand"),
+        "scheduled": gettext("“%(title)s” (version %(version)s) scheduled for publication"),
+        "schedule_cancelled": gettext("“%(title)s”: the scheduled publication cancelled"),
+        "schedule_failed": gettext("“%(title)s” (version %(version)s) not published at its "
+                                   "scheduled time"),
     }
     if action == "decided":
         line = {

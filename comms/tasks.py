@@ -1,5 +1,6 @@
-"""Background work of statements: the review stages that passed their SLA (run every
-minute, by Celery beat or, on the embedded default, by the web process's own clock)."""
+"""Background work of statements: the review stages that passed their SLA, and the
+scheduled publications that fell due (each run every minute, by Celery beat or, on the
+embedded default, by the web process's own clock)."""
 
 from celery import shared_task
 from django.db import transaction
@@ -12,7 +13,7 @@ from teams.models import User
 from teams.selectors import current_lead
 from teams.services import notification_send
 
-from . import policy
+from . import policy, schedule
 from .choices import StatementStatus
 from .models import ReviewStage, Statement
 from .permissions import stage_fallback_open, stage_role_holders, statement_authors
@@ -80,3 +81,10 @@ def notify_overdue_review_stages() -> int:
                .select_related("statement__incident")
                .order_by("due_at")[:BATCH])
     return sum(review_stage_mark_overdue(stage=stage) for stage in overdue)
+
+
+@shared_task
+def publish_scheduled_publications() -> int:
+    """Publish the scheduled publications that fell due (``comms.schedule``; run every
+    minute). Returns how many were handled (published, failed, or waiting on a freeze)."""
+    return len(schedule.scheduled_publications_run())

@@ -23,6 +23,8 @@ incident_patterns = [
          name="statement-withdraw"),
     path("statements/<int:statement_pk>/publish/", views.statement_publish,
          name="statement-publish"),
+    path("statements/<int:statement_pk>/schedules/<int:schedule_pk>/cancel/",
+         views.statement_schedule_cancel, name="statement-schedule-cancel"),
     path("statements/<int:statement_pk>/comments/", views.statement_comment,
          name="statement-comment"),
 ]

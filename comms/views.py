@@ -12,6 +12,7 @@ view. The pages redraw live from the incident's stream (``statement.changed``).
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,7 +27,7 @@ from crisis import live
 from crisis.selectors import incident_get
 from teams.models import Role
 
-from . import delivery_services, drafting, policy, selectors, services
+from . import delivery_services, drafting, policy, schedule, selectors, services
 from .choices import (
     EDITABLE_STATUSES,
     FRAME_FIELDS,
@@ -36,7 +37,7 @@ from .choices import (
     StatementKind,
     StatementStatus,
 )
-from .delivery_forms import PublishForm
+from .delivery_forms import PUBLISH_AT, PublishForm
 from .diff import version_diff
 from .forms import (
     VARIANT_FIELDS,
@@ -84,6 +85,7 @@ def statement_list(request, pk: int):
                      else statements.none(), LIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page)
     summaries = review_summaries(rows)
+    schedule.note_waiting_schedules(rows)
     context = {
         "incident": incident, "filter_form": filter_form, "page": page,
         "rows": [(statement, summaries[statement.pk]) for statement in rows],
@@ -332,6 +334,7 @@ def _detail_context(request, statement, shown: StatementVersion, **extra) -> dic
         "publish_form": _publish_form(statement),
         **extra.pop("forms", {}),
     }
+    waiting = schedule.waiting_schedule(statement)
     frame = [(FRAME_LABELS[name], getattr(shown, name)) for name in FRAME_FIELDS]
     return {
         "incident": incident, "statement": statement, "shown": shown,
@@ -349,6 +352,10 @@ def _detail_context(request, statement, shown: StatementVersion, **extra) -> dic
         "versions": list(statement.versions.order_by("-number")
                          .values_list("number", flat=True)),
         "live": _live(incident),
+        "schedule": waiting,
+        "schedule_channels": schedule.channel_labels(waiting) if waiting else [],
+        "may_cancel_schedule": waiting is not None and schedule.can_cancel(request.user,
+                                                                           waiting),
         **_review(statement), **forms, **extra,
     }
 
@@ -470,18 +477,49 @@ def statement_withdraw(request, statement_pk: int):
 @login_required
 @require_POST
 def statement_publish(request, statement_pk: int):
+    """Publish now, or at ``publish_at`` (the "Publish at" button): a scheduled
+    publication (``comms.schedule``)."""
     statement = _statement(request, statement_pk)
     result = {}
 
     def publish(data):
-        result["publication"] = delivery_services.statement_publish_to(
-            actor=request.user, statement=statement,
-            groups=[group.pk for group in data["groups"]], channels=data["channels"])
+        audience = {"groups": [group.pk for group in data["groups"]],
+                    "channels": data["channels"]}
+        if data["when"] == PUBLISH_AT:
+            result["schedule"] = schedule.publication_schedule(
+                actor=request.user, statement=statement, publish_at=data["publish_at"],
+                **audience)
+        else:
+            result["publication"] = delivery_services.statement_publish_to(
+                actor=request.user, statement=statement, **audience)
+
+    def success() -> str:
+        if "schedule" in result:
+            scheduled = result["schedule"]
+            return _("Version %(n)s will be published at %(when)s.") % {
+                "n": scheduled.version.number,
+                "when": f"{timezone.localtime(scheduled.publish_at):%Y-%m-%d %H:%M %Z}"}
+        return _("Version %(n)s published.") % {"n": result["publication"].version.number}
 
     return _statement_action(
         request, statement, PublishForm(request.POST), publish, form_name="publish_form",
-        success=lambda: _("Version %(n)s published.")
-        % {"n": result["publication"].version.number})
+        success=success)
+
+
+@login_required
+@require_POST
+def statement_schedule_cancel(request, statement_pk: int, schedule_pk: int):
+    """Cancel the statement's waiting scheduled publication."""
+    statement = _statement(request, statement_pk)
+    found = schedule.schedule_get(user=request.user, pk=schedule_pk)
+    if found.statement_id != statement.pk:
+        raise Http404("No scheduled publication of this statement.")
+
+    def cancel(_data):
+        schedule.publication_schedule_cancel(actor=request.user, schedule=found)
+
+    return _statement_action(request, statement, ConfirmForm(request.POST), cancel,
+                             success=_("The scheduled publication was cancelled."))
 
 
 @login_required

@@ -46,6 +46,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from comms import inquiry_services
+from comms import schedule as comms_schedule
 from comms import services as comms_services
 from comms.acknowledgement_links import acknowledgement_token
 from comms.models import (
@@ -57,6 +58,7 @@ from comms.models import (
     Publication,
     PublishingFreeze,
     ReviewStage,
+    ScheduledPublication,
     StakeholderGroup,
     Statement,
     StatementComment,
@@ -153,6 +155,7 @@ class Scene:
     delivery: int = 0  # the published statement's email to the contact, failed
     group: int = 0  # a stakeholder group
     inquiry: int = 0  # a journalist's question, logged
+    schedule: int = 0  # the approved statement, scheduled for tomorrow
 
 
     @property
@@ -290,6 +293,14 @@ def _delivery_listed(response, s: Scene) -> bool:
 def _contacts_file(s: Scene) -> dict:
     return {"file": SimpleUploadedFile("contacts.csv", b"Name,Email\nMia,mia@matrix.example\n",
                                        content_type="text/csv")}
+
+
+def _schedule(s: Scene) -> int:
+    return s.schedule
+
+
+def _schedule_listed(response, s: Scene) -> bool:
+    return s.schedule in _ids(response)
 
 
 def _inquiry(s: Scene) -> int:
@@ -471,6 +482,13 @@ API_ROWS = [
     Row("api:delivery-detail", "get", url("api:delivery-detail", pk=_delivery)),
     Row("api:delivery-resend", "post", url("api:delivery-resend", pk=_delivery),
         lambda s: {}, need=PUBLISH),
+    # scheduled publications (scheduling is the publish action with publish_at)
+    Row("api:scheduled-publication-list", "get", url("api:scheduled-publication-list"),
+        scoped=False, listed=_schedule_listed),
+    Row("api:scheduled-publication-detail", "get",
+        url("api:scheduled-publication-detail", pk=_schedule)),
+    Row("api:scheduled-publication-cancel", "post",
+        url("api:scheduled-publication-cancel", pk=_schedule), lambda s: {}, need=PUBLISH),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -614,6 +632,9 @@ PAGE_ROWS = [
         url("crisis:publication-detail", publication_pk=_publication)),
     Row("crisis:delivery-resend", "post", url("crisis:delivery-resend", delivery_pk=_delivery),
         need=PUBLISH, ok=302),
+    Row("crisis:statement-schedule-cancel", "post",
+        url("crisis:statement-schedule-cancel", statement_pk=lambda s: s.approved,
+            schedule_pk=_schedule), need=PUBLISH, ok=302),
     # contacts and stakeholder groups
     Row("contact-list", "get", url("contact-list"), need=VIEW_CONTACTS, scoped=False),
     Row("contact-create", "get", url("contact-create"), need=MANAGE_CONTACTS, scoped=False),
@@ -655,6 +676,9 @@ PAGE_ROWS = [
     Row("admin:crisis_incident_change", "get",
         url("admin:crisis_incident_change", object_id=_incident),
         need=ADMIN_VIEW, denied=302, hidden=302, personas=ADMIN_PERSONAS),
+    # Chat rooms and the SMS gateway (apprise URLs, secrets): administrators only.
+    Row("admin:comms_appriseendpoint_add", "get", url("admin:comms_appriseendpoint_add"),
+        need=("staff+comms.add_appriseendpoint",), denied=302, scoped=False),
 ]
 
 TABLE = API_ROWS + PAGE_ROWS
@@ -696,10 +720,12 @@ def _statements(root, incident, *, legal) -> dict[str, int]:
         comms_services.statement_decide(actor=legal, statement=statement, version=1,
                                         decision="approve")
     publication = comms_services.statement_publish(actor=root, statement=published)
+    scheduled = comms_schedule.publication_schedule(
+        actor=root, statement=approved, publish_at=timezone.now() + datetime.timedelta(days=1))
     inquiry = inquiry_services.inquiry_create(actor=root, incident=incident,
                                               outlet="Matrix Times", question="When?")
     return {"draft": draft.pk, "in_review": in_review.pk, "approved": approved.pk,
-            "published": publication.pk, "inquiry": inquiry.pk}
+            "published": publication.pk, "inquiry": inquiry.pk, "schedule": scheduled.pk}
 
 
 def _failed_delivery(publication_pk: int, contact, group) -> Delivery:
@@ -787,7 +813,7 @@ SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, Li
                    RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift, User,
                    Statement, StatementVersion, ReviewStage, ApprovalDecision, StatementComment,
                    Publication, PublishingFreeze, MediaInquiry, Contact, Delivery,
-                   IncidentStakeholder)
+                   IncidentStakeholder, ScheduledPublication)
 
 
 def db_state() -> dict:
