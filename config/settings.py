@@ -211,8 +211,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "comms.tasks.notify_overdue_review_stages", "schedule": 60.0},
     "publish-scheduled-publications": {
         "task": "comms.tasks.publish_scheduled_publications", "schedule": 60.0},
-    "publish-scheduled-publications": {
-        "task": "comms.tasks.publish_scheduled_publications", "schedule": 60.0},
     "sweep-unsent-notification-emails": {
         "task": "teams.tasks.sweep_unsent_notification_emails", "schedule": 120.0},
     "sweep-deliveries": {"task": "comms.delivery_tasks.sweep_deliveries", "schedule": 60.0},
