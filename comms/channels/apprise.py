@@ -18,8 +18,10 @@ import threading
 from urllib.parse import urlsplit
 
 import apprise
+from django.utils import translation
 from django.utils.translation import gettext as _
 
+from ..acknowledgement_links import acknowledgement_link
 from ..models import AppriseEndpoint, Delivery
 from ..stakeholder_choices import Channel
 from . import SENT, Message, Outcome
@@ -104,6 +106,17 @@ def target_url(delivery: Delivery) -> str:
     return endpoint.url.strip()
 
 
+def text(delivery: Delivery, message: Message) -> str:
+    """The statement's plain text; a text message to a group that must acknowledge ends
+    with the contact's link (the line in the contact's language)."""
+    link = acknowledgement_link(delivery) if delivery.channel == Channel.SMS else ""
+    if not link:
+        return message.text()
+    with translation.override(delivery.contact.language or message.language):
+        line = _("Please confirm you received this: %(url)s") % {"url": link}
+    return f"{message.text()}\n\n{line}"
+
+
 def send(delivery: Delivery, message: Message) -> Outcome:
     endpoint = delivery.endpoint
     if endpoint is None:
@@ -117,7 +130,7 @@ def send(delivery: Delivery, message: Message) -> Outcome:
                        % {"name": endpoint.name, "why": why})
     notifier = apprise.Apprise()
     notifier.add(plugin)
-    result = notifier.notify(body=message.text(), title=message.title,
+    result = notifier.notify(body=text(delivery, message), title=message.title,
                              body_format=apprise.NotifyFormat.TEXT)
     if result:
         return SENT

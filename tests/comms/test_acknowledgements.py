@@ -18,7 +18,7 @@ from django.utils.formats import date_format
 
 from comms import acknowledgement_links
 from comms.acknowledgement_tasks import remind_unacknowledged_deliveries
-from comms.models import Delivery, DeliveryAcknowledgement
+from comms.models import Contact, Delivery, DeliveryAcknowledgement
 from comms.stakeholder_map_services import stakeholder_update
 from crisis.models import LiveEvent
 from teams.choices import NotificationKind
@@ -30,6 +30,8 @@ from tests.comms.test_delivery import (  # noqa: F401 (approved, publish, receiv
     publish,
     receiver,
 )
+from tests.comms.test_delivery_apprise import Receiver as TextGateway
+from tests.comms.test_delivery_apprise import endpoint
 from tests.conftest import as_new_request
 
 pytestmark = pytest.mark.django_db
@@ -65,6 +67,22 @@ def test_the_link_goes_only_to_groups_that_require_acknowledgement(sent, receive
     urls = sorted(json.loads(body).get("acknowledge_url", "") for _h, body in receiver.requests)
     regulator_hook = Delivery.objects.get(group__code="regulators", channel="webhook")
     assert urls == ["", acknowledgement_links.acknowledgement_link(regulator_hook)]
+
+
+def test_a_text_message_ends_with_the_link_where_the_group_requires_it(approved, publish):  # noqa: F811
+    gateway = TextGateway()
+    try:
+        endpoint("Gateway", gateway.url("sms"), code=None, channel="sms")
+        for code, phone in (("regulators", "+886912345678"), ("customers", "+886922222222")):
+            Contact.objects.create(name=code, phone=phone).groups.set([group(code)])
+        publication = publish(approved, ["regulators", "customers"], ["sms"])
+        texts = {path: body["message"] for path, _headers, body in gateway.requests}
+    finally:
+        gateway.close()
+    regulator = Delivery.objects.get(publication=publication, group__code="regulators")
+    link = acknowledgement_links.acknowledgement_link(regulator)
+    assert texts["/sms/+886912345678"].endswith(f"Please confirm you received this: {link}")
+    assert "/ack/" not in texts["/sms/+886922222222"]
 
 
 def test_the_page_shows_the_statement_and_only_a_post_acknowledges_once(
