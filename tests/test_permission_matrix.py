@@ -679,9 +679,6 @@ PAGE_ROWS = [
     # Chat rooms and the SMS gateway (apprise URLs, secrets): administrators only.
     Row("admin:comms_appriseendpoint_add", "get", url("admin:comms_appriseendpoint_add"),
         need=("staff+comms.add_appriseendpoint",), denied=302, scoped=False),
-    # Chat rooms and the SMS gateway (apprise URLs, secrets): administrators only.
-    Row("admin:comms_appriseendpoint_add", "get", url("admin:comms_appriseendpoint_add"),
-        need=("staff+comms.add_appriseendpoint",), denied=302, scoped=False),
 ]
 
 TABLE = API_ROWS + PAGE_ROWS
