@@ -4,6 +4,7 @@ rules of publishing now, published at its time as the scheduler, kept waiting by
 and sent at the first run after its lift, refused (with the reason, the scheduler told)
 when the version is no longer the approved one, never published twice."""
 
+import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from teams.services import role_end
 from tests.comms.conftest import FRAME
 from tests.conftest import as_new_request
 from tests.crisis.factories import IncidentFactory
+from tests.crisis.test_concurrency import HOLD_LOCK_SECONDS, errors_of, run_together
 from tests.teams.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -300,3 +302,35 @@ def test_the_page_refuses_a_past_or_missing_time_naming_the_field(client, office
     # "Publish now" ignores the time field.
     response = client.post(publish, {"publish_at": "garbage", "when": "now"})
     assert response.status_code == 302 and Publication.objects.filter(statement=approved).exists()
+
+
+# --- at once (PostgreSQL) ----------------------------------------------------------------------
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="row locks (select_for_update) need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_two_runs_and_a_manual_publish_at_once_publish_once(
+        scheduled, approved, officer, monkeypatch):
+    lock = schedule._lock
+
+    def held_lock(statement):  # the window in which a missing lock would publish twice
+        locked = lock(statement)
+        time.sleep(HOLD_LOCK_SECONDS)
+        return locked
+
+    monkeypatch.setattr(schedule, "_lock", held_lock)
+    outcomes = run_together(
+        lambda: schedule.scheduled_publications_run(now=later()),
+        lambda: schedule.scheduled_publications_run(now=later()),
+        lambda: delivery_services.statement_publish_to(actor=officer, statement=approved),
+    )
+    assert errors_of(outcomes) == []
+    assert Publication.objects.filter(statement=approved).count() == 1
+    scheduled.refresh_from_db()
+    runs = [outcome.result for outcome in outcomes[:2]]
+    assert sorted(runs, key=len) == [{}, {scheduled.pk: scheduled.status}]
+    if scheduled.status == "published":
+        assert scheduled.publication == Publication.objects.get(statement=approved)
+    else:
+        assert (scheduled.status, scheduled.reason) == (
+            "failed", "The statement was already published.")
