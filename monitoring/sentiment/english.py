@@ -12,6 +12,7 @@ adjusted for posts about companies:
 
 import math
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -25,26 +26,46 @@ EMOJI_WEIGHT = 1.2
 _QUESTION_OPENING = re.compile(
     r"^(?:q:|anyone|does|do|is|are|can|could|how|what|when|where|which|who|why|will|should)\b",
     re.IGNORECASE)
-_TRAILING_NOISE = re.compile(r"(?:\s*(?:#\w+|@\w+|https?://\S+|[^\w\s?!.]))*\s*$")
 _COMPLAINT_PRAISE = re.compile(
     r"\b(?:brilliant|great|nice|fantastic|wonderful|amazing|excellent|stellar)\s+"
     r"(?:security|job|work|planning|move|service|idea|timing|management)\b", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class _Phrase:
+    keyword: str  # a substring the phrase cannot match without (cheap test first)
+    pattern: re.Pattern
+    token: str  # the word standing for the phrase in VADER's lexicon
+
+
 @cache
-def _setup() -> tuple[SentimentIntensityAnalyzer, list[tuple[re.Pattern, str]],
-                      re.Pattern, re.Pattern | None, dict[str, float]]:
+def _setup() -> tuple[SentimentIntensityAnalyzer, list[_Phrase], re.Pattern,
+                      re.Pattern | None, dict[str, float]]:
     vader = SentimentIntensityAnalyzer()
     vader.lexicon.update(english_additions())
     phrases = []
     for number, (pattern, value) in enumerate(english_phrases().items()):
         token = f"cdphrase{number}x"
         vader.lexicon[token] = value
-        phrases.append((re.compile(rf"\b{pattern}\b", re.IGNORECASE), f" {token} "))
+        compiled = re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
+        phrases.append(_Phrase(_keyword(pattern), compiled, f" {token} "))
     sarcasm = re.compile("|".join(english_sarcasm()), re.IGNORECASE)
     emoji = {key.replace("\ufe0f", ""): value for key, value in emoji_polarity().items()}
-    emoji_pattern = re.compile("|".join(map(re.escape, emoji))) if emoji else None
-    return vader, phrases, sarcasm, emoji_pattern, emoji
+    emoji_pattern = re.compile("|".join(map(re.escape, sorted(emoji, key=len, reverse=True))))
+    return vader, phrases, sarcasm, emoji_pattern if emoji else None, emoji
+
+
+def _keyword(pattern: str) -> str:
+    """The longest run of letters outside any group of ``pattern`` (a letter made
+    optional by "?" dropped), "" when there is none."""
+    outside, depth = [], 0
+    for character in pattern:
+        depth += character == "("
+        outside.append(character if depth == 0 else " ")
+        depth -= character == ")"
+    runs = [match.group()[:-1] if pattern[match.end():match.end() + 1] == "?"
+            else match.group() for match in re.finditer(r"[a-z]+", "".join(outside))]
+    return max(runs, key=len, default="")
 
 
 def polarity(text: str) -> float:
@@ -56,13 +77,16 @@ def polarity(text: str) -> float:
         if found:
             emoji_sum = sum(emoji[item] for item in found) * EMOJI_WEIGHT
             plain = emoji_pattern.sub(" ", plain)
-    for pattern, token in phrases:
-        plain = pattern.sub(token, plain)
-    compound = vader.polarity_scores(plain)["compound"] if plain.strip() else 0.0
+    lowered = plain.lower()
+    for phrase in phrases:
+        if phrase.keyword in lowered:
+            plain = phrase.pattern.sub(phrase.token, plain)
+    scores = vader.polarity_scores(plain) if plain.strip() else {"compound": 0.0, "neg": 0.0}
+    compound = scores["compound"]
     if emoji_sum:
         compound = _squash(_unsquash(compound) + emoji_sum)
     if compound > 0 and (sarcasm.search(text) or (
-            _COMPLAINT_PRAISE.search(text) and vader.polarity_scores(plain)["neg"] >= 0.2)):
+            scores["neg"] >= 0.2 and _COMPLAINT_PRAISE.search(text))):
         compound = -max(0.3, compound * 0.8)
     if _is_question(text):
         compound *= QUESTION_WEIGHT
@@ -70,9 +94,18 @@ def polarity(text: str) -> float:
 
 
 def _is_question(text: str) -> bool:
-    stripped = _TRAILING_NOISE.sub("", text)
-    return stripped.endswith("?") or (
-        _QUESTION_OPENING.match(text.lstrip()) is not None and not stripped.endswith("!"))
+    """Ends with "?" (before trailing hashtags, handles, links and emoji), or opens with a
+    question word and does not end with "!"."""
+    words = text.split()
+    while words and (words[-1][0] in "#@" or words[-1].startswith("http")
+                     or not any(character.isalnum() or character in "?!." for character
+                                in words[-1])):
+        words.pop()
+    if not words:
+        return False
+    last = words[-1].rstrip(")\"'")
+    return last.endswith("?") or (
+        _QUESTION_OPENING.match(words[0]) is not None and not last.endswith("!"))
 
 
 def _unsquash(compound: float) -> float:

@@ -56,6 +56,8 @@ def chinese_script(text: str) -> str:
     both scripts use for variants: 布 → 佈, 吃 → 喫); else zh-Hans, also for text whose
     characters are the same in both scripts."""
     as_simplified = _to_simplified().convert(text)
+    if as_simplified == text:
+        return SIMPLIFIED_CHINESE
     as_traditional = _to_traditional().convert(text)
     traditional = sum(a != b for a, b in zip(text, as_simplified, strict=False))
     simplified = sum(a != b for a, b in zip(text, as_traditional, strict=False))
