@@ -1,7 +1,7 @@
 """Sentiment of a mention, one interface for every language.
 
     from monitoring.sentiment import score, score_many, detect_language
-    score("great, another outage 🙄")            # Sentiment(score=-0.62, label="negative")
+    score("great, another outage 🙄")            # Sentiment(score=-0.15, label="negative")
     score("這次客服處理得很好", "zh-Hant")
     detect_language("退款什么时候到账？")          # "zh-Hans"
 
