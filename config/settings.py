@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
     "remind-unacknowledged-deliveries": {
         "task": "comms.acknowledgement_tasks.remind_unacknowledged_deliveries",
         "schedule": 300.0},
+    "evaluate-watches": {"task": "monitoring.detection_tasks.evaluate_watches",
+                         "schedule": 60.0},
+    "refresh-baselines": {"task": "monitoring.detection_tasks.refresh_baselines",
+                          "schedule": 3600.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from rest_framework.routers import DefaultRouter
 
 from comms import urls as comms_urls
 from crisis import urls as crisis_urls
+from monitoring import alert_api
 from reports import urls as reports_urls
 from teams import urls as teams_urls
 
@@ -27,7 +28,7 @@ def favicon(request):
 
 router = DefaultRouter()
 for prefix, viewset, basename in (crisis_urls.api_routes + teams_urls.api_routes
-                                   + comms_urls.api_routes):
+                                   + comms_urls.api_routes + alert_api.api_routes):
     router.register(prefix, viewset, basename=basename)
 
 incident_patterns = (crisis_urls.incident_patterns + teams_urls.incident_patterns

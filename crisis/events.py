@@ -94,7 +94,9 @@ TIMELINE_SCHEMAS: dict[str, dict] = {
     TimelineKind.STATUS: {"from": str, "to": str, "reopened?": bool},
     TimelineKind.CLASSIFICATION: {"*": _CHANGE},
     TimelineKind.ESCALATION: {"severity?": _CHANGE, "warning_level?": _CHANGE,
-                              "direction": str, "override": bool},
+                              "direction": str, "override": bool,
+                              # set by the early warning's alerts (incident_set_auto_warning_level)
+                              "auto?": bool},
     TimelineKind.NOTE: {},
     TimelineKind.DECISION: {},
     TimelineKind.KEY_MOMENT: {},

@@ -388,6 +388,43 @@ def incident_escalate(
     return incident
 
 
+def incident_set_auto_warning_level(*, incident: Incident, level: str, reason: str,
+                                    actor=None) -> Incident:
+    """Set the warning level that follows the incident's alerts (the early warning calls it
+    when an alert is escalated into or attached to the incident, and when such an alert
+    rises). The effective level is the higher of it and the manual one unless the lead
+    overrides (``effective_warning_level``). ``actor`` is whoever caused it (``None``: the
+    detection itself). A change of the effective level is an escalation on the timeline
+    (``auto``: true) and tells whoever an escalation tells; a closed incident is left as
+    it is. No permission check: the caller checked its own action."""
+    new_auto = _choice(level, WarningLevel, "warning_level").value if level else ""
+    with transaction.atomic():
+        incident = incident_lock(incident)
+        if incident.status == IncidentStatus.CLOSED or incident.warning_level_auto == new_auto:
+            return incident
+        incident.warning_level_auto = new_auto
+        effective = effective_warning_level(auto=new_auto,
+                                            manual=incident.warning_level_manual,
+                                            overridden=incident.warning_level_overridden)
+        fields = ["warning_level_auto", "updated_at"]
+        changes = {}
+        if effective != incident.warning_level:
+            changes["warning_level"] = [incident.warning_level, effective]
+            incident.warning_level = effective
+            fields.append("warning_level")
+        incident.save(update_fields=fields)
+        if changes:
+            up = _went_up(changes)
+            entry = timeline_record(incident=incident, kind=TimelineKind.ESCALATION, actor=actor,
+                                    body=_text(reason, "reason"),
+                                    data={**changes, "direction": "up" if up else "down",
+                                          "override": False, "auto": True})
+            hooks.incident_escalated.send(sender=Incident, incident=incident, actor=actor,
+                                          entry=entry, changes=changes, went_up=up)
+            _incident_changed(incident)
+    return incident
+
+
 def _went_up(changes: dict) -> bool:
     def rank(choices, value):
         return choices(value).rank if value else 0

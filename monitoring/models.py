@@ -231,6 +231,9 @@ class Alert(models.Model):
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     level_changed_at = models.DateTimeField(_("level changed"), default=timezone.now)
+    # The last look that still found the spike at some level: the spike is over once a
+    # whole cool-down of its level passes without one (monitoring.alerts).
+    last_matched_at = models.DateTimeField(_("last seen"), default=timezone.now)
     notified_level = models.CharField(_("warned at level"), max_length=8,
                                       choices=WarningLevel, blank=True)
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,

@@ -28,6 +28,7 @@ class NotificationKind(models.TextChoices):
     INCIDENT_MERGED = "incident_merged", _("Incident merged into another")
     APPROVAL_REQUESTED = "approval_requested", _("Statement waiting for your approval")
     STATEMENT_PUBLISHED = "statement_published", _("Statement published to you")
+    ALERT_RAISED = "alert_raised", _("Early-warning alert")
 
     @property
     def is_important(self) -> bool:
@@ -41,7 +42,7 @@ class NotificationKind(models.TextChoices):
 
 
 # The one place that says which kinds matter enough for an email by default. Approval
-# requested from you is one; a red alert for your watch joins with its issue.
+# requested from you is one; so is an early-warning alert (a new one, or its level rising).
 # A new incident reaches the standing crisis core, whose early word is the point.
 IMPORTANT_NOTIFICATIONS = frozenset({
     NotificationKind.INCIDENT_CREATED,
@@ -50,6 +51,7 @@ IMPORTANT_NOTIFICATIONS = frozenset({
     NotificationKind.MENTION,
     NotificationKind.INCIDENT_ESCALATED,
     NotificationKind.APPROVAL_REQUESTED,
+    NotificationKind.ALERT_RAISED,
 })
 NOTIFICATION_ICONS = {
     NotificationKind.INCIDENT_CREATED: "urgent",
@@ -61,6 +63,7 @@ NOTIFICATION_ICONS = {
     NotificationKind.INCIDENT_MERGED: "git-merge",
     NotificationKind.APPROVAL_REQUESTED: "gavel",
     NotificationKind.STATEMENT_PUBLISHED: "speakerphone",
+    NotificationKind.ALERT_RAISED: "alert-triangle",
 }
 
 

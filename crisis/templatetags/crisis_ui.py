@@ -240,6 +240,8 @@ def entry_headline(context, entry):
         line = f"{verb}: {'; '.join(parts)}"
         if data.get("override"):
             line += " " + _("(manual override)")
+        if data.get("auto"):
+            line += " " + _("(automatic, from its alerts)")
         return line
     if kind == TimelineKind.CLASSIFICATION:
         parts = []
