@@ -55,7 +55,9 @@ POLARITY, DEGREE, NEGATOR, CONTRAST, SARCASM, EMOJI = range(6)
 _CLAUSE = re.compile(r"[^，。！？；、,.!?;~～…\n\r]+[，。！？；、,.!?;~～…\n\r]*")
 _RESOLUTIONS = frozenset(("解决了", "已解决", "修好了", "找回了", "搞定", "恢复了", "已恢复",
                           "恢复正常", "到账了", "已到账"))
-_NOT_EVEN = re.compile(r"连.{0,8}都(?:没|不|没有)")
+_NOT_EVEN = re.compile(r"(?:连|一[句个点次条声]).{0,8}都(?:没|不|没有|冇|唔)")
+_SARCASTIC_EMOJI = frozenset("👏🙄🙃😅🤡")
+_REPEATED = re.compile(r"第[二三四五六七八九十几n\d]+次")
 NOT_EVEN = -1.6
 _NOTICE = re.compile(r"通知|公告|提醒：|据报道|据了解|据悉|发言人|官方表示|声明称|表示将")
 _QUESTION_OPENINGS = ("请问", "想问", "请教", "问下", "问一下", "有人知道", "有没有人")
@@ -164,11 +166,13 @@ def polarity(text: str) -> float:
                 degree, degree_until = value, end + DEGREE_WINDOW
             elif kind == EMOJI:
                 emoji += value
+                sarcasm = sarcasm or clause[start:end] in _SARCASTIC_EMOJI
             elif kind == SARCASM:
                 sarcasm = True
             else:  # CONTRAST
                 praise, complaint, weight = praise * 0.5, complaint * 0.5, 1.5
                 clause_weight = weight * QUESTION_WEIGHT if question else weight
+    sarcasm = sarcasm or _REPEATED.search(simplified) is not None
     if sarcasm and praise > 0 and (complaint < 0 or emoji < 0):
         complaint, praise = complaint - praise, 0.0
     total = praise + complaint + emoji

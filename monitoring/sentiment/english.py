@@ -7,7 +7,8 @@ adjusted for posts about companies:
 - emoji take their polarity from ``data/emoji.tsv`` (VADER's own emoji descriptions
   miss 🙄, 🤮, 🤡);
 - sarcasm cues (``data/en_sarcasm.txt``: "great, another…", 🙄) turn praise negative;
-- a question ("Does it support wireless charging?") counts half.
+- a question ("Does it support wireless charging?") counts half, and so does a notice or
+  report ("according to", "a spokesperson said", "Update:") — it states, it does not judge.
 """
 
 import math
@@ -22,13 +23,22 @@ from .lexicons import emoji_polarity, english_additions, english_phrases, englis
 NEUTRAL_BAND = 0.1  # on the compound score; VADER suggests 0.05, 0.1 fitted the tuning texts
 VADER_ALPHA = 15.0  # VADER's normalisation constant: compound = s / sqrt(s² + 15)
 QUESTION_WEIGHT = 0.5
+NOTICE_WEIGHT = 0.5
+_NOTICE = re.compile(
+    r"\b(?:according to|spokes(?:person|man|woman)|press (?:release|conference|office)|"
+    r"(?:said|says|confirmed|announced|reported|reports|stated) (?:it|that|on|in|the)\b|"
+    r"(?:a|the) (?:company|firm|regulator|airline|bank|utility) (?:said|says|confirmed)|"
+    r"(?:update|reminder|official|notice|announcement)\s*(?:at [\d:apm ]+)?:)", re.IGNORECASE)
 EMOJI_WEIGHT = 1.2
 _QUESTION_OPENING = re.compile(
     r"^(?:q:|anyone|does|do|is|are|can|could|how|what|when|where|which|who|why|will|should)\b",
     re.IGNORECASE)
+# Praise that is sarcasm when the same text also complains ("Brilliant security." after
+# a leak; "fourth time they've shipped the wrong item 👏").
 _COMPLAINT_PRAISE = re.compile(
     r"\b(?:brilliant|great|nice|fantastic|wonderful|amazing|excellent|stellar)\s+"
-    r"(?:security|job|work|planning|move|service|idea|timing|management)\b", re.IGNORECASE)
+    r"(?:security|job|work|planning|move|service|idea|timing|management)\b|👏|\bbravo\b"
+    r"|\b(?:second|third|fourth|fifth|sixth|\d+(?:nd|rd|th)) time\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -86,10 +96,12 @@ def polarity(text: str) -> float:
     if emoji_sum:
         compound = _squash(_unsquash(compound) + emoji_sum)
     if compound > 0 and (sarcasm.search(text) or (
-            scores["neg"] >= 0.2 and _COMPLAINT_PRAISE.search(text))):
+            scores["neg"] >= 0.1 and _COMPLAINT_PRAISE.search(text))):
         compound = -max(0.3, compound * 0.8)
     if _is_question(text):
         compound *= QUESTION_WEIGHT
+    if _NOTICE.search(text):
+        compound *= NOTICE_WEIGHT
     return compound
 
 
