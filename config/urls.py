@@ -15,6 +15,7 @@ from rest_framework.routers import DefaultRouter
 from comms import urls as comms_urls
 from crisis import urls as crisis_urls
 from monitoring import alert_api
+from monitoring import board_urls as monitoring_urls
 from reports import urls as reports_urls
 from teams import urls as teams_urls
 
@@ -37,8 +38,9 @@ incident_patterns = (crisis_urls.incident_patterns + teams_urls.incident_pattern
 urlpatterns = [
     *teams_urls.urlpatterns,
     *comms_urls.urlpatterns,
+    *monitoring_urls.urlpatterns,
     path("incidents/", include((incident_patterns, "crisis"))),
-    path("api/", include((router.urls, "api"))),
+    path("api/", include((router.urls + monitoring_urls.api_patterns, "api"))),
     # The API's surface is for signed-in people and integrations, not the public.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
          name="api-schema"),

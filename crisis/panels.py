@@ -22,6 +22,7 @@ class RoomPanel:
     column: str = SIDE
     position: int = 100
     label: str = ""  # its entry in the room's section menu on small screens ("": none)
+    assets: tuple[str, ...] = ()  # static .js / .css files the panel needs, loaded once
 
 
 _panels: dict[str, RoomPanel] = {}
@@ -49,4 +50,6 @@ def room_context(request, incident) -> dict:
             seen.add(panel.context)
             context.update(panel.context(request, incident))
     context["side_panels"] = room_panels(SIDE)
+    context["panel_assets"] = list(dict.fromkeys(
+        asset for panel in room_panels() for asset in panel.assets))
     return context

@@ -11,8 +11,10 @@ class MonitoringConfig(AppConfig):
         from core.frames import register_frames
 
         from .events import MonitoringEventType
+        from .panels import register as register_evidence_panel
 
         register_frames(MonitoringEventType)  # pages learn "alert.changed" from core.frames
+        register_evidence_panel()  # the incident room's Evidence panel
         self.connect_detection()
 
     def connect_detection(self):

@@ -74,6 +74,7 @@ from crisis.models import (
     TaskComment,
     TimelineEntry,
 )
+from monitoring.models import Alert, Watch
 from teams.choices import Duty
 from teams.models import (
     Department,
@@ -126,6 +127,10 @@ STAKEHOLDERS = ("crisis.manage_stakeholders", "crisis.change_incident")
 INQUIRIES = (*CONTRIBUTE, *DRAFT)  # whoever works on the incident or drafts its statements
 VIEW_CONTACTS = ("comms.view_contact",)
 MANAGE_CONTACTS = ("comms.view_contact+comms.change_contact+comms.add_contact",)
+VIEW_ALERTS = ("monitoring.view_alert",)
+CHANGE_ALERTS = ("monitoring.view_alert+monitoring.change_alert",)
+OPEN_FROM_ALERT = ("monitoring.view_alert+monitoring.change_alert+crisis.add_incident",)
+ALERT_PAGE = {"pk": lambda s: s.alert}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,6 +160,8 @@ class Scene:
     delivery: int = 0  # the published statement's email to the contact, failed
     group: int = 0  # a stakeholder group
     inquiry: int = 0  # a journalist's question, logged
+    watch: int = 0  # what the early warning listens for (not tied to an incident)
+    alert: int = 0  # an open alert on that watch
     schedule: int = 0  # the approved statement, scheduled for tomorrow
 
 
@@ -489,6 +496,9 @@ API_ROWS = [
         url("api:scheduled-publication-detail", pk=_schedule)),
     Row("api:scheduled-publication-cancel", "post",
         url("api:scheduled-publication-cancel", pk=_schedule), lambda s: {}, need=PUBLISH),
+    # the alert board's chart data (issue 14): for those who may see the board
+    Row("api:watch-series", "get", url("api:watch-series", pk=lambda s: s.watch),
+        need=VIEW_ALERTS, scoped=False),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -658,6 +668,18 @@ PAGE_ROWS = [
         scoped=False, anonymous=200),
     Row("acknowledgement", "post", url("acknowledgement", token=_acknowledgement_token),
         scoped=False, anonymous=200),
+    # The alert board and alert pages (issue 14): the board right to see, the alert right
+    # to act, and opening an incident from an alert takes the right to open incidents.
+    Row("monitoring-board", "get", url("monitoring-board"), need=VIEW_ALERTS, scoped=False),
+    Row("monitoring-alert", "get", url("monitoring-alert", **ALERT_PAGE), need=VIEW_ALERTS,
+        scoped=False),
+    Row("monitoring-alert-acknowledge", "post", url("monitoring-alert-acknowledge",
+                                                    **ALERT_PAGE),
+        need=CHANGE_ALERTS, ok=302, scoped=False),
+    Row("monitoring-alert-dismiss", "post", url("monitoring-alert-dismiss", **ALERT_PAGE),
+        lambda s: {"reason": "A parody account."}, need=CHANGE_ALERTS, ok=302, scoped=False),
+    Row("monitoring-alert-escalate", "post", url("monitoring-alert-escalate", **ALERT_PAGE),
+        lambda s: {"incident": "new"}, need=OPEN_FROM_ALERT, ok=302, scoped=False),
     Row("api-docs", "get", url("api-docs"), scoped=False),
     Row("notifications", "get", url("notifications"), scoped=False),
     Row("notifications-read", "post", url("notifications-read"), lambda s: {"all": "on"},
@@ -766,6 +788,7 @@ def _build_world() -> World:
     group = StakeholderGroup.objects.get(code="media")
     contact = Contact.objects.create(name="Matrix Reporter", email="reporter@matrix.example")
     contact.groups.add(group)
+    watch = Watch.objects.create(name="Matrix watch", include_terms=["matrix"])
     scenes = {}
     for conf in CONFIDENTIALITIES:
         incident = staffed(conf, f"Matrix {conf} incident")
@@ -786,6 +809,9 @@ def _build_world() -> World:
                 recipient=scribe, dedupe_key=f"team_added:{assignment.pk}").pk,
             freeze=freeze.pk, contact=contact.pk, group=group.pk,
             delivery=_failed_delivery(statements["published"], contact, group).pk,
+            watch=watch.pk, alert=Alert.objects.create(
+                watch=watch, level="orange", peak_level="orange",
+                first_mention_at=timezone.now()).pk,
             **statements)
 
     global_rights = {"anonymous": frozenset()}
@@ -813,7 +839,7 @@ SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, Li
                    RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift, User,
                    Statement, StatementVersion, ReviewStage, ApprovalDecision, StatementComment,
                    Publication, PublishingFreeze, MediaInquiry, Contact, Delivery,
-                   IncidentStakeholder, ScheduledPublication)
+                   IncidentStakeholder, ScheduledPublication, Alert)
 
 
 def db_state() -> dict:
@@ -975,7 +1001,9 @@ def test_every_route_is_in_the_table():
                          "notifications", "notifications-read", "notification-open", "account",
                          "approval-queue", "approval-decide", "publishing-freezes",
                          "publishing-freeze-lift", "status", "status-feed",
-                         "status-statement", "acknowledgement")]
+                         "status-statement", "acknowledgement", "monitoring-board",
+                         "monitoring-alert", "monitoring-alert-acknowledge",
+                         "monitoring-alert-dismiss", "monitoring-alert-escalate")]
     missing += sorted(name for name in pages if name not in named)
     assert not missing, f"routes without a row in the permission matrix: {missing}"
     assert not named - set(routes), f"rows for routes that do not exist: {named - set(routes)}"
