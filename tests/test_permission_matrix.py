@@ -74,7 +74,7 @@ from crisis.models import (
     TaskComment,
     TimelineEntry,
 )
-from monitoring.models import Alert, Watch
+from monitoring.models import Alert, WarningRule, Watch
 from teams.choices import Duty
 from teams.models import (
     Department,
@@ -131,6 +131,7 @@ VIEW_ALERTS = ("monitoring.view_alert",)
 CHANGE_ALERTS = ("monitoring.view_alert+monitoring.change_alert",)
 OPEN_FROM_ALERT = ("monitoring.view_alert+monitoring.change_alert+crisis.add_incident",)
 ALERT_PAGE = {"pk": lambda s: s.alert}
+CHANGE_RULES = ("monitoring.view_alert+monitoring.change_warningrule",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,6 +229,10 @@ class Row:
 
 def url(name: str, **kwargs: Callable[[Scene], object]) -> Callable[[Scene], str]:
     return lambda s: reverse(name, kwargs={key: get(s) for key, get in kwargs.items()})
+
+
+def _rule(s: Scene) -> int:
+    return WarningRule.objects.order_by("pk").values_list("pk", flat=True).first()
 
 
 def _incident(s):
@@ -496,6 +501,34 @@ API_ROWS = [
         url("api:scheduled-publication-detail", pk=_schedule)),
     Row("api:scheduled-publication-cancel", "post",
         url("api:scheduled-publication-cancel", pk=_schedule), lambda s: {}, need=PUBLISH),
+    # alerts and warning rules (issue 14): the board right to read, the alert right to act;
+    # escalating into a new incident also takes the right to open incidents.
+    Row("api:alert-list", "get", url("api:alert-list"), need=VIEW_ALERTS, scoped=False),
+    Row("api:alert-detail", "get", url("api:alert-detail", pk=lambda s: s.alert),
+        need=VIEW_ALERTS, scoped=False),
+    Row("api:alert-acknowledge", "post", url("api:alert-acknowledge", pk=lambda s: s.alert),
+        lambda s: {}, need=CHANGE_ALERTS, scoped=False),
+    Row("api:alert-dismiss", "post", url("api:alert-dismiss", pk=lambda s: s.alert),
+        lambda s: {"reason": "A parody account."}, need=CHANGE_ALERTS, scoped=False),
+    Row("api:alert-escalate", "post", url("api:alert-escalate", pk=lambda s: s.alert),
+        lambda s: {"title": "From the matrix alert"}, need=OPEN_FROM_ALERT, scoped=False),
+    Row("api:warning-rule-list", "get", url("api:warning-rule-list"), need=VIEW_ALERTS,
+        scoped=False),
+    Row("api:warning-rule-list", "post", url("api:warning-rule-list"),
+        lambda s: {"name": "Matrix rule", "level": "blue", "volume_ratio": 3.0},
+        need=CHANGE_RULES, ok=201, scoped=False),
+    Row("api:warning-rule-detail", "get", url("api:warning-rule-detail", pk=_rule),
+        need=VIEW_ALERTS, scoped=False),
+    Row("api:warning-rule-detail", "patch", url("api:warning-rule-detail", pk=_rule),
+        lambda s: {"min_mentions": 12}, need=CHANGE_RULES, scoped=False),
+    Row("api:warning-rule-detail", "put", url("api:warning-rule-detail", pk=_rule),
+        lambda s: {"name": "Matrix rule", "level": "red", "volume_ratio": 9.0},
+        need=CHANGE_RULES, scoped=False),
+    Row("api:warning-rule-detail", "delete", url("api:warning-rule-detail", pk=_rule),
+        need=CHANGE_RULES, ok=204, scoped=False),
+    # the alert board's chart data (issue 14): for those who may see the board
+    Row("api:watch-series", "get", url("api:watch-series", pk=lambda s: s.watch),
+        need=VIEW_ALERTS, scoped=False),
     # the alert board's chart data (issue 14): for those who may see the board
     Row("api:watch-series", "get", url("api:watch-series", pk=lambda s: s.watch),
         need=VIEW_ALERTS, scoped=False),
@@ -839,7 +872,8 @@ SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, Li
                    RoleAssignment, IncidentUserObjectPermission, Notification, DutyShift, User,
                    Statement, StatementVersion, ReviewStage, ApprovalDecision, StatementComment,
                    Publication, PublishingFreeze, MediaInquiry, Contact, Delivery,
-                   IncidentStakeholder, ScheduledPublication, Alert)
+                   IncidentStakeholder, ScheduledPublication, Alert,
+                   WarningRule)
 
 
 def db_state() -> dict:
