@@ -13,7 +13,16 @@ class CommsConfig(AppConfig):
         from crisis.events import register_event_schemas
         from crisis.timeline import declare_written
 
-        from . import acknowledgement_tasks, delivery_tasks, demo, hooks, panels, status, work
+        from . import (
+            acknowledgement_tasks,
+            delivery_tasks,
+            demo,
+            hooks,
+            panels,
+            schedule,
+            status,
+            work,
+        )
         from .events import EVENT_SCHEMAS, CommsEventType
         from .inquiry_panels import register as register_inquiries
         from .stakeholder_map_panels import register as register_stakeholder_map
@@ -28,5 +37,7 @@ class CommsConfig(AppConfig):
         status.register()  # a publication makes the public status page's cache stale
         hooks.statement_published.connect(delivery_tasks.on_statement_published,
                                           dispatch_uid="comms.delivery")  # stakeholder delivery
+        hooks.statement_published.connect(schedule.on_statement_published,
+                                          dispatch_uid="comms.schedule")  # closes a waiting one
         acknowledgement_tasks.register()  # a reminder to acknowledge opens the publication
         register_stakeholder_map()  # the room's Stakeholders panel (last: wraps headlines)

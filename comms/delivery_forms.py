@@ -27,7 +27,8 @@ class PublishForm(forms.Form):
     publish_at = DateTimeField(
         label=_("Publish at"), required=False,
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local", "class": "form-control"},
+                                   format="%Y-%m-%dT%H:%M"),
         help_text=_("In your time zone. Only for “Publish at”; a publishing freeze then makes "
                     "it wait until the freeze is lifted."))
     when = forms.ChoiceField(choices=[(PUBLISH_NOW, _("Publish now")),

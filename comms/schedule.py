@@ -16,10 +16,12 @@ through ``delivery_services.statement_publish_to`` as the person who scheduled i
 
 Locks follow ``comms.services``: the incident, then the statement, then the schedule's row
 (``skip_locked``: a row another run holds is left to it). Publishing is once per statement
-(``Publication``), so a schedule racing a manual publish finds the publication and fails
+(``Publication``): publishing by hand closes the statement's waiting schedule (cancelled,
+saying so, ``on_statement_published``), and a run that still finds a publication fails
 saying so; nothing goes out twice.
 """
 
+from contextvars import ContextVar
 from datetime import UTC, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,6 +53,9 @@ from .stakeholder_choices import Channel
 
 MAX_AHEAD = timedelta(days=30)
 BATCH = 100
+
+# The schedule a run is publishing (its own publication must not cancel it).
+_running: ContextVar[int | None] = ContextVar("running_schedule", default=None)
 
 
 def _lock(statement: Statement) -> tuple:
@@ -219,6 +224,7 @@ def scheduled_publication_run(*, schedule_id: int, now: datetime | None = None) 
             "%(ref)s was merged into another incident.") % {"ref": incident.reference}
         reason = reason or _refusal(statement, schedule)
         if not reason:
+            token = _running.set(schedule.pk)
             try:
                 publication = delivery_services.statement_publish_to(
                     actor=schedule.created_by, statement=statement,
@@ -228,6 +234,8 @@ def scheduled_publication_run(*, schedule_id: int, now: datetime | None = None) 
                 reason = error.message
             except (PermissionDenied, ValidationError) as error:
                 reason = " ".join(getattr(error, "messages", None) or [str(error)])
+            finally:
+                _running.reset(token)
         if reason:
             _fail(incident=incident, statement=statement, schedule=schedule, reason=reason,
                   now=now)
@@ -237,6 +245,23 @@ def scheduled_publication_run(*, schedule_id: int, now: datetime | None = None) 
         schedule.finished_at = now
         schedule.save(update_fields=["status", "publication", "reason", "finished_at"])
     return schedule.status
+
+
+def on_statement_published(sender, *, publication, statement, actor, **kwargs) -> None:
+    """``hooks.statement_published`` (inside the publishing transaction, under the incident's
+    and the statement's locks): published by hand, the statement's waiting schedule has
+    nothing left to publish and is cancelled, saying so."""
+    waiting = (ScheduledPublication.objects.select_for_update()
+               .filter(statement=statement, status=ScheduledPublicationStatus.WAITING)
+               .exclude(pk=_running.get() or 0).first())
+    if waiting is None:
+        return
+    waiting.status, waiting.cancelled_by, waiting.finished_at = (
+        ScheduledPublicationStatus.CANCELLED, actor, timezone.now())
+    waiting.reason = _("Published by hand before its time.")
+    waiting.save(update_fields=["status", "cancelled_by", "finished_at", "reason"])
+    _record(incident=statement.incident, statement=statement, actor=actor,
+            action="schedule_cancelled", body=waiting.reason)
 
 
 def scheduled_publications_run(*, now: datetime | None = None) -> dict[int, str]:

@@ -132,14 +132,21 @@ def test_an_edit_since_fails_it_with_the_reason_and_tells_the_scheduler(
     assert actions(incident)[-1] == "schedule_failed"
 
 
-def test_a_manual_publish_before_the_time_fails_the_schedule_not_a_second_publication(
-        scheduled, approved, officer, django_capture_on_commit_callbacks):
+def test_a_manual_publish_before_the_time_closes_the_schedule_not_a_second_publication(
+        scheduled, approved, officer, incident, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         publication = delivery_services.statement_publish_to(actor=officer, statement=approved)
+    scheduled.refresh_from_db()
+    assert (scheduled.status, scheduled.reason, scheduled.cancelled_by) == (
+        "cancelled", "Published by hand before its time.", officer)
+    assert "schedule_cancelled" in actions(incident)
+    assert run(later(), django_capture_on_commit_callbacks) == {}
+    assert list(Publication.objects.filter(statement=approved)) == [publication]
+    # A run that finds a publication anyway (published past the hook) fails saying so.
+    ScheduledPublication.objects.filter(pk=scheduled.pk).update(status="waiting")
     assert run(later(), django_capture_on_commit_callbacks) == {scheduled.pk: "failed"}
     scheduled.refresh_from_db()
     assert scheduled.reason == "The statement was already published."
-    assert list(Publication.objects.filter(statement=approved)) == [publication]
 
 
 def test_a_scheduler_who_lost_the_publish_right_is_not_published_for(
@@ -328,9 +335,11 @@ def test_two_runs_and_a_manual_publish_at_once_publish_once(
     assert Publication.objects.filter(statement=approved).count() == 1
     scheduled.refresh_from_db()
     runs = [outcome.result for outcome in outcomes[:2]]
-    assert sorted(runs, key=len) == [{}, {scheduled.pk: scheduled.status}]
-    if scheduled.status == "published":
+    if scheduled.status == "published":  # a run came first; the manual publish answered it
+        assert sorted(runs, key=len) == [{}, {scheduled.pk: "published"}]
         assert scheduled.publication == Publication.objects.get(statement=approved)
-    else:
+        assert outcomes[2].result == scheduled.publication
+    else:  # the manual publish came first and closed the schedule
+        assert runs == [{}, {}]
         assert (scheduled.status, scheduled.reason) == (
-            "failed", "The statement was already published.")
+            "cancelled", "Published by hand before its time.")
