@@ -46,8 +46,10 @@ class Acknowledged:
 
 def delivery_acknowledge(*, token: str, remote_addr: str | None = None,
                          user_agent: str = "") -> Acknowledged:
-    """Acknowledge the delivery a link names (once: a second time says when it was);
-    raises ``acknowledgement_links.LinkInvalid`` or ``LinkExpired``. The publication's
+    """Acknowledge the delivery a link names, and the contact's other deliveries of the
+    same publication (the email and the webhook carry the same statement: the person
+    confirms the statement, not the channel). Once: a second time says when it was.
+    Raises ``acknowledgement_links.LinkInvalid`` or ``LinkExpired``. The publication's
     counts go out live."""
     found = delivery_for_token(token)
     with transaction.atomic():
@@ -56,13 +58,24 @@ def delivery_acknowledge(*, token: str, remote_addr: str | None = None,
         earlier = DeliveryAcknowledgement.objects.filter(delivery=delivery).first()
         if earlier is not None:
             return Acknowledged(delivery, earlier.acknowledged_at, now=False)
-        acknowledgement = DeliveryAcknowledgement.objects.create(
-            delivery=delivery, remote_addr=remote_addr or None,
-            user_agent=(user_agent or "")[:300])
+        now = timezone.now()
+        locked = {delivery.pk}
+        if delivery.contact_id is not None:
+            locked |= set(Delivery.objects.select_for_update()
+                          .filter(publication_id=delivery.publication_id,
+                                  contact_id=delivery.contact_id)
+                          .values_list("pk", flat=True))
+        same_person = sorted(locked - set(DeliveryAcknowledgement.objects.filter(
+            delivery_id__in=locked).values_list("delivery_id", flat=True)))
+        DeliveryAcknowledgement.objects.bulk_create(
+            DeliveryAcknowledgement(delivery_id=pk, acknowledged_at=now,
+                                    remote_addr=remote_addr or None,
+                                    user_agent=(user_agent or "")[:300])
+            for pk in same_person)
+        Delivery.objects.filter(pk__in=same_person).update(status=DeliveryStatus.ACKNOWLEDGED)
         delivery.status = DeliveryStatus.ACKNOWLEDGED
-        delivery.save(update_fields=["status"])
         delivery_services.publication_tell_progress(publication_id=delivery.publication_id)
-    return Acknowledged(delivery, acknowledgement.acknowledged_at, now=True)
+    return Acknowledged(delivery, now, now=True)
 
 
 # --- reminding the owner ---------------------------------------------------------------------
@@ -113,7 +126,8 @@ def acknowledgement_remind(*, publication_id: int, group_id: int,
         Delivery.objects.filter(pk__in=due).update(ack_reminded_at=now)
         waiting = (Delivery.objects.filter(publication_id=publication_id, group_id=group_id,
                                            contact__isnull=False)
-                   .exclude(status=DeliveryStatus.ACKNOWLEDGED).count())
+                   .exclude(status=DeliveryStatus.ACKNOWLEDGED)
+                   .values("contact_id").distinct().count())  # people, not channels
         owner = reminder_recipient(incident, first.group)
         if owner is None:
             return False

@@ -108,21 +108,24 @@ def test_the_page_shows_the_statement_and_only_a_post_acknowledges_once(
         done = reader.post(path, HTTP_USER_AGENT="Regulator's browser")
     assert done.status_code == 200 and "your confirmation is recorded" in done.content.decode()
     sent.refresh_from_db()
-    acknowledgement = DeliveryAcknowledgement.objects.get()
-    assert sent.status == "acknowledged" and acknowledgement.delivery == sent
+    acknowledgement = DeliveryAcknowledgement.objects.get(delivery=sent)
+    assert sent.status == "acknowledged"
+    # The same person's webhook of the statement is acknowledged with it; nobody else's.
+    assert sorted(Delivery.objects.filter(status="acknowledged").values_list(
+        "group__code", "channel")) == [("regulators", "email"), ("regulators", "webhook")]
     assert (acknowledgement.remote_addr, acknowledgement.user_agent) == (
         "127.0.0.1", "Regulator's browser")
     event = LiveEvent.objects.filter(type="delivery.changed").latest("seq")
-    assert event.data["counts"]["acknowledged"] == 1
+    assert event.data["counts"]["acknowledged"] == 2
 
     again = reader.post(path)
     assert again.status_code == 200 and "You confirmed receipt on" in again.content.decode()
     assert "I confirm I received this" not in again.content.decode()
-    assert DeliveryAcknowledgement.objects.count() == 1
+    assert DeliveryAcknowledgement.objects.count() == 2
     listed = as_new_request(api_client, officer).get(
         "/api/deliveries/", {"publication": sent.publication_id}).json()["results"]
     assert {d["id"]: bool(d["acknowledged_at"]) for d in listed}[sent.pk] is True
-    assert sum(bool(d["acknowledged_at"]) for d in listed) == 1
+    assert sum(bool(d["acknowledged_at"]) for d in listed) == 2
 
 
 class _SignedLongAgo(signing.TimestampSigner):
