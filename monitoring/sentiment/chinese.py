@@ -41,6 +41,7 @@ from .lexicons import (
     chinese_sarcasm,
     emoji_polarity,
 )
+from .patterns import longest_match_pattern
 
 NEUTRAL_BAND = 0.2  # |score| at or below this is neutral (chosen on the data/ tuning texts)
 ALPHA = 4.0  # squashing constant: one plain sentiment word (±2) gives about ±0.7
@@ -90,29 +91,6 @@ def _vocabulary() -> tuple[dict[str, tuple], re.Pattern]:
         # 好 is praise alone but an adverb before another sentiment word (好差, 好贵)
         vocabulary[word.lower()] = (POLARITY, value, degrees.get(word, 0.0))
     return vocabulary, re.compile(longest_match_pattern(vocabulary))
-
-
-def longest_match_pattern(words) -> str:
-    """A regular expression matching any of ``words``, the longest one where several
-    start at the same place: the words as a trie of nested groups, each optional
-    continuation greedy (好 | 好几 | 好不容易 → 好(?:几|不容易)?)."""
-    trie: dict = {}
-    for word in words:
-        node = trie
-        for character in word:
-            node = node.setdefault(character, {})
-        node[""] = {}
-
-    def rest(node: dict) -> str:
-        branches = [re.escape(character) + rest(child)
-                    for character, child in sorted(node.items()) if character]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if "" in node else body
-
-    return "(?:" + "|".join(re.escape(character) + rest(child)
-                            for character, child in sorted(trie.items())) + ")"
 
 
 def _matches(clause: str) -> list[tuple]:

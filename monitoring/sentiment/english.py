@@ -19,6 +19,7 @@ from functools import cache
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from .lexicons import emoji_polarity, english_additions, english_phrases, english_sarcasm
+from .patterns import longest_match_pattern
 
 NEUTRAL_BAND = 0.1  # on the compound score; VADER suggests 0.05, 0.1 fitted the tuning texts
 VADER_ALPHA = 15.0  # VADER's normalisation constant: compound = s / sqrt(s² + 15)
@@ -38,64 +39,123 @@ _QUESTION_OPENING = re.compile(
 _COMPLAINT_PRAISE = re.compile(
     r"\b(?:brilliant|great|nice|fantastic|wonderful|amazing|excellent|stellar)\s+"
     r"(?:security|job|work|planning|move|service|idea|timing|management)\b|👏|\bbravo\b"
-    r"|\b(?:second|third|fourth|fifth|sixth|\d+(?:nd|rd|th)) time\b", re.IGNORECASE)
+    r"|\b(?:second|third|fourth|fifth|sixth|\d+(?:nd|rd|th)) time\b"
+    r"|^\W*(?:oh,? )?(?:lovely|great|perfect|fantastic|amazing|wonderful|brilliant|awesome|nice"
+    r"|cool|sure)\s*[,!.]", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class _Phrase:
-    keyword: str  # a substring the phrase cannot match without (cheap test first)
+    keywords: tuple[str, ...]  # the phrase cannot match without one of them (cheap test)
     pattern: re.Pattern
     token: str  # the word standing for the phrase in VADER's lexicon
 
 
+@dataclass(frozen=True)
+class _Setup:
+    vader: SentimentIntensityAnalyzer
+    phrases: list[_Phrase]
+    always: list[int]  # phrases without a keyword: tried on every text
+    by_keyword: dict[str, list[int]]
+    keywords: re.Pattern  # finds every keyword (overlapping, longest at each position)
+    sarcasm: re.Pattern
+    emoji: dict[str, float]
+    emoji_pattern: re.Pattern
+
+
 @cache
-def _setup() -> tuple[SentimentIntensityAnalyzer, list[_Phrase], re.Pattern,
-                      re.Pattern | None, dict[str, float]]:
+def _setup() -> _Setup:
     vader = SentimentIntensityAnalyzer()
     vader.lexicon.update(english_additions())
-    phrases = []
+    phrases, always, by_keyword = [], [], {}
     for number, (pattern, value) in enumerate(english_phrases().items()):
         token = f"cdphrase{number}x"
         vader.lexicon[token] = value
         compiled = re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)
-        phrases.append(_Phrase(_keyword(pattern), compiled, f" {token} "))
-    sarcasm = re.compile("|".join(english_sarcasm()), re.IGNORECASE)
+        phrases.append(_Phrase(_keywords(pattern), compiled, f" {token} "))
+        for keyword in phrases[-1].keywords:
+            if keyword:
+                by_keyword.setdefault(keyword, []).append(number)
+            else:
+                always.append(number)
     emoji = {key.replace("\ufe0f", ""): value for key, value in emoji_polarity().items()}
-    emoji_pattern = re.compile("|".join(map(re.escape, sorted(emoji, key=len, reverse=True))))
-    return vader, phrases, sarcasm, emoji_pattern if emoji else None, emoji
+    return _Setup(
+        vader, phrases, always, by_keyword,
+        re.compile(f"(?=({longest_match_pattern(by_keyword)}))"),
+        re.compile("|".join(english_sarcasm()), re.IGNORECASE), emoji,
+        re.compile("|".join(map(re.escape, sorted(emoji, key=len, reverse=True)))))
 
 
-def _keyword(pattern: str) -> str:
-    """The longest run of letters outside any group of ``pattern`` (a letter made
-    optional by "?" dropped), "" when there is none."""
+def _keywords(pattern: str) -> tuple[str, ...]:
+    """Substrings of which a text must hold at least one for ``pattern`` to match: the
+    longest letter run outside any group, or the alternatives of a required group when
+    each has a longer run ("(?:zero|no) (?:replies|answers)" → ("replies", "answers"));
+    ("",) when nothing is certain."""
+    candidates = [(_literal(_outside_groups(pattern)),)]
+    depth, start = 0, 0
+    for index, character in enumerate(pattern):
+        if character == "(":
+            depth += 1
+            start = index if depth == 1 else start
+        elif character == ")":
+            depth -= 1
+            optional = pattern[index + 1:index + 2] in ("?", "*")
+            if depth == 0 and not optional:
+                body = pattern[start + 1:index].removeprefix("?:")
+                candidates.append(tuple(_literal(_outside_groups(alternative))
+                                        for alternative in _top_level_split(body)))
+    return max(candidates, key=lambda words: min(map(len, words)))
+
+
+def _outside_groups(pattern: str) -> str:
     outside, depth = [], 0
     for character in pattern:
         depth += character == "("
         outside.append(character if depth == 0 else " ")
         depth -= character == ")"
-    runs = [match.group()[:-1] if pattern[match.end():match.end() + 1] == "?"
-            else match.group() for match in re.finditer(r"[a-z]+", "".join(outside))]
+    return "".join(outside)
+
+
+def _top_level_split(body: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for character in body:
+        depth += (character == "(") - (character == ")")
+        if character == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(character)
+    return [*parts, "".join(current)]
+
+
+def _literal(text: str) -> str:
+    """The longest run of letters (a letter made optional by "?" dropped; escapes such as
+    \\d are not letters)."""
+    text = re.sub(r"\\.", "  ", text)
+    runs = [match.group()[:-1] if text[match.end():match.end() + 1] == "?" else match.group()
+            for match in re.finditer(r"[a-z]+", text)]
     return max(runs, key=len, default="")
 
 
 def polarity(text: str) -> float:
-    vader, phrases, sarcasm, emoji_pattern, emoji = _setup()
+    setup = _setup()
     emoji_sum = 0.0
     plain = text.replace("\ufe0f", "")
-    if emoji_pattern is not None:
-        found = emoji_pattern.findall(plain)
-        if found:
-            emoji_sum = sum(emoji[item] for item in found) * EMOJI_WEIGHT
-            plain = emoji_pattern.sub(" ", plain)
-    lowered = plain.lower()
-    for phrase in phrases:
-        if phrase.keyword in lowered:
-            plain = phrase.pattern.sub(phrase.token, plain)
-    scores = vader.polarity_scores(plain) if plain.strip() else {"compound": 0.0, "neg": 0.0}
+    found = setup.emoji_pattern.findall(plain)
+    if found:
+        emoji_sum = sum(setup.emoji[item] for item in found) * EMOJI_WEIGHT
+        plain = setup.emoji_pattern.sub(" ", plain)
+    for number in _phrases_to_try(setup, plain.lower()):
+        phrase = setup.phrases[number]
+        plain = phrase.pattern.sub(phrase.token, plain)
+    scores = (setup.vader.polarity_scores(plain) if plain.strip()
+              else {"compound": 0.0, "neg": 0.0})
     compound = scores["compound"]
     if emoji_sum:
         compound = _squash(_unsquash(compound) + emoji_sum)
-    if compound > 0 and (sarcasm.search(text) or (
+    if not compound:
+        return 0.0
+    if compound > 0 and (setup.sarcasm.search(text) or (
             scores["neg"] >= 0.1 and _COMPLAINT_PRAISE.search(text))):
         compound = -max(0.3, compound * 0.8)
     if _is_question(text):
@@ -103,6 +163,16 @@ def polarity(text: str) -> float:
     if _NOTICE.search(text):
         compound *= NOTICE_WEIGHT
     return compound
+
+
+def _phrases_to_try(setup: _Setup, lowered: str) -> list[int]:
+    """The phrases (in file order) whose keyword the text holds; a keyword found as part of
+    a longer one counts too (the regex reports the longest at each position)."""
+    numbers = set(setup.always)
+    for found in setup.keywords.findall(lowered):
+        for size in range(1, len(found) + 1):
+            numbers.update(setup.by_keyword.get(found[:size], ()))
+    return sorted(numbers)
 
 
 def _is_question(text: str) -> bool:
