@@ -7,6 +7,8 @@ adjusted for posts about companies:
 - emoji take their polarity from ``data/emoji.tsv`` (VADER's own emoji descriptions
   miss 🙄, 🤮, 🤡);
 - sarcasm cues (``data/en_sarcasm.txt``: "great, another…", 🙄) turn praise negative;
+- a negation does not reach over a sentence end (VADER looks three words back whatever
+  lies between: "…without me asking. Good service." read "good" as negated);
 - a question ("Does it support wireless charging?") counts half, and so does a notice or
   report ("according to", "a spokesperson said", "Update:") — it states, it does not judge.
 """
@@ -24,6 +26,8 @@ from .patterns import longest_match_pattern
 NEUTRAL_BAND = 0.1  # on the compound score; VADER suggests 0.05, 0.1 fitted the tuning texts
 VADER_ALPHA = 15.0  # VADER's normalisation constant: compound = s / sqrt(s² + 15)
 QUESTION_WEIGHT = 0.5
+_SENTENCE_END = re.compile(r"([.!?;])\s+(?=\S)")
+_SENTENCE_BREAK = r"\1 cdbreak cdbreak cdbreak "  # three neutral words: out of negation's reach
 NOTICE_WEIGHT = 0.5
 _NOTICE = re.compile(
     r"\b(?:according to|spokes(?:person|man|woman)|press (?:release|conference|office)|"
@@ -148,6 +152,7 @@ def polarity(text: str) -> float:
     for number in _phrases_to_try(setup, plain.lower()):
         phrase = setup.phrases[number]
         plain = phrase.pattern.sub(phrase.token, plain)
+    plain = _SENTENCE_END.sub(_SENTENCE_BREAK, plain)
     scores = (setup.vader.polarity_scores(plain) if plain.strip()
               else {"compound": 0.0, "neg": 0.0})
     compound = scores["compound"]
