@@ -5,7 +5,8 @@ BENCHMARKS = {"incident_list": "bench.incident_list",
               "incident_visibility": "bench.incident_visibility",
               "fanout": "bench.fanout",
               "approvals": "bench.approvals",
-              "status_page": "bench.status_page"}
+              "status_page": "bench.status_page",
+              "delivery": "bench.delivery"}
 
 
 def main() -> None:
