@@ -103,6 +103,17 @@ def waiting_schedule(statement: Statement) -> ScheduledPublication | None:
             .select_related("version", "created_by").prefetch_related("groups").first())
 
 
+def failed_schedule(statement: Statement) -> ScheduledPublication | None:
+    """The statement's latest schedule when it was not published (what its page explains
+    until the statement is published or scheduled again)."""
+    latest = (ScheduledPublication.objects.filter(statement=statement)
+              .exclude(status=ScheduledPublicationStatus.CANCELLED)
+              .select_related("version").order_by("-created_at", "-pk").first())
+    if latest is None or latest.status != ScheduledPublicationStatus.FAILED:
+        return None
+    return latest
+
+
 def publication_schedule(*, actor, statement: Statement, groups=(), channels=(),
                          publish_at) -> ScheduledPublication:
     """Schedule the approved current version for ``publish_at`` to ``groups`` on

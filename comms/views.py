@@ -353,6 +353,9 @@ def _detail_context(request, statement, shown: StatementVersion, **extra) -> dic
                          .values_list("number", flat=True)),
         "live": _live(incident),
         "schedule": waiting,
+        "schedule_failed": (schedule.failed_schedule(statement) if waiting is None
+                            and statement.published_at is None
+                            and statement.status != StatementStatus.WITHDRAWN else None),
         "schedule_channels": schedule.channel_labels(waiting) if waiting else [],
         "may_cancel_schedule": waiting is not None and schedule.can_cancel(request.user,
                                                                            waiting),

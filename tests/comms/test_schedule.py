@@ -132,6 +132,19 @@ def test_an_edit_since_fails_it_with_the_reason_and_tells_the_scheduler(
     assert actions(incident)[-1] == "schedule_failed"
 
 
+def test_a_scheduler_who_lost_the_publish_right_is_not_published_for_and_the_page_says_why(
+        client, scheduled, approved, officer, assign, incident, admin,
+        django_capture_on_commit_callbacks):
+    role_end(actor=admin, assignment=RoleAssignment.objects.get(
+        user=officer, incident=incident, ended_at__isnull=True))
+    assert run(later(), django_capture_on_commit_callbacks) == {scheduled.pk: "failed"}
+    client.force_login(assign(incident, "lead"))
+    page = client.get(reverse("crisis:statement-detail", args=[approved.pk])).content.decode()
+    assert 'id="statement-schedule-failed"' in page
+    assert "Version 1 was not published at its scheduled time" in page
+    assert "may no longer publish statements in this incident" in page
+
+
 def test_a_manual_publish_before_the_time_closes_the_schedule_not_a_second_publication(
         scheduled, approved, officer, incident, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
@@ -147,15 +160,6 @@ def test_a_manual_publish_before_the_time_closes_the_schedule_not_a_second_publi
     assert run(later(), django_capture_on_commit_callbacks) == {scheduled.pk: "failed"}
     scheduled.refresh_from_db()
     assert scheduled.reason == "The statement was already published."
-
-
-def test_a_scheduler_who_lost_the_publish_right_is_not_published_for(
-        scheduled, approved, officer, admin, django_capture_on_commit_callbacks):
-    role_end(actor=admin, assignment=RoleAssignment.objects.get(
-        user=officer, incident=approved.incident, ended_at__isnull=True))
-    assert run(later(), django_capture_on_commit_callbacks) == {scheduled.pk: "failed"}
-    scheduled.refresh_from_db()
-    assert "may no longer publish" in scheduled.reason
 
 
 def test_cancel_and_one_waiting_schedule_per_statement(
