@@ -34,6 +34,8 @@ _NOTICE = re.compile(
     r"(?:said|says|confirmed|announced|reported|reports|stated) (?:it|that|on|in|the)\b|"
     r"(?:a|the) (?:company|firm|regulator|airline|bank|utility) (?:said|says|confirmed)|"
     r"(?:update|reminder|official|notice|announcement)\s*(?:at [\d:apm ]+)?:)", re.IGNORECASE)
+_NOTICE_WORDS = ("accord", "spokes", "press", "said", "says", "confirmed", "announc", "report",
+                 "stated", "update", "reminder", "official", "notice")  # cheap test first
 EMOJI_WEIGHT = 1.2
 _QUESTION_OPENING = re.compile(
     r"^(?:q:|anyone|does|do|is|are|can|could|how|what|when|where|which|who|why|will|should)\b",
@@ -87,7 +89,7 @@ def _setup() -> _Setup:
         vader, phrases, always, by_keyword,
         re.compile(f"(?=({longest_match_pattern(by_keyword)}))"),
         re.compile("|".join(english_sarcasm()), re.IGNORECASE), emoji,
-        re.compile("|".join(map(re.escape, sorted(emoji, key=len, reverse=True)))))
+        re.compile(_any_of(emoji)))
 
 
 def _keywords(pattern: str) -> tuple[str, ...]:
@@ -149,7 +151,8 @@ def polarity(text: str) -> float:
     if found:
         emoji_sum = sum(setup.emoji[item] for item in found) * EMOJI_WEIGHT
         plain = setup.emoji_pattern.sub(" ", plain)
-    for number in _phrases_to_try(setup, plain.lower()):
+    lowered = plain.lower()
+    for number in _phrases_to_try(setup, lowered):
         phrase = setup.phrases[number]
         plain = phrase.pattern.sub(phrase.token, plain)
     plain = _SENTENCE_END.sub(_SENTENCE_BREAK, plain)
@@ -165,9 +168,17 @@ def polarity(text: str) -> float:
         compound = -max(0.3, compound * 0.8)
     if _is_question(text):
         compound *= QUESTION_WEIGHT
-    if _NOTICE.search(text):
+    if any(word in lowered for word in _NOTICE_WORDS) and _NOTICE.search(text):
         compound *= NOTICE_WEIGHT
     return compound
+
+
+def _any_of(strings) -> str:
+    """A character class when every string is one character (much faster), else an
+    alternation, longest first."""
+    if all(len(string) == 1 for string in strings):
+        return "[" + "".join(map(re.escape, sorted(strings))) + "]"
+    return "|".join(map(re.escape, sorted(strings, key=len, reverse=True)))
 
 
 def _phrases_to_try(setup: _Setup, lowered: str) -> list[int]:
