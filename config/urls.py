@@ -14,7 +14,7 @@ from rest_framework.routers import DefaultRouter
 
 from comms import urls as comms_urls
 from crisis import urls as crisis_urls
-from monitoring import alert_api
+from monitoring import alert_api, ingest_urls
 from monitoring import board_urls as monitoring_urls
 from reports import urls as reports_urls
 from teams import urls as teams_urls
@@ -29,7 +29,8 @@ def favicon(request):
 
 router = DefaultRouter()
 for prefix, viewset, basename in (crisis_urls.api_routes + teams_urls.api_routes
-                                   + comms_urls.api_routes + alert_api.api_routes):
+                                   + comms_urls.api_routes + alert_api.api_routes
+                                   + ingest_urls.api_routes):
     router.register(prefix, viewset, basename=basename)
 
 incident_patterns = (crisis_urls.incident_patterns + teams_urls.incident_patterns
@@ -39,8 +40,10 @@ urlpatterns = [
     *teams_urls.urlpatterns,
     *comms_urls.urlpatterns,
     *monitoring_urls.urlpatterns,
+    *ingest_urls.urlpatterns,
     path("incidents/", include((incident_patterns, "crisis"))),
-    path("api/", include((router.urls + monitoring_urls.api_patterns, "api"))),
+    path("api/", include((router.urls + monitoring_urls.api_patterns
+                          + ingest_urls.api_patterns, "api"))),
     # The API's surface is for signed-in people and integrations, not the public.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
          name="api-schema"),

@@ -74,7 +74,8 @@ from crisis.models import (
     TaskComment,
     TimelineEntry,
 )
-from monitoring.models import Alert, WarningRule, Watch
+from monitoring.connectors import signature
+from monitoring.models import Alert, Connector, Mention, WarningRule, Watch
 from teams.choices import Duty
 from teams.models import (
     Department,
@@ -131,6 +132,8 @@ VIEW_ALERTS = ("monitoring.view_alert",)
 CHANGE_ALERTS = ("monitoring.view_alert+monitoring.change_alert",)
 OPEN_FROM_ALERT = ("monitoring.view_alert+monitoring.change_alert+crisis.add_incident",)
 ALERT_PAGE = {"pk": lambda s: s.alert}
+VIEW_WATCHES = ("monitoring.view_watch", "monitoring.view_alert")
+INGEST = ("monitoring.ingest_mention",)  # a service account's right: no persona holds it
 CHANGE_RULES = ("monitoring.view_alert+monitoring.change_warningrule",)
 
 
@@ -328,6 +331,25 @@ def _inquiry_edit(s: Scene) -> dict:
     return {"status": "in_progress", "outlet": inquiry.outlet, "question": inquiry.question,
             "received_at": timezone.localtime(inquiry.received_at).strftime("%Y-%m-%dT%H:%M"),
             "seen": inquiry.updated_at.isoformat()}
+
+
+_MENTION_ITEM = {"platform": "x", "external_id": "matrix-1", "text": "matrix outage",
+                 "posted_at": "2026-11-20T09:30:00+00:00"}
+
+
+def _mention(s: Scene) -> int:
+    return Mention.objects.get(platform="x", external_id="matrix-seen").pk
+
+
+def _mentions_file(s: Scene) -> dict:
+    return {"file": SimpleUploadedFile(
+        "mentions.csv", b"platform,id,text,posted_at\nx,matrix-2,matrix down,"
+                        b"2026-11-20T09:30:00Z\n", content_type="text/csv")}
+
+
+def _connector(s: Scene) -> None:
+    Connector.objects.get_or_create(slug="matrix", defaults={
+        "name": "Matrix feed", "secret": signature(secret="x", timestamp="0", body=b"")})
 
 
 DRAFT_API = {"pk": lambda s: s.draft}
@@ -529,9 +551,28 @@ API_ROWS = [
     # the alert board's chart data (issue 14): for those who may see the board
     Row("api:watch-series", "get", url("api:watch-series", pk=lambda s: s.watch),
         need=VIEW_ALERTS, scoped=False),
-    # the alert board's chart data (issue 14): for those who may see the board
-    Row("api:watch-series", "get", url("api:watch-series", pk=lambda s: s.watch),
-        need=VIEW_ALERTS, scoped=False),
+    # watches, mentions and the ways mentions come in (issue 14)
+    Row("api:watch-list", "get", url("api:watch-list"), need=VIEW_WATCHES, scoped=False),
+    Row("api:watch-list", "post", url("api:watch-list"),
+        lambda s: {"name": "Matrix kettle", "include_terms": ["kettle"]},
+        need=("monitoring.add_watch",), ok=201, scoped=False),
+    Row("api:watch-detail", "get", url("api:watch-detail", pk=lambda s: s.watch),
+        need=VIEW_WATCHES, scoped=False),
+    Row("api:watch-detail", "patch", url("api:watch-detail", pk=lambda s: s.watch),
+        lambda s: {"include_terms": ["matrix", "grid"]}, need=("monitoring.change_watch",),
+        scoped=False),
+    Row("api:mention-list", "get", url("api:mention-list"), need=("monitoring.view_mention",),
+        scoped=False),
+    Row("api:mention-detail", "get", url("api:mention-detail", pk=_mention),
+        need=("monitoring.view_mention",), scoped=False),
+    Row("api:mention-bulk", "post", url("api:mention-bulk"), lambda s: [_MENTION_ITEM],
+        need=INGEST, scoped=False),
+    Row("api:mention-import", "post", url("api:mention-import"), _mentions_file,
+        need=INGEST, scoped=False, format="multipart"),
+    # Signed by the connector, not a person: unsigned, everyone gets 401 and nothing is stored.
+    Row("api:connector-webhook", "post",
+        url("api:connector-webhook", slug=lambda s: "matrix"), lambda s: [_MENTION_ITEM],
+        need=("signed by the connector",), denied=401, scoped=False, prepare=_connector),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -713,6 +754,13 @@ PAGE_ROWS = [
         lambda s: {"reason": "A parody account."}, need=CHANGE_ALERTS, ok=302, scoped=False),
     Row("monitoring-alert-escalate", "post", url("monitoring-alert-escalate", **ALERT_PAGE),
         lambda s: {"incident": "new"}, need=OPEN_FROM_ALERT, ok=302, scoped=False),
+    Row("monitoring-mention-import", "get", url("monitoring-mention-import"), need=INGEST,
+        scoped=False),
+    Row("monitoring-mention-import", "post", url("monitoring-mention-import"),
+        lambda s: {"step": "upload", "timezone": "UTC", "encoding": "auto",
+                   **_mentions_file(s)}, need=INGEST, ok=200, scoped=False),
+    Row("monitoring-mention-import-errors", "get", url("monitoring-mention-import-errors"),
+        need=INGEST, scoped=False),
     Row("api-docs", "get", url("api-docs"), scoped=False),
     Row("notifications", "get", url("notifications"), scoped=False),
     Row("notifications-read", "post", url("notifications-read"), lambda s: {"all": "on"},
@@ -822,6 +870,8 @@ def _build_world() -> World:
     contact = Contact.objects.create(name="Matrix Reporter", email="reporter@matrix.example")
     contact.groups.add(group)
     watch = Watch.objects.create(name="Matrix watch", include_terms=["matrix"])
+    Mention.objects.create(platform="x", external_id="matrix-seen", text="matrix seen",
+                           posted_at=timezone.now())
     scenes = {}
     for conf in CONFIDENTIALITIES:
         incident = staffed(conf, f"Matrix {conf} incident")
@@ -873,7 +923,7 @@ SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, Li
                    Statement, StatementVersion, ReviewStage, ApprovalDecision, StatementComment,
                    Publication, PublishingFreeze, MediaInquiry, Contact, Delivery,
                    IncidentStakeholder, ScheduledPublication, Alert,
-                   WarningRule)
+                   WarningRule, Watch, Mention)
 
 
 def db_state() -> dict:

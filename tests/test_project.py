@@ -43,7 +43,7 @@ def test_openapi_schema_builds_without_warnings(tmp_path):
 
 
 def test_every_project_model_is_in_the_admin_with_filters_and_search():
-    for app_label in ("teams", "crisis", "comms", "reports"):
+    for app_label in ("teams", "crisis", "comms", "monitoring", "reports"):
         for model in apps.get_app_config(app_label).get_models():
             model_admin = admin.site._registry.get(model)
             assert model_admin is not None, f"{model.__name__} is not in the admin"
