@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 
 from comms import acknowledgement_links
 from comms.acknowledgement_tasks import remind_unacknowledged_deliveries
+from comms.acknowledgements import reminder_recipient
 from comms.models import Contact, Delivery, DeliveryAcknowledgement
 from comms.stakeholder_map_services import stakeholder_update
 from crisis.models import LiveEvent
@@ -184,3 +185,7 @@ def test_the_owner_is_told_once_of_what_is_unacknowledged_after_the_reminder_tim
     client.force_login(owner)
     opened = client.get(reverse("notification-open", args=[told.pk]))
     assert opened.url == reverse("crisis:publication-detail", args=[publication.pk])
+    # A group nobody owns on the map: the incident's lead is told instead.
+    assert reminder_recipient(incident, group("customers")) is None  # no lead yet
+    lead = assign(incident, "lead", "lead")
+    assert reminder_recipient(incident, group("customers")) == lead
