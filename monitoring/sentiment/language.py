@@ -51,15 +51,17 @@ def _to_traditional() -> opencc.OpenCC:
 
 
 def chinese_script(text: str) -> str:
-    """zh-Hant when the text has Traditional-only characters (ones OpenCC t2s changes) and
-    at least half as many as it has characters s2t changes (s2t also swaps characters
-    both scripts use for variants: 布 → 佈, 吃 → 喫); else zh-Hans, also for text whose
-    characters are the same in both scripts."""
+    """zh-Hant when the text has two or more Traditional-only characters (ones OpenCC t2s
+    changes), or one and at most twice as many that s2t changes (s2t also swaps
+    characters both scripts use for variants: 布 → 佈, 吃 → 喫); else zh-Hans, also for
+    text whose characters are the same in both scripts."""
     as_simplified = _to_simplified().convert(text)
     if as_simplified == text:
         return SIMPLIFIED_CHINESE
-    as_traditional = _to_traditional().convert(text)
     traditional = sum(a != b for a, b in zip(text, as_simplified, strict=False))
+    if traditional >= 2:  # a shared variant is at most a stray character
+        return TRADITIONAL_CHINESE
+    as_traditional = _to_traditional().convert(text)
     simplified = sum(a != b for a, b in zip(text, as_traditional, strict=False))
     if traditional and traditional * 2 >= simplified:
         return TRADITIONAL_CHINESE
