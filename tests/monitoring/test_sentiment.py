@@ -16,7 +16,7 @@ from monitoring.sentiment.evaluate import (
 
 # Measured on the evaluation set (docs/sentiment.md) less about 0.02: a change that makes
 # the analyzers worse fails here; one that makes them better should raise the floor.
-MACRO_F1_FLOOR = {"en": 0.80, "zh-Hant": 0.83, "zh-Hans": 0.84}
+MACRO_F1_FLOOR = {"en": 0.81, "zh-Hant": 0.83, "zh-Hans": 0.84}
 
 
 @pytest.mark.parametrize("language", list(SETS))
