@@ -10,6 +10,9 @@
   const css = (name, fallback) =>
     getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
   const HEIGHT = 220;
+  // Times on the axis in the page's language and the reader's clock ("09:00", "上午9:00").
+  const hours = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+                                        { hour: "numeric", minute: "2-digit" });
 
   function summarise(element, data) {
     const caption = document.querySelector('[data-chart-summary="' + data.watch + '"]');
@@ -60,7 +63,8 @@
       legend: { live: true },
       scales: { x: { time: true }, share: { range: [0, 100] } },
       axes: [
-        { stroke: css("--cd-chart-axis", "#49566c"), grid: { stroke: "#e6e8eb" } },
+        { stroke: css("--cd-chart-axis", "#49566c"), grid: { stroke: "#e6e8eb" },
+          values: (u, ticks) => ticks.map((t) => hours.format(new Date(t * 1000))) },
         { stroke: css("--cd-chart-axis", "#49566c"), grid: { stroke: "#e6e8eb" }, size: 44 },
         { scale: "share", side: 1, stroke: css("--cd-chart-axis", "#49566c"), grid: { show: false },
           values: (u, ticks) => ticks.map((v) => v + " %"), size: 48 },

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from comms.models import Statement
 from crisis.models import Incident, TimelineEntry
+from monitoring.models import Alert
 from teams.management.commands.seed_demo import DEMO_PASSWORD
 from teams.models import RoleAssignment
 from tests.demo import seed_running_demo
@@ -42,6 +43,10 @@ def pages_for(incident: Incident) -> dict[str, list[str]]:
         "exec": ["/", "/incidents/", room, "/notifications/", "/roster/"],
         "support": [room],  # a liaison on the team: works on tasks, runs nothing
         "admin": ["/roster/", "/departments/"],
+        # the alert board, and an alert's page once the demo holds one (issue 14)
+        "analyst": ["/monitoring/", *(f"/monitoring/alerts/{pk}/" for pk in
+                                      Alert.objects.order_by("pk").values_list("pk",
+                                                                               flat=True)[:1])],
     }
 
 
