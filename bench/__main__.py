@@ -6,7 +6,8 @@ BENCHMARKS = {"incident_list": "bench.incident_list",
               "fanout": "bench.fanout",
               "approvals": "bench.approvals",
               "status_page": "bench.status_page",
-              "delivery": "bench.delivery"}
+              "delivery": "bench.delivery",
+              "monitoring": "bench.monitoring"}
 
 
 def main() -> None:
