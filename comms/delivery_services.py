@@ -12,6 +12,8 @@ the copy). Nothing here sends: the channels (``comms.channels``) do, from
 ``comms.delivery_tasks``.
 """
 
+from collections import defaultdict
+from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -217,7 +219,7 @@ def deliveries_claim(*, publication_id: int | None = None, limit: int = 100,
             status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, claimed_at=now)
     return list(Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING,
                                         claimed_at=now)
-                .select_related("contact", "user", "endpoint", "publication__version",
+                .select_related("contact", "user", "endpoint", "group", "publication__version",
                                 "publication__statement__incident").order_by("pk"))
 
 
@@ -248,6 +250,29 @@ def delivery_record_result(*, delivery: Delivery, error: str = "", transient: bo
     for name, value in values.items():
         setattr(delivery, name, value)
     return values["status"]
+
+
+def deliveries_record_results(*, results: Iterable[tuple[Delivery, str, bool]],
+                               now: datetime | None = None) -> int:
+    """``delivery_record_result`` for a batch of (delivery, error, transient): the sent
+    ones in one UPDATE per attempt count (most batches: one), the others row by row, each
+    under the same guard (still ``sending`` with the attempt count of its claim). The
+    number of rows recorded as sent (a row whose claim was lost is not)."""
+    now = now or timezone.now()
+    sent: dict[int, list[Delivery]] = defaultdict(list)
+    for delivery, error, transient in results:
+        if error:
+            delivery_record_result(delivery=delivery, error=error, transient=transient,
+                                   now=now)
+        else:
+            sent[delivery.attempts].append(delivery)
+    recorded = 0
+    values = {"status": DeliveryStatus.SENT, "sent_at": now, "last_error": ""}
+    for attempts, deliveries in sent.items():
+        recorded += Delivery.objects.filter(
+            pk__in=[d.pk for d in deliveries], status=DeliveryStatus.SENDING,
+            attempts=attempts).update(**values)
+    return recorded
 
 
 def deliveries_requeue_stale(*, now: datetime | None = None,

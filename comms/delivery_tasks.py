@@ -2,12 +2,17 @@
 (one ``delivery.changed`` per batch), and the sweep (every minute, Celery beat) that puts
 back in the queue what a dead worker left in ``sending`` and sends what is due again."""
 
+import math
+import os
 import smtplib
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from celery import shared_task
 from django.core.mail import get_connection
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,40 +22,92 @@ from .delivery_choices import DeliveryStatus
 from .models import Delivery, Publication
 
 BATCH = 100
+PARALLEL = 8  # tasks a publication is handed to at once, so every worker process helps
+SENDERS = 16  # threads of a worker process: a batch's webhooks in flight at once
+
+_senders: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _sender_pool() -> ThreadPoolExecutor:
+    """This process's sending threads (made after the worker forked its children)."""
+    global _senders
+    if _senders is None or _senders[0] != os.getpid():
+        _senders = (os.getpid(), ThreadPoolExecutor(SENDERS, thread_name_prefix="delivery"))
+    return _senders[1]
+
+
+def send_soon(publication_id: int, deliveries: int) -> None:
+    """Hand the publication's sending to up to ``PARALLEL`` tasks, one per batch of its
+    ``deliveries`` (each task claims batches until none is left)."""
+    for _task in range(max(1, min(PARALLEL, math.ceil(deliveries / BATCH)))):
+        deliveries_send.delay(publication_id)
 
 
 def on_statement_published(sender, *, publication, **kwargs) -> None:
     """``comms.hooks.statement_published``: write the deliveries with the publication,
     send them once it has committed."""
-    if delivery_services.deliveries_plan(publication=publication):
-        transaction.on_commit(lambda: deliveries_send.delay(publication.pk))
+    if planned := delivery_services.deliveries_plan(publication=publication):
+        transaction.on_commit(lambda: send_soon(publication.pk, planned))
 
 
-def _send_one(delivery: Delivery, message: Message, connection,
-              unreachable: Outcome | None = None) -> None:
-    if delivery.channel == "in_app":
-        with transaction.atomic():  # the notice and the result commit together
-            outcome = in_app.send(delivery, message)
-            if not delivery_services.delivery_record_result(
-                    delivery=delivery, error=outcome.error, transient=outcome.transient):
-                transaction.set_rollback(True)  # the claim was lost: store nothing
-        return
-    if delivery.channel == "email":
-        outcome = unreachable or email.send(delivery, message, connection=connection)
-    elif delivery.channel == "webhook":
-        outcome = webhook.send(delivery, message)
-    elif delivery.channel in ("chat", "sms"):
-        outcome = apprise.send(delivery, message)
-    else:
-        outcome = Outcome(f"unknown channel {delivery.channel}")
-    delivery_services.delivery_record_result(delivery=delivery, error=outcome.error,
-                                             transient=outcome.transient)
+def _send_in_app(delivery: Delivery, message: Message) -> None:
+    with transaction.atomic():  # the notice and the result commit together
+        outcome = in_app.send(delivery, message)
+        if not delivery_services.delivery_record_result(
+                delivery=delivery, error=outcome.error, transient=outcome.transient):
+            transaction.set_rollback(True)  # the claim was lost: store nothing
+
+
+def _send_emails(emails: list[Delivery], message: Message) -> list[Outcome]:
+    """The batch's emails over one SMTP session. When the mail server cannot be reached,
+    every email of the batch waits for its next attempt at once (instead of each waiting
+    for its own connection timeout)."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except (OSError, smtplib.SMTPException) as error:
+        unreachable = Outcome(_("The mail server could not be reached: %(why)s")
+                              % {"why": error}, transient=True)
+        return [unreachable] * len(emails)
+    try:
+        return [email.send(delivery, message, connection=connection) for delivery in emails]
+    finally:
+        connection.close()
+
+
+def _send_batch(batch: list[Delivery], message: Message) -> None:
+    """Send a claimed batch, then record the results (the sent ones together). Webhooks
+    go out ``SENDERS`` at a time beside the emails' SMTP session; chat and SMS one by one
+    (apprise reads its log per call); in-app notices commit with their result. The
+    channels' senders query nothing, so the threads need no database."""
+    by_channel: dict[str, list[Delivery]] = defaultdict(list)
+    for delivery in batch:
+        by_channel[delivery.channel].append(delivery)
+    for delivery in by_channel.pop("in_app", []):
+        _send_in_app(delivery, message)
+    pool = _sender_pool()
+    emails = by_channel.pop("email", [])
+    mailing = pool.submit(_send_emails, emails, message) if emails else None
+    hooks = by_channel.pop("webhook", [])
+    posting = [pool.submit(webhook.send, delivery, message) for delivery in hooks]
+    results = []
+    for channel, deliveries in by_channel.items():
+        for delivery in deliveries:
+            outcome = (apprise.send(delivery, message) if channel in ("chat", "sms")
+                       else Outcome(f"unknown channel {channel}"))
+            results.append((delivery, outcome))
+    results += zip(hooks, (future.result() for future in posting), strict=True)
+    if mailing is not None:
+        results += zip(emails, mailing.result(), strict=True)
+    delivery_services.deliveries_record_results(
+        results=[(delivery, outcome.error, outcome.transient) for delivery, outcome in results])
 
 
 @shared_task(acks_late=True)
 def deliveries_send(publication_id: int) -> int:
     """Send the publication's due deliveries, a batch at a time; the number handled.
-    Idempotent: only queued, due rows are claimed, each by one worker."""
+    Idempotent: only queued, due rows are claimed, each by one worker; several of these
+    tasks share a publication (``send_soon``)."""
     publication = (Publication.objects.select_related("version", "statement__incident")
                    .filter(pk=publication_id).first())
     if publication is None:
@@ -59,22 +116,7 @@ def deliveries_send(publication_id: int) -> int:
     handled = 0
     while batch := delivery_services.deliveries_claim(publication_id=publication_id,
                                                       limit=BATCH):
-        connection, unreachable = None, None
-        if any(delivery.channel == "email" for delivery in batch):
-            connection = get_connection()  # one SMTP session a batch
-            try:
-                connection.open()
-            except (OSError, smtplib.SMTPException) as error:
-                # Every email of the batch waits for the next attempt, instead of each
-                # waiting for its own connection timeout.
-                unreachable = Outcome(_("The mail server could not be reached: %(why)s")
-                                      % {"why": error}, transient=True)
-        try:
-            for delivery in batch:
-                _send_one(delivery, message, connection, unreachable)
-        finally:
-            if connection is not None:
-                connection.close()
+        _send_batch(batch, message)
         handled += len(batch)
         delivery_services.publication_tell_progress(publication_id=publication_id)
     return handled
@@ -91,9 +133,9 @@ def sweep_deliveries(stale_after_seconds: float | None = None) -> list[int]:
     touched = delivery_services.deliveries_requeue_stale(stale_after=stale_after)
     for publication_id in touched:
         delivery_services.publication_tell_progress(publication_id=publication_id)
-    due = sorted(set(Delivery.objects.filter(status=DeliveryStatus.QUEUED,
-                                             next_attempt_at__lte=timezone.now())
-                     .values_list("publication_id", flat=True)))
-    for publication_id in due:
-        deliveries_send.delay(publication_id)
-    return due
+    due = dict(Delivery.objects.filter(status=DeliveryStatus.QUEUED,
+                                       next_attempt_at__lte=timezone.now())
+               .values_list("publication_id").annotate(n=Count("pk")).order_by())
+    for publication_id, count in due.items():
+        send_soon(publication_id, count)
+    return sorted(due)

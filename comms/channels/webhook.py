@@ -4,17 +4,17 @@ Headers: ``X-CrisisDesk-Timestamp`` (Unix seconds), ``X-CrisisDesk-Signature:
 sha256=<hex>`` (HMAC-SHA256, keyed by ``settings.CRISISDESK_WEBHOOK_SECRET``, of
 ``"<timestamp>.<body>"``, the body's bytes as sent) and ``Idempotency-Key`` (the
 delivery's, the same on every attempt: a receiver drops what it has seen). 2xx is sent;
-timeouts, connection and TLS errors, 408, 429 and 5xx are tried again; other answers are
+timeouts (``TIMEOUT`` seconds to connect, and between bytes of the answer), connection and
+TLS errors, 408, 425, 429 and 5xx are tried again; other answers, redirects included, are
 final. Where the group requires acknowledgement the body carries ``acknowledge_url``."""
 
 import hashlib
 import hmac
 import json
-import ssl
+import threading
 import time
-import urllib.error
-import urllib.request
 
+import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -46,6 +46,18 @@ def signature(*, secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+_local = threading.local()
+
+
+def _session() -> requests.Session:
+    """This thread's HTTP session: connections to a receiver are kept alive and used again
+    by the next delivery to it (one pool per thread and host)."""
+    if getattr(_local, "session", None) is None:
+        _local.session = requests.Session()
+        _local.session.headers.clear()  # only the headers each delivery sets
+    return _local.session
+
+
 def send(delivery: Delivery, message: Message) -> Outcome:
     try:
         URLValidator(schemes=["http", "https"])(delivery.address)
@@ -61,26 +73,18 @@ def send(delivery: Delivery, message: Message) -> Outcome:
                                             timestamp=timestamp, body=body),
         "Idempotency-Key": str(delivery.idempotency_key),
     }
-    request = urllib.request.Request(  # noqa: S310 (http and https only, checked above)
-        delivery.address, data=body, method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
-            response.read(1024)
-    except urllib.error.HTTPError as error:
-        return Outcome(_("The receiver answered %(status)s.") % {"status": error.code},
-                       transient=error.code >= 500 or error.code in TRANSIENT_STATUSES)
-    except urllib.error.URLError as error:
-        reason = error.reason
-        if isinstance(reason, ssl.SSLError):
-            return Outcome(_("TLS failed: %(why)s") % {"why": reason}, transient=True)
-        if isinstance(reason, TimeoutError):
-            return Outcome(_("No answer within %(n)d seconds.") % {"n": TIMEOUT},
-                           transient=True)
-        return Outcome(_("The receiver could not be reached: %(why)s") % {"why": reason},
-                       transient=True)
-    except TimeoutError:
+        response = _session().post(delivery.address, data=body, headers=headers,
+                                   timeout=TIMEOUT, allow_redirects=False)
+    except requests.exceptions.SSLError as error:
+        return Outcome(_("TLS failed: %(why)s") % {"why": error}, transient=True)
+    except requests.exceptions.Timeout:
         return Outcome(_("No answer within %(n)d seconds.") % {"n": TIMEOUT}, transient=True)
-    except OSError as error:
+    except (requests.exceptions.RequestException, OSError) as error:
         return Outcome(_("The receiver could not be reached: %(why)s") % {"why": error},
                        transient=True)
+    if not 200 <= response.status_code < 300:
+        return Outcome(_("The receiver answered %(status)s.") % {"status": response.status_code},
+                       transient=(response.status_code >= 500
+                                  or response.status_code in TRANSIENT_STATUSES))
     return SENT
