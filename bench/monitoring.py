@@ -18,8 +18,8 @@ ratio to a raw COPY of the same rows (the floor). Target ≥ 20,000 mentions/s."
 - **Runs**: every batch once (all new: created), then all again (all updated), each
   timed from the first request to the last answer: mentions/s. A breakdown of one batch
   by stage (parse, check, language + sentiment + matching, store) in-process.
-- **Floor**: ``COPY`` of the very same rows (the values the service stored) into a table
-  shaped like ``monitoring_mention`` (same columns, unique index), then its ratio.
+- **Floor**: binary ``COPY`` of the very same rows (the values the service stored) into a
+  table shaped like ``monitoring_mention`` (same columns, unique index), then its ratio.
 - **Hooks**: ``bench.monitoring_sentiment`` and ``bench.monitoring_detection`` (from the
   sentiment and detection work) run after, through their ``run(args)``, when present.
 
@@ -170,6 +170,8 @@ def _floor(prefix: str) -> float | None:
     """Seconds to COPY the stored rows (as stored) into a table shaped like the mentions'."""
     from django.db import connection
 
+    from monitoring.ingest import _COLUMN_TYPES
+
     if connection.vendor != "postgresql":
         return None
     columns = ("platform", "external_id", "author_handle", "author_followers", "text", "url",
@@ -184,7 +186,9 @@ def _floor(prefix: str) -> float | None:
                        "INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING INDEXES)")
         raw = cursor.cursor
         started = time.perf_counter()
-        with raw.copy(f"COPY bench_mention_floor ({', '.join(columns)}) FROM STDIN") as copy:
+        with raw.copy(f"COPY bench_mention_floor ({', '.join(columns)}) FROM STDIN "
+                      "(FORMAT BINARY)") as copy:
+            copy.set_types(_COLUMN_TYPES)
             for row in rows:
                 copy.write_row(row)
         elapsed = time.perf_counter() - started

@@ -294,6 +294,9 @@ def _minute(moment: datetime.datetime) -> datetime.datetime:
 _COLUMNS = ("platform", "external_id", "author_handle", "author_followers", "text", "url",
             "posted_at", "language", "likes", "shares", "comments", "reach", "sentiment",
             "sentiment_label", "source", "ingested_at", "updated_at")
+_COLUMN_TYPES = ["varchar", "varchar", "varchar", "int8", "text", "varchar", "timestamptz",
+                 "varchar", "int8", "int8", "int8", "int8", "float8", "varchar", "varchar",
+                 "timestamptz", "timestamptz"]
 _INCOMING = "monitoring_mention_incoming"
 _CREATE_INCOMING = f"""
 CREATE TEMPORARY TABLE IF NOT EXISTS {_INCOMING} (
@@ -320,7 +323,11 @@ def _store_postgresql(rows: list[_Row], *, source: str, now: datetime.datetime
         cursor.execute(_CREATE_INCOMING)
         # Emptied at each commit; a batch inside a longer transaction empties it itself.
         cursor.execute(f"TRUNCATE {_INCOMING}")
-        with cursor.copy(f"COPY {_INCOMING} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+        # Binary COPY with the types given: 2 to 4 times faster than text (psycopg then
+        # adapts nothing by guessing).
+        with cursor.copy(f"COPY {_INCOMING} ({', '.join(_COLUMNS)}) FROM STDIN "
+                         "(FORMAT BINARY)") as copy:
+            copy.set_types(_COLUMN_TYPES)
             write = copy.write_row
             for r in rows:
                 write((r.platform, r.external_id, r.author_handle, r.author_followers, r.text,
@@ -340,7 +347,8 @@ def _store_postgresql(rows: list[_Row], *, source: str, now: datetime.datetime
                            "RETURNING watch_id, posted_at", (updated_ids,))
             touched.update((watch, _minute(at)) for watch, at in cursor.fetchall())
         with cursor.copy("COPY monitoring_mentionmatch (mention_id, watch_id, posted_at) "
-                         "FROM STDIN") as copy:
+                         "FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["int8", "int8", "timestamptz"])
             write = copy.write_row
             for row in rows:
                 if row.watch_ids:
