@@ -15,7 +15,7 @@ from crisis.api import require
 from crisis.selectors import incident_list
 from crisis.serializers import ConflictErrorSerializer
 
-from . import alert_selectors, alerts
+from . import alert_selectors, alerts, rules
 from .alert_filters import AlertFilter
 from .alert_serializers import (
     AlertSerializer,
@@ -25,8 +25,6 @@ from .alert_serializers import (
 )
 from .models import WarningRule
 from .permissions import can_change_alerts, can_view_alerts
-
-CHANGE_WARNING_RULE = "monitoring.change_warningrule"
 
 ERRORS = {
     400: OpenApiResponse(description="Bad input; the body names each field at fault."),
@@ -118,13 +116,13 @@ class WarningRuleApiPermission(permissions.BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS:
             return can_view_alerts(request.user)
-        return can_view_alerts(request.user) and request.user.has_perm(CHANGE_WARNING_RULE)
+        return rules.can_change_rules(request.user)
 
 
 class WarningRuleViewSet(viewsets.ModelViewSet):
     """The warning rules: each level's thresholds (every threshold set must be crossed;
     the highest matching level wins; a watch's own rule replaces the rules for every watch
-    at its level)."""
+    at its level). Writes go through ``monitoring.rules``."""
 
     serializer_class = WarningRuleSerializer
     permission_classes = [WarningRuleApiPermission]
@@ -134,6 +132,17 @@ class WarningRuleViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return alert_selectors.warning_rule_list()
+
+    def perform_create(self, serializer):
+        serializer.instance = rules.warning_rule_create(actor=self.request.user,
+                                                        **serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = rules.warning_rule_update(
+            actor=self.request.user, rule=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        rules.warning_rule_delete(actor=self.request.user, rule=instance)
 
 
 # (prefix, viewset, basename) for config.urls' router.

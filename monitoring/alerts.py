@@ -24,9 +24,11 @@ Signals are stored as codes and numbers (``detection.Evaluation.signals``);
 """
 
 import datetime
+import logging
 import re
 from collections import Counter
 
+import jieba
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -48,7 +50,7 @@ from teams.services import notification_send
 
 from . import events
 from .choices import ACTIVE_ALERT_STATUSES, AlertStatus, SentimentLabel
-from .detection import Evaluation
+from .detection import Evaluation, spike_began
 from .models import Alert, AlertEvidence, AlertLevelChange, MentionMatch, Watch, WatchRecipient
 from .permissions import VIEW_ALERT, can_change_alerts
 
@@ -66,6 +68,9 @@ but all our out its it's they them their from just about what when who how why w
 can could should been than then there here very more most much some any into over after
 again also only such like get got did does doing done one two new now off too via amp https
 http www com""".split())  # noqa: SIM905
+_CHINESE_STOPWORDS = frozenset("""我们 你们 他们 一个 什么 没有 沒有 完全 非常 真的 这个 這個 那个
+那個 就是 还是 還是 已经 已經 因为 因為 所以 可以 今天 现在 現在 不是 自己""".split())  # noqa: SIM905
+jieba.setLogLevel(logging.WARNING)  # not the dictionary's loading messages
 
 
 def level_rank(level: str) -> int:
@@ -139,13 +144,16 @@ def _spike_matches(alert: Alert, until: datetime.datetime):
 
 def _terms(texts: list[str], watch: Watch) -> list[str]:
     counts: Counter = Counter()
-    watched = {term.lower() for term in watch.include_terms}
+    watched = " ".join(term.lower() for term in watch.include_terms)  # nothing new in them
     for text in texts:
         lowered = text.lower()
         seen = {word for word in _WORD.findall(lowered)
-                if word not in _STOPWORDS and word not in watched and not _CJK.match(word)}
-        for run in _CJK.findall(text):  # Chinese: pairs of characters, not whitespace words
-            seen.update(run[i:i + 2] for i in range(len(run) - 1))
+                if word not in _STOPWORDS and word.lstrip("#") not in watched
+                and not _CJK.match(word)}
+        for run in _CJK.findall(text):  # Chinese: segmented words, not whitespace words
+            seen.update(word for word in jieba.lcut(run)
+                        if len(word) > 1 and word not in watched
+                        and word not in _CHINESE_STOPWORDS)
         counts.update(seen)
     return [term for term, n in counts.most_common(TOP_TERMS) if n > 1]
 
@@ -239,10 +247,13 @@ def _follow_on_incident(alert: Alert, actor=None) -> None:
 
 
 def alert_open(*, evaluation: Evaluation, now: datetime.datetime) -> Alert:
+    first = evaluation.first_mention_at or now
+    if evaluation.expected is not None:
+        first = spike_began(watch_id=evaluation.watch_id, expected=evaluation.expected, at=first)
     alert = Alert.objects.create(
         watch_id=evaluation.watch_id, level=evaluation.level, peak_level=evaluation.level,
         rule=evaluation.rule, signals=evaluation.signals,
-        first_mention_at=evaluation.first_mention_at or now, opened_at=now, updated_at=now,
+        first_mention_at=first, opened_at=now, updated_at=now,
         level_changed_at=now, last_matched_at=now)
     alert = Alert.objects.select_related("watch", "rule").get(pk=alert.pk)
     AlertLevelChange.objects.create(alert=alert, level=alert.level, at=now)

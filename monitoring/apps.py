@@ -27,7 +27,7 @@ class MonitoringConfig(AppConfig):
         from teams.choices import NotificationKind
         from teams.work import register_landing
 
-        from . import detection_tasks, hooks
+        from . import demo, detection_tasks, hooks
         from .alerts import alert_timeline_headline
 
         def board(notification) -> str | None:
@@ -41,3 +41,4 @@ class MonitoringConfig(AppConfig):
         declare_written(TimelineKind.ALERT)
         write_headlines(TimelineKind.ALERT, alert_timeline_headline)
         register_landing(NotificationKind.ALERT_RAISED, board)
+        demo.register()  # seed_demo's watches, mentions and storm

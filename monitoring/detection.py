@@ -157,6 +157,30 @@ def _spike_start(buckets: list[MentionBucket], since: datetime.datetime,
     return min(unusual, default=None)
 
 
+SPIKE_LOOKBACK = datetime.timedelta(hours=6)
+SPIKE_GAP_MINUTES = 3
+
+
+def spike_began(*, watch_id: int, expected: Expected, at: datetime.datetime
+                ) -> datetime.datetime:
+    """Where the spike that reached ``at`` began: walking back from ``at`` through the busy
+    minutes (more than two standard deviations over the usual minute), across gaps of up to
+    ``SPIKE_GAP_MINUTES`` quieter minutes, at most ``SPIKE_LOOKBACK`` (one query; asked when
+    an alert opens)."""
+    mean, deviation = expected.over(1)
+    busy = set(MentionBucket.objects.filter(
+        watch_id=watch_id, start__gte=at - SPIKE_LOOKBACK, start__lte=at,
+        mentions__gt=mean + 2 * deviation).values_list("start", flat=True))
+    began, minute, quiet = at, at, 0
+    while minute > at - SPIKE_LOOKBACK and quiet <= SPIKE_GAP_MINUTES:
+        minute -= datetime.timedelta(minutes=1)
+        if minute in busy:
+            began, quiet = minute, 0
+        else:
+            quiet += 1
+    return began
+
+
 def evaluate(*, watch_id: int, now: datetime.datetime | None = None,
              rules: list[WarningRule] | None = None) -> Evaluation:
     """Look at a watch now: the level its rules reach and why (see the module's doc)."""

@@ -6,7 +6,7 @@ import asyncio
 import datetime
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from celery.signals import task_prerun
 from channels.layers import get_channel_layer
 from django.core.cache import cache
@@ -59,9 +59,13 @@ def watch(analyst):
     return watch
 
 
-def received(layer, channel) -> list[dict]:
-    """Every frame waiting on ``channel`` (the board's group), oldest first."""
-    async def drain():
+def on_the_board(action) -> list[dict]:
+    """The frames the board's group receives while ``action`` runs, oldest first."""
+    async def listen():
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(MONITORING_GROUP, channel)
+        await sync_to_async(action)()
         frames = []
         while True:
             try:
@@ -70,7 +74,7 @@ def received(layer, channel) -> list[dict]:
                 return frames
             frames.append(message["frame"])
 
-    return async_to_sync(drain)()
+    return async_to_sync(listen)()
 
 
 def alert_notices(user) -> list[str]:
@@ -87,18 +91,17 @@ def test_one_alert_per_spike_rising_levels_warn_once_each_falling_ones_never(
                              starts_on=datetime.date.today(), ends_on=datetime.date.today())
     no_board = UserFactory(username="no_board")  # listed, but may not see alerts
     WatchRecipient.objects.create(watch=watch, user=no_board, level="blue")
-    layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(MONITORING_GROUP, channel)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        for minute in range(12):  # orange at once, red from minute 8
-            storm_minute(watch, minute)
-            look(watch, minute)
-        for minute in range(12, 20):  # it calms down: lower levels, nobody told
-            storm_minute(watch, minute, mentions=3, negative=1)
-            look(watch, minute)
+    def play():
+        with django_capture_on_commit_callbacks(execute=True):
+            for minute in range(12):  # orange at once, red from minute 8
+                storm_minute(watch, minute)
+                look(watch, minute)
+            for minute in range(12, 20):  # it calms down: lower levels, nobody told
+                storm_minute(watch, minute, mentions=3, negative=1)
+                look(watch, minute)
 
+    frames = on_the_board(play)
     alert = Alert.objects.get()
     assert alert.peak_level == "red" and alert.level != "red"
     assert [c.level for c in alert.level_changes.all()][:2] == ["orange", "red"]
@@ -108,7 +111,6 @@ def test_one_alert_per_spike_rising_levels_warn_once_each_falling_ones_never(
     assert "the usual for Sunday 09:00 UTC" in notices[0]
     assert len(alert_notices(red_only)) == 1 and len(alert_notices(on_duty)) == 2
     assert alert_notices(no_board) == []
-    frames = received(layer, channel)
     assert frames[0] == {"type": "alert.changed", "data": {
         "id": alert.pk, "watch": watch.pk, "level": "orange", "peak_level": "orange",
         "status": "open", "incident": None}}
