@@ -265,3 +265,17 @@ def test_the_room_shows_no_evidence_panel_content_without_alerts_and_hides_alert
     html = client_for(viewer).get(incident.get_absolute_url()).content.decode()
     assert "@witness" in html
     assert reverse("monitoring-alert", args=[alert.pk]) not in html  # no board right
+
+
+def test_the_board_costs_the_same_queries_for_one_alert_or_many(analyst, watch):
+    from tests.conftest import count_queries
+
+    client = client_for(analyst)
+    make_alert(watch, evidence=[make_mention(watch)], acknowledged_by=analyst,
+               status="acknowledged")
+    one = count_queries(lambda: client.get(BOARD))
+    for n in range(4):
+        other = make_watch(f"Watch {n}")
+        make_alert(other, level="orange", evidence=[make_mention(other), make_mention(other)])
+    many = count_queries(lambda: client.get(BOARD))
+    assert many == one
