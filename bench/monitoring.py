@@ -159,8 +159,8 @@ def _breakdown(items: list[dict]) -> list[tuple[str, float]]:
 
         store = (ingest._store_postgresql if connection.vendor == "postgresql"
                  else ingest._store_portable)
-        _created, touched = store(rows, source="api", now=now)
-        ingest._recompute_buckets(touched)
+        created, old_pairs = store(rows, source="api", now=now)
+        ingest._update_buckets(rows, created_keys=created, old_pairs=old_pairs)
         transaction.set_rollback(True)
     stages.append(("store: upsert, matches, buckets", time.perf_counter() - started))
     return stages

@@ -13,9 +13,9 @@ them) checked, scored, matched to the watches and stored, for all three ways in.
    mention sent again updates the row, never duplicates it. On PostgreSQL the rows go
    through ``COPY`` into a temporary table and one ``INSERT … ON CONFLICT DO UPDATE`` (psycopg
    3); elsewhere (SQLite) through the ORM. The matches of the touched mentions are written
-   anew, and the minute buckets (``MentionBucket``) of every (watch, minute) the batch
-   touched, before or after, are computed again from the matches, so they stay right when
-   a mention is sent again with another text or time;
+   anew, and the minute buckets (``MentionBucket``) of every (watch, minute) a mention sent
+   before touched (before or after) are counted again from the matches, so they stay right
+   when a mention comes again with another text or time; new mentions add their counts;
 4. after commit, ``monitoring.hooks.batch_ingested`` is sent (detection listens).
 
 An item sent twice in one batch counts once as created (or updated) and once as updated:
@@ -43,7 +43,7 @@ __all__ = ["MAX_BATCH", "BatchRefused", "IngestResult", "ItemError", "batch_inge
 
 MAX_BATCH = 5_000
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
-MAX_COUNT = 2**63 - 1
+MAX_COUNT = 10**12  # a trillion followers or likes: more is an error (and sums stay in bigint)
 PLATFORMS = frozenset(Platform.values)
 COUNT_FIELDS = ("author_followers", "likes", "shares", "comments")
 FIELDS = ("platform", "external_id", "author_handle", "author_followers", "text", "url",
@@ -274,14 +274,13 @@ def mentions_ingest(*, items, source: str = MentionSource.API, default_platform:
     rows = list(unique.values())
     with transaction.atomic():
         store = _store_postgresql if connection.vendor == "postgresql" else _store_portable
-        created, touched = store(rows, source=source, now=now)
-        _recompute_buckets(touched)
-        pairs = sorted(touched)
+        created_keys, old_pairs = store(rows, source=source, now=now)
+        pairs = _update_buckets(rows, created_keys=created_keys, old_pairs=old_pairs)
         transaction.on_commit(lambda: batch_ingested.send(
             sender=Mention, watch_ids=sorted({w for w, _m in pairs}),
             minutes=sorted({m for _w, m in pairs}), pairs=pairs, source=source))
-    result.created = created
-    result.updated = len(rows) - created + repeated
+    result.created = len(created_keys)
+    result.updated = len(rows) - len(created_keys) + repeated
     return result
 
 
@@ -315,9 +314,63 @@ ON CONFLICT (platform, external_id) DO UPDATE SET
 RETURNING id, platform, external_id, (xmax = 0)"""  # noqa: S608 (our constants only)
 
 
+Pairs = set[tuple[int, datetime.datetime]]  # (watch id, minute)
+
+
+def _update_buckets(rows: list[_Row], *, created_keys: set[tuple[str, str]],
+                    old_pairs: Pairs) -> list[tuple[int, datetime.datetime]]:
+    """Bring the buckets of every (watch, minute) the batch touched up to date; the
+    touched pairs, sorted. A pair touched by a mention sent before (its old or new
+    matches) is counted again from the matches; one touched only by new mentions gets
+    their counts added (the same result, without reading the minute's other mentions).
+    Concurrent batches on one watch take turns (a lock per watch until commit), so each
+    counts, or adds to, what the other committed."""
+    recount: Pairs = set(old_pairs)
+    added: dict[tuple[int, datetime.datetime], list[int]] = {}
+    for row in rows:
+        if not row.watch_ids:
+            continue
+        minute = _minute(row.posted_at)
+        if row.key not in created_keys:
+            recount.update((watch, minute) for watch in row.watch_ids)
+            continue
+        negative = row.sentiment_label == SentimentLabel.NEGATIVE
+        for watch in row.watch_ids:
+            counts = added.setdefault((watch, minute), [0, 0, 0, 0, 0, 0])
+            counts[0] += 1
+            counts[1] += negative
+            counts[2] += row.sentiment_label == SentimentLabel.POSITIVE
+            counts[3] += row.reach
+            if negative:
+                counts[4] += row.reach
+                counts[5] = max(counts[5], row.author_followers)
+    for pair in recount:
+        added.pop(pair, None)
+    touched = sorted(recount | set(added))
+    if not touched:
+        return touched
+    if connection.vendor != "postgresql":
+        _recompute_buckets_portable(touched)  # one writer at a time: counting again is cheap
+        return touched
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_WATCHES, (sorted({w for w, _m in touched}),))
+        if added:
+            pairs = sorted(added)
+            cursor.execute(_ADD_TO_BUCKETS, (
+                [w for w, _m in pairs], [m for _w, m in pairs],
+                *([added[pair][i] for pair in pairs] for i in range(6))))
+        if recount:
+            pairs = sorted(recount)
+            watches, starts = [w for w, _m in pairs], [m for _w, m in pairs]
+            cursor.execute(_UPSERT_BUCKETS, (watches, starts))
+            cursor.execute(_DELETE_EMPTY_BUCKETS, (watches, starts))
+    return touched
+
+
 def _store_postgresql(rows: list[_Row], *, source: str, now: datetime.datetime
-                      ) -> tuple[int, set[tuple[int, datetime.datetime]]]:
-    """Upsert the rows and their matches; (how many were created, the touched pairs)."""
+                      ) -> tuple[set[tuple[str, str]], Pairs]:
+    """Upsert the rows and write their matches; the keys of the mentions created, and the
+    (watch, minute) pairs of the matches the updated ones had before."""
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor  # psycopg's own: COPY
         cursor.execute(_CREATE_INCOMING)
@@ -334,29 +387,27 @@ def _store_postgresql(rows: list[_Row], *, source: str, now: datetime.datetime
                        r.url, r.posted_at, r.language, r.likes, r.shares, r.comments, r.reach,
                        r.sentiment, r.sentiment_label, source, now, now))
         cursor.execute(_UPSERT)
-        ids, created, updated_ids = {}, 0, []
+        ids, created, updated_ids = {}, set(), []
         for pk, platform, external_id, is_new in cursor.fetchall():
             ids[(platform, external_id)] = pk
             if is_new:
-                created += 1
+                created.add((platform, external_id))
             else:
                 updated_ids.append(pk)
-        touched: set[tuple[int, datetime.datetime]] = set()
+        old_pairs: Pairs = set()
         if updated_ids:
             cursor.execute("DELETE FROM monitoring_mentionmatch WHERE mention_id = ANY(%s) "
                            "RETURNING watch_id, posted_at", (updated_ids,))
-            touched.update((watch, _minute(at)) for watch, at in cursor.fetchall())
+            old_pairs.update((watch, _minute(at)) for watch, at in cursor.fetchall())
         with cursor.copy("COPY monitoring_mentionmatch (mention_id, watch_id, posted_at) "
                          "FROM STDIN (FORMAT BINARY)") as copy:
             copy.set_types(["int8", "int8", "timestamptz"])
             write = copy.write_row
             for row in rows:
-                if row.watch_ids:
-                    pk, minute = ids[row.key], _minute(row.posted_at)
-                    for watch in row.watch_ids:
-                        write((pk, watch, row.posted_at))
-                        touched.add((watch, minute))
-    return created, touched
+                pk = ids[row.key]
+                for watch in row.watch_ids:
+                    write((pk, watch, row.posted_at))
+    return created, old_pairs
 
 
 _LOCK_WATCHES = """
@@ -382,28 +433,21 @@ ON CONFLICT (watch_id, start) DO UPDATE SET
     positive = EXCLUDED.positive, reach = EXCLUDED.reach,
     negative_reach = EXCLUDED.negative_reach,
     top_negative_followers = EXCLUDED.top_negative_followers"""
+_ADD_TO_BUCKETS = """
+INSERT INTO monitoring_mentionbucket AS b (watch_id, start, mentions, negative, positive,
+                                           reach, negative_reach, top_negative_followers)
+SELECT * FROM unnest(%s::bigint[], %s::timestamptz[], %s::integer[], %s::integer[],
+                     %s::integer[], %s::bigint[], %s::bigint[], %s::bigint[])
+ON CONFLICT (watch_id, start) DO UPDATE SET
+    mentions = b.mentions + EXCLUDED.mentions, negative = b.negative + EXCLUDED.negative,
+    positive = b.positive + EXCLUDED.positive, reach = b.reach + EXCLUDED.reach,
+    negative_reach = b.negative_reach + EXCLUDED.negative_reach,
+    top_negative_followers = GREATEST(b.top_negative_followers,
+                                      EXCLUDED.top_negative_followers)"""
 _DELETE_EMPTY_BUCKETS = """
 DELETE FROM monitoring_mentionbucket b
 USING unnest(%s::bigint[], %s::timestamptz[]) AS t(watch_id, start)
 WHERE b.watch_id = t.watch_id AND b.start = t.start AND b.mentions = 0"""
-
-
-def _recompute_buckets(touched: set[tuple[int, datetime.datetime]]) -> None:
-    """The buckets of the touched (watch, minute) pairs, counted again from the matches.
-    Concurrent batches on one watch take turns here (a lock per watch until commit), so
-    each counts what the other committed."""
-    if not touched:
-        return
-    pairs = sorted(touched)
-    if connection.vendor == "postgresql":
-        watches = [w for w, _m in pairs]
-        starts = [m for _w, m in pairs]
-        with connection.cursor() as cursor:
-            cursor.execute(_LOCK_WATCHES, (sorted(set(watches)),))
-            cursor.execute(_UPSERT_BUCKETS, (watches, starts))
-            cursor.execute(_DELETE_EMPTY_BUCKETS, (watches, starts))
-        return
-    _recompute_buckets_portable(pairs)
 
 
 # --- elsewhere (SQLite): the ORM -----------------------------------------------------------------
@@ -412,7 +456,7 @@ _CHUNK = 400
 
 
 def _store_portable(rows: list[_Row], *, source: str, now: datetime.datetime
-                    ) -> tuple[int, set[tuple[int, datetime.datetime]]]:
+                    ) -> tuple[set[tuple[str, str]], Pairs]:
     by_platform: dict[str, list[str]] = defaultdict(list)
     for row in rows:
         by_platform[row.platform].append(row.external_id)
@@ -423,12 +467,12 @@ def _store_portable(rows: list[_Row], *, source: str, now: datetime.datetime
                 ((platform, external_id), pk) for pk, external_id in Mention.objects.filter(
                     platform=platform, external_id__in=external_ids[start:start + _CHUNK]
                 ).values_list("pk", "external_id"))
-    touched: set[tuple[int, datetime.datetime]] = set()
+    old_pairs: Pairs = set()
     updated_ids = list(existing.values())
     for start in range(0, len(updated_ids), _CHUNK):
         matches = MentionMatch.objects.filter(mention_id__in=updated_ids[start:start + _CHUNK])
-        touched.update((watch, _minute(at))
-                       for watch, at in matches.values_list("watch_id", "posted_at"))
+        old_pairs.update((watch, _minute(at))
+                         for watch, at in matches.values_list("watch_id", "posted_at"))
         matches.delete()
 
     def mention(row: _Row) -> Mention:
@@ -448,15 +492,10 @@ def _store_portable(rows: list[_Row], *, source: str, now: datetime.datetime
                                       batch_size=_CHUNK)
     ids = dict(existing)
     ids.update(((m.platform, m.external_id), m.pk) for m in new)
-    matches = []
-    for row in rows:
-        minute = _minute(row.posted_at)
-        for watch in row.watch_ids:
-            matches.append(MentionMatch(mention_id=ids[row.key], watch_id=watch,
-                                        posted_at=row.posted_at))
-            touched.add((watch, minute))
-    MentionMatch.objects.bulk_create(matches, batch_size=_CHUNK)
-    return len(new), touched
+    MentionMatch.objects.bulk_create(
+        [MentionMatch(mention_id=ids[row.key], watch_id=watch, posted_at=row.posted_at)
+         for row in rows for watch in row.watch_ids], batch_size=_CHUNK)
+    return {(m.platform, m.external_id) for m in new}, old_pairs
 
 
 def _recompute_buckets_portable(pairs: list[tuple[int, datetime.datetime]]) -> None:

@@ -104,6 +104,16 @@ def test_ingesting_again_updates_and_never_duplicates(service, kettle):
     twice = [item("new", "kettle a"), item("new", "kettle b")]
     assert post(service, twice).json() == {"created": 1, "updated": 1, "errors": []}
     assert Mention.objects.get(external_id="new").text == "kettle b"
+    # New mentions add to a minute already counted, also beside one sent again there.
+    mixed = [item("newer", "a kettle that hurts, terrible", author_followers=7_000),
+             item("3", "kettle number 3 is fine")]
+    assert post(service, mixed).json() == {"created": 1, "updated": 1, "errors": []}
+    first = buckets(kettle)[0]
+    assert first[:3] == (MINUTE, 11, 1) and first[6] == 7_000
+    assert post(service, [item("newest", "kettle again", posted_at=at(2, 5))]).json()[
+        "created"] == 1
+    assert {start: total for start, total, *_rest in buckets(kettle)}[
+        MINUTE + datetime.timedelta(minutes=2)] == 11
 
 
 def test_each_bad_item_is_reported_by_index_and_the_others_are_stored(service, kettle):
