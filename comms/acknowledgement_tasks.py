@@ -28,4 +28,4 @@ def remind_unacknowledged_deliveries() -> int:
 def register() -> None:
     """``CommsConfig.ready()`` (which also makes a worker learn the task): following a
     reminder opens the publication's page."""
-    work.register_landing(NotificationKind.TASK_OVERDUE, reminder_landing)
+    work.register_landing(NotificationKind.ACKNOWLEDGEMENT_MISSING, reminder_landing)

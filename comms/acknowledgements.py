@@ -140,9 +140,8 @@ def acknowledgement_remind(*, publication_id: int, group_id: int,
                 "ref": incident.reference, "n": waiting, "group": str(group),
                 "title": statement.title, "version": version}
 
-        # No kind of its own yet: an acknowledgement is work that fell due, like a task.
-        # Following it opens the publication's page (comms.work registers the landing).
-        notification_send(recipients=[owner], kind=NotificationKind.TASK_OVERDUE,
+        # Following it opens the publication's page (the landing registered for the kind).
+        notification_send(recipients=[owner], kind=NotificationKind.ACKNOWLEDGEMENT_MISSING,
                           title=title,
                           dedupe_key=f"{REMINDER_KEY}:{publication_id}:{group_id}",
                           actor=None, incident=incident)

@@ -202,7 +202,7 @@ def _fail(*, incident, statement: Statement, schedule: ScheduledPublication, rea
                                       "version": version}
 
     notification_send(recipients=[schedule.created_by],
-                      kind=NotificationKind.STATEMENT_PUBLISHED, title=title,
+                      kind=NotificationKind.PUBLICATION_NOT_SENT, title=title,
                       dedupe_key=f"schedule_failed:{schedule.pk}", actor=None,
                       incident=incident)
 

@@ -238,8 +238,7 @@ def stakeholder_mark_overdue(*, row: IncidentStakeholder) -> bool:
                 "ref": incident.reference, "group": str(group),
                 "due": timezone.localtime(row.next_update_due).strftime("%Y-%m-%d %H:%M %Z")}
 
-        # No kind of its own yet: a promised update is work that fell due, like a task.
-        notification_send(recipients=[row.owner], kind=NotificationKind.TASK_OVERDUE,
+        notification_send(recipients=[row.owner], kind=NotificationKind.STAKEHOLDER_UPDATE_DUE,
                           title=title,
                           dedupe_key=(f"stakeholder_overdue:{row.pk}:"
                                      f"{int(row.next_update_due.timestamp())}"),

@@ -29,6 +29,9 @@ class NotificationKind(models.TextChoices):
     APPROVAL_REQUESTED = "approval_requested", _("Statement waiting for your approval")
     STATEMENT_PUBLISHED = "statement_published", _("Statement published to you")
     ALERT_RAISED = "alert_raised", _("Early-warning alert")
+    STAKEHOLDER_UPDATE_DUE = "stakeholder_update_due", _("Stakeholder update overdue")
+    ACKNOWLEDGEMENT_MISSING = "acknowledgement_missing", _("Acknowledgements missing")
+    PUBLICATION_NOT_SENT = "publication_not_sent", _("Scheduled publication not sent")
 
     @property
     def is_important(self) -> bool:
@@ -52,6 +55,7 @@ IMPORTANT_NOTIFICATIONS = frozenset({
     NotificationKind.INCIDENT_ESCALATED,
     NotificationKind.APPROVAL_REQUESTED,
     NotificationKind.ALERT_RAISED,
+    NotificationKind.PUBLICATION_NOT_SENT,
 })
 NOTIFICATION_ICONS = {
     NotificationKind.INCIDENT_CREATED: "urgent",
@@ -64,6 +68,9 @@ NOTIFICATION_ICONS = {
     NotificationKind.APPROVAL_REQUESTED: "gavel",
     NotificationKind.STATEMENT_PUBLISHED: "speakerphone",
     NotificationKind.ALERT_RAISED: "alert-triangle",
+    NotificationKind.STAKEHOLDER_UPDATE_DUE: "users-group",
+    NotificationKind.ACKNOWLEDGEMENT_MISSING: "mail-question",
+    NotificationKind.PUBLICATION_NOT_SENT: "calendar-x",
 }
 
 

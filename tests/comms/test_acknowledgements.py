@@ -176,12 +176,12 @@ def test_the_owner_is_told_once_of_what_is_unacknowledged_after_the_reminder_tim
         sent_at=timezone.now() - timedelta(hours=5))
     assert remind_unacknowledged_deliveries() == 1
     assert remind_unacknowledged_deliveries() == 0  # once
-    told = Notification.objects.get(recipient=owner, kind=NotificationKind.TASK_OVERDUE)
+    told = Notification.objects.get(recipient=owner, kind=NotificationKind.ACKNOWLEDGEMENT_MISSING)
     assert "2 of Regulators" in told.title and "Kettle recall" in told.title
     assert Delivery.objects.filter(publication=publication,
                                    ack_reminded_at__isnull=False).count() == 2
     assert not Notification.objects.filter(recipient=officer,
-                                           kind=NotificationKind.TASK_OVERDUE).exists()
+                                           kind=NotificationKind.ACKNOWLEDGEMENT_MISSING).exists()
     client.force_login(owner)
     opened = client.get(reverse("notification-open", args=[told.pk]))
     assert opened.url == reverse("crisis:publication-detail", args=[publication.pk])

@@ -129,6 +129,7 @@ def test_an_edit_since_fails_it_with_the_reason_and_tells_the_scheduler(
     notice = Notification.objects.get(recipient=officer, dedupe_key=f"schedule_failed:"
                                                                      f"{scheduled.pk}")
     assert "was not published at its scheduled time" in notice.title
+    assert notice.kind == "publication_not_sent"
     assert actions(incident)[-1] == "schedule_failed"
 
 

@@ -163,7 +163,8 @@ def test_the_owner_is_told_once_when_the_update_is_overdue(officer, incident, as
     IncidentStakeholder.objects.update(next_update_due=timezone.now() - timedelta(minutes=1))
     assert notify_overdue_stakeholder_updates() == 1
     assert notify_overdue_stakeholder_updates() == 0
-    told = Notification.objects.filter(recipient=owner, kind=NotificationKind.TASK_OVERDUE)
+    told = Notification.objects.filter(recipient=owner,
+                                       kind=NotificationKind.STAKEHOLDER_UPDATE_DUE)
     assert told.count() == 1 and "Media" in told.get().title
     assert row(incident, "media").overdue_notified_at is not None
     assert TimelineEntry.objects.filter(data__action="stakeholder_overdue").count() == 1
