@@ -11,21 +11,28 @@ storm of a thousand small batches is a few evaluations, and an alert is at most
 ``DEBOUNCE_SECONDS`` + one evaluation behind its mentions.
 
 On the embedded default tasks run eagerly (no countdown): the first batch evaluates at
-once and the key then throttles the watch for ``DEBOUNCE_SECONDS``; what arrives in that
-time is looked at by the next batch after it, or by the minute's ``evaluate_watches``.
+once and the key then throttles the watch for a moment; a batch arriving in that time
+leaves one trailing look to a timer in the web process (``_look_again``, only where the
+embedded clock runs, so never under tests or management commands), and the minute's
+``evaluate_watches`` looks anyway.
 """
 
 import datetime
+import logging
+import threading
 
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django.utils import timezone
 
 from .alerts import alert_update_from_evaluation
 from .baseline import baselines_refresh
 from .detection import evaluate, minute_floor
 from .models import Alert, MentionBucket, Watch
+
+logger = logging.getLogger(__name__)
 
 DEBOUNCE_SECONDS = 0.5
 RECENT_MINUTES = 180  # watches with buckets this recent (or a live alert) are looked at
@@ -42,12 +49,40 @@ def evaluate_and_alert(watch_id: int):
     return evaluation
 
 
+THROTTLE_SECONDS = max(DEBOUNCE_SECONDS * 4, 1)
+
+
 def schedule_evaluation(watch_id: int) -> bool:
     """Queue an evaluation of the watch unless one is already queued (``True``: queued)."""
-    if not cache.add(debounce_key(watch_id), 1, timeout=max(DEBOUNCE_SECONDS * 4, 1)):
+    if not cache.add(debounce_key(watch_id), 1, timeout=THROTTLE_SECONDS):
+        if evaluate_watch.app.conf.task_always_eager and settings.EMBEDDED_CLOCK:
+            _look_again(watch_id)
         return False
     evaluate_watch.apply_async(args=[watch_id], countdown=DEBOUNCE_SECONDS)
     return True
+
+
+def _look_again(watch_id: int) -> None:
+    """Embedded default: one more look at the watch once the throttle has passed (one timer
+    per watch at a time), so the last batches of a burst are not left for the minute's
+    look."""
+    key = f"{debounce_key(watch_id)}:again"
+    if not cache.add(key, 1, timeout=THROTTLE_SECONDS * 2):
+        return
+
+    def look() -> None:
+        close_old_connections()
+        try:
+            cache.delete(key)
+            evaluate_and_alert(watch_id)
+        except Exception:
+            logger.exception("Evaluating watch %s failed", watch_id)
+        finally:
+            close_old_connections()
+
+    timer = threading.Timer(THROTTLE_SECONDS, look)
+    timer.daemon = True
+    timer.start()
 
 
 def on_batch_ingested(sender, *, watch_ids, **kwargs) -> None:

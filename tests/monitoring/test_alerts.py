@@ -4,6 +4,7 @@ onto an existing one, whose automatic warning level follows its alerts)."""
 
 import asyncio
 import datetime
+import time
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -11,7 +12,7 @@ from celery.signals import task_prerun
 from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from crisis.choices import Confidentiality, TimelineKind
 from crisis.models import Incident
@@ -292,3 +293,25 @@ def test_signals_read_in_words_in_the_readers_language():
             "@bigaccount (2.1M followers) posted negatively")
     with translation.override("zh-hant"):
         assert "星期日" in describe_signals(signals)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_the_embedded_default_the_end_of_a_burst_is_looked_at_again(settings):
+    settings.EMBEDDED_CLOCK = True  # as in the embedded web process
+    now = timezone.now().replace(second=0, microsecond=0)
+    watch = ordinary_watch("Burst", end=now - 3 * MINUTE, days=2)
+    cache.delete(debounce_key(watch.pk))
+
+    def batch():
+        hooks.batch_ingested.send(sender=Watch, watch_ids=[watch.pk], minutes=[now],
+                                  pairs=[(watch.pk, now)], source="api")
+
+    batch()  # looked at at once: nothing unusual yet
+    for minute in range(3):  # then the storm lands in a burst of small batches
+        add(watch, now - minute * MINUTE, mentions=40, negative=30, followers=10_000)
+        batch()
+    assert not Alert.objects.exists()
+    deadline = time.monotonic() + 10
+    while not Alert.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert Alert.objects.get().level == "orange"
