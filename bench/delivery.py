@@ -24,6 +24,10 @@ sends made by a bare asyncio/smtplib loop. Target ≥ 1,000 deliveries/s."
   signed headers), sent by a bare loop: ``smtplib`` over ``--floor-smtp`` connections in
   threads, and asyncio streams over ``--floor-http`` keep-alive connections, at once. No
   database, no broker, no rendering: what the receivers and the loopback allow.
+- **CPU per delivery** (``cpu ms/d``): user + system time of the bench process and its
+  children (workers with their pool children, the receivers) over the run, per delivery;
+  PostgreSQL and Redis are not counted. On a shared machine this is the steadier figure:
+  2 cores give at most 2,000 / (cpu ms/d) deliveries a second.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/crisisdesk_bench_delivery \\
     REDIS_URL=redis://127.0.0.1:6379/9 CRISISDESK_VAR_DIR=/tmp/cd-var-bench-delivery \\
@@ -36,6 +40,7 @@ import contextlib
 import json
 import os
 import re
+import resource
 import secrets
 import signal
 import smtplib
@@ -158,6 +163,14 @@ class Receivers:
             out, _ = process.communicate(timeout=30)
             counts[kind] = json.loads(out.strip().splitlines()[-1])
         return counts
+
+
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its children that have ended (the
+    workers with their pool children, the receivers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + ended.ru_utime + ended.ru_stime
 
 
 # --- memory of a process tree -------------------------------------------------------------------
@@ -296,6 +309,7 @@ def run_app(*, recipients: int, workers: int, concurrency: int, env: dict, logs:
     processes = start_workers(workers, concurrency, env, logs)
     memory = PeakMemory([p.pid for p in processes])
     memory.start()
+    cpu = cpu_seconds()
     try:
         started = time.perf_counter()
         publication = delivery_services.statement_publish_to(
@@ -313,11 +327,13 @@ def run_app(*, recipients: int, workers: int, concurrency: int, env: dict, logs:
         for process in processes:
             stop(process)
         received = receivers.close()
+    cpu = cpu_seconds() - cpu
     statuses = Counter(deliveries.values_list("status", flat=True))
     total = sum(statuses.values())
     return {"publication": publication, "deliveries": total, "statuses": dict(statuses),
             "published_s": published, "seconds": elapsed, "rate": total / elapsed,
             "peak_mib": peak, "processes": memory.peak_processes, "received": received,
+            "cpu_ms": cpu * 1000 / max(total, 1),
             "unfinished": statuses.get("queued", 0) + statuses.get("sending", 0)}
 
 
@@ -378,6 +394,7 @@ async def _floor(emails, hooks, *, smtp_port: int, http_port: int, smtp_connecti
 def run_floor(publication, args) -> dict:
     emails, hooks = floor_sends(publication)
     receivers = Receivers(_free_port(), _free_port())
+    cpu = cpu_seconds()
     try:
         started = time.perf_counter()
         asyncio.run(_floor(emails, hooks, smtp_port=receivers.ports["smtp"],
@@ -388,7 +405,7 @@ def run_floor(publication, args) -> dict:
         received = receivers.close()
     total = len(emails) + len(hooks)
     return {"deliveries": total, "seconds": elapsed, "rate": total / elapsed,
-            "received": received}
+            "received": received, "cpu_ms": (cpu_seconds() - cpu) * 1000 / total}
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -445,7 +462,7 @@ def main(argv: list[str]) -> None:
           f"{args.concurrency}; {os.cpu_count()} cores, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}; logs in {logs}")
     header = (f"{'run':<34} {'deliveries':>10} {'seconds':>8} {'per s':>8} {'publish s':>9} "
-              f"{'peak MiB':>8} {'dupl.':>6}  statuses")
+              f"{'peak MiB':>8} {'cpu ms/d':>8} {'dupl.':>6}  statuses")
     print(header)
     apps = []
     for n in range(args.runs):
@@ -455,11 +472,12 @@ def main(argv: list[str]) -> None:
         apps.append(result)
         print(f"{f'app, run {n + 1}':<34} {result['deliveries']:>10} "
               f"{result['seconds']:8.2f} {result['rate']:8.0f} {result['published_s']:9.2f} "
-              f"{result['peak_mib']:8.0f} {_duplicates(result['received']):>6}  "
+              f"{result['peak_mib']:8.0f} {result['cpu_ms']:8.2f} "
+              f"{_duplicates(result['received']):>6}  "
               f"{result['statuses']} received {result['received']}")
     floor = run_floor(apps[-1]["publication"], args)
     print(f"{'floor: bare smtplib + asyncio':<34} {floor['deliveries']:>10} "
-          f"{floor['seconds']:8.2f} {floor['rate']:8.0f} {'':>9} {'':>8} "
+          f"{floor['seconds']:8.2f} {floor['rate']:8.0f} {'':>9} {'':>8} {floor['cpu_ms']:8.2f} "
           f"{_duplicates(floor['received']):>6}  received {floor['received']}")
     best = max(apps, key=lambda r: r["rate"])
     print(f"\nbest app run: {best['rate']:.0f} deliveries/s = {best['rate'] / floor['rate']:.2f} "

@@ -116,6 +116,8 @@ def deliveries_send(publication_id: int) -> int:
     handled = 0
     while batch := delivery_services.deliveries_claim(publication_id=publication_id,
                                                       limit=BATCH):
+        for delivery in batch:
+            delivery.publication = publication  # loaded once, not with every row
         _send_batch(batch, message)
         handled += len(batch)
         delivery_services.publication_tell_progress(publication_id=publication_id)

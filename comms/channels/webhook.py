@@ -13,6 +13,7 @@ import hmac
 import json
 import threading
 import time
+import urllib.request
 
 import requests
 from django.conf import settings
@@ -53,8 +54,12 @@ def _session() -> requests.Session:
     """This thread's HTTP session: connections to a receiver are kept alive and used again
     by the next delivery to it (one pool per thread and host)."""
     if getattr(_local, "session", None) is None:
-        _local.session = requests.Session()
-        _local.session.headers.clear()  # only the headers each delivery sets
+        session = requests.Session()
+        session.headers.clear()  # only the headers each delivery sets
+        # Proxies from the environment as urllib takes them; without any, the environment
+        # is not read again on every request (a third of a request's time here).
+        session.trust_env = bool(urllib.request.getproxies())
+        _local.session = session
     return _local.session
 
 

@@ -161,9 +161,10 @@ def wait_for(condition, timeout: float, what: str, logs: Path):
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
+            states = Counter(Delivery.objects.values_list("status", "attempts", "last_error"))
             worker_logs = "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}"
                                     for p in sorted(logs.glob("*.log")))
-            pytest.fail(f"{what}: not within {timeout:.0f} s\n{worker_logs}")
+            pytest.fail(f"{what}: not within {timeout:.0f} s\n{states}\n{worker_logs}")
         time.sleep(0.1)
 
 
@@ -207,7 +208,7 @@ def test_a_worker_killed_mid_batch_leaves_every_delivery_final_and_acted_on_once
     workers("second")
     time.sleep(max(0.0, killed_at + STALE_SECONDS - time.monotonic()))
     delivery_tasks.sweep_deliveries.delay(stale_after_seconds=STALE_SECONDS)  # as beat would
-    wait_for(lambda: deliveries.filter(status="sent").count() == RECIPIENTS, 30,
+    wait_for(lambda: deliveries.filter(status="sent").count() == RECIPIENTS, 60,
              "every delivery sent after the sweep", tmp_path)
 
     keys = {str(key) for key in deliveries.values_list("idempotency_key", flat=True)}
