@@ -6,7 +6,7 @@ acted on with ``monitoring.change_alert``. Escalating onto an incident the user 
 view answers 404, like the incident itself."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -119,6 +119,23 @@ class WarningRuleApiPermission(permissions.BasePermission):
         return rules.can_change_rules(request.user)
 
 
+RULE_ERRORS = {
+    400: OpenApiResponse(description="Bad input; the body names each field at fault."),
+    403: OpenApiResponse(description="You may not read (or change) the warning rules."),
+    404: OpenApiResponse(description="No such warning rule."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(responses={200: WarningRuleSerializer(many=True), 403: RULE_ERRORS[403]}),
+    retrieve=extend_schema(responses={200: WarningRuleSerializer,
+                                      **{c: RULE_ERRORS[c] for c in (403, 404)}}),
+    create=extend_schema(responses={201: WarningRuleSerializer,
+                                    **{c: RULE_ERRORS[c] for c in (400, 403)}}),
+    update=extend_schema(responses={200: WarningRuleSerializer, **RULE_ERRORS}),
+    partial_update=extend_schema(responses={200: WarningRuleSerializer, **RULE_ERRORS}),
+    destroy=extend_schema(responses={204: None, **{c: RULE_ERRORS[c] for c in (403, 404)}}),
+)
 class WarningRuleViewSet(viewsets.ModelViewSet):
     """The warning rules: each level's thresholds (every threshold set must be crossed;
     the highest matching level wins; a watch's own rule replaces the rules for every watch
