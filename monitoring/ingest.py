@@ -48,6 +48,7 @@ PLATFORMS = frozenset(Platform.values)
 COUNT_FIELDS = ("author_followers", "likes", "shares", "comments")
 FIELDS = ("platform", "external_id", "author_handle", "author_followers", "text", "url",
           "posted_at", "language", "likes", "shares", "comments")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 # A web address: http(s), a host, then anything but spaces and control characters. The
 # same as Django's URLValidator for what listening tools send, at a twentieth of its cost
@@ -133,6 +134,8 @@ def _string(item: dict, name: str, *, limit: int, required: bool = False) -> str
                    % {"limit": f"{limit:,}", "length": f"{len(value):,}"})
     if "\x00" in value:
         raise _Bad(name, _("The text holds a NUL character."))
+    if not value.isascii() and _SURROGATE.search(value):
+        raise _Bad(name, _("The text holds a lone UTF-16 surrogate (not valid Unicode)."))
     return value
 
 
@@ -188,7 +191,7 @@ def check_item(item, *, now: datetime.datetime, default_platform: str = "") -> _
     platform = item.get("platform") or default_platform
     if not platform:
         raise _Bad("platform", _("This field is required."))
-    if platform not in PLATFORMS:
+    if not isinstance(platform, str) or platform not in PLATFORMS:
         raise _Bad("platform", _("Unknown platform “%(value)s”; one of: %(names)s.")
                    % {"value": str(platform)[:40], "names": ", ".join(sorted(PLATFORMS))})
     external_id = item.get("external_id")

@@ -51,10 +51,33 @@ def _may_not_ingest() -> str:
              "account's token).")
 
 
+# 5,000 mentions of up to 10,000 characters: Django's own limit for a body read at once
+# (DATA_UPLOAD_MAX_MEMORY_SIZE, 2.5 MB) would refuse ordinary batches without saying why.
+MAX_BODY_BYTES = 64 * 1024 * 1024
+
+
+def read_body(request) -> bytes:
+    """The raw body, within ``MAX_BODY_BYTES`` (a 400 saying so beyond it)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES:
+        raise ParseError(_("The body is %(size)d MB; at most %(max)d MB at once.")
+                         % {"size": length // (1024 * 1024),
+                            "max": MAX_BODY_BYTES // (1024 * 1024)})
+    return request._request.read(MAX_BODY_BYTES + 1)
+
+
 def parse_json(body: bytes):
     """The body as JSON, or a 400 saying where it breaks."""
+    if len(body) > MAX_BODY_BYTES:
+        raise ParseError(_("The body is larger than %(max)d MB.")
+                         % {"max": MAX_BODY_BYTES // (1024 * 1024)})
     try:
         return json.loads(body.decode("utf-8-sig"))
+    except RecursionError:
+        raise ParseError(_("The body is nested too deeply.")) from None
     except UnicodeDecodeError as error:
         raise ParseError(_("The body is not UTF-8 (byte %(position)d).")
                          % {"position": error.start + 1}) from None
@@ -137,7 +160,8 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     def bulk(self, request):
         require(can_ingest(request.user), _may_not_ingest())
         try:
-            result = mentions_ingest(items=parse_json(request.body), source=MentionSource.API)
+            result = mentions_ingest(items=parse_json(read_body(request)),
+                                     source=MentionSource.API)
         except BatchRefused as refused:
             raise ParseError(refused.message) from None
         return Response(result.as_dict())
@@ -214,7 +238,7 @@ class ConnectorWebhookView(APIView):
         connector = connectors.active_connector(slug)
         if connector is None:
             raise NotFound(_("No active connector “%(slug)s”.") % {"slug": slug[:50]})
-        body = request.body
+        body = read_body(request)
         try:
             connectors.verify(connector=connector, body=body,
                               timestamp=request.headers.get(connectors.TIMESTAMP_HEADER),

@@ -132,6 +132,9 @@ def test_each_bad_item_is_reported_by_index_and_the_others_are_stored(service, k
         item("nul", "kettle\x00"),
         "not an object",
         item("ok-2", "kettle also fine", url="https://x.com/a/status/1", likes=3),
+        item("surrogate", "kettle \ud800"),
+        item("platform-list", "kettle", platform=["x"]),
+        item("huge", "kettle", author_followers=10**13),
     ]
     answer = post(service, batch)
     assert answer.status_code == 200
@@ -139,7 +142,8 @@ def test_each_bad_item_is_reported_by_index_and_the_others_are_stored(service, k
     assert (body["created"], body["updated"]) == (2, 0)
     assert [(e["index"], e["field"]) for e in body["errors"]] == [
         (1, "platform"), (2, "external_id"), (3, "text"), (4, "posted_at"), (5, "posted_at"),
-        (6, "posted_at"), (7, "likes"), (8, "shares"), (9, "url"), (10, "text"), (11, "item")]
+        (6, "posted_at"), (7, "likes"), (8, "shares"), (9, "url"), (10, "text"), (11, "item"),
+        (13, "text"), (14, "platform"), (15, "author_followers")]
     assert "myspace" in body["errors"][0]["message"]
     assert "future" in body["errors"][3]["message"]
     assert set(Mention.objects.values_list("external_id", flat=True)) == {"ok-1", "ok-2"}
@@ -148,6 +152,7 @@ def test_each_bad_item_is_reported_by_index_and_the_others_are_stored(service, k
 @pytest.mark.parametrize(("body", "says"), [
     (b"[{\"platform\": \"x\",", "not valid JSON"),
     (b"\xff\xfe[]", "UTF-8"),
+    (b"[" * 100_000, "nested"),
     ({"platform": "x"}, "JSON array"),
     ([item(str(n), "kettle") for n in range(MAX_BATCH + 1)], "At most 5,000"),
 ])
@@ -301,3 +306,16 @@ def test_the_import_page_goes_from_file_to_columns_to_result_and_error_report(
     report = client.get("/monitoring/mentions/import/errors/")
     assert report["Content-Type"].startswith("text/csv")
     assert report.content.decode("utf-8-sig").splitlines()[1].startswith("6,platform,")
+
+
+def test_a_batch_larger_than_djangos_form_limit_is_taken_and_the_bulk_limit_is_named(
+        service, kettle, monkeypatch):
+    from monitoring import ingest_api
+
+    long_text = "水壺" + "很好用，" * 2_000  # 8,002 characters, 24 kB in UTF-8
+    body = json.dumps([item(str(n), long_text) for n in range(130)], ensure_ascii=False)
+    assert len(body.encode()) > 2.5 * 1024 * 1024  # past DATA_UPLOAD_MAX_MEMORY_SIZE
+    assert post(service, body).json()["created"] == 130
+    monkeypatch.setattr(ingest_api, "MAX_BODY_BYTES", 1024 * 1024)
+    refused = post(service, body)
+    assert refused.status_code == 400 and "at most 1 MB" in refused.json()["detail"]
