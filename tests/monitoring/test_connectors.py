@@ -87,3 +87,17 @@ def test_unknown_and_switched_off_connectors_are_not_found(connector):
 def test_a_signed_body_that_is_not_a_list_is_a_400(connector):
     answer = send(b'{"text": "one"}')
     assert answer.status_code == 400 and "JSON array" in answer.json()["detail"]
+
+
+def test_the_admin_never_shows_a_connectors_secret_and_keeps_it_when_left_empty(connector):
+    from tests.teams.factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    page = f"/admin/monitoring/connector/{connector.pk}/change/"
+    assert SECRET not in client.get(page).content.decode()
+    kept = client.post(page, {"name": "Renamed", "slug": "listening", "platform": "x",
+                              "secret": "", "is_active": "on"})
+    assert kept.status_code == 302
+    assert Connector.objects.get().secret == SECRET
+    assert SECRET not in client.get("/admin/monitoring/connector/").content.decode()
