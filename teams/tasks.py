@@ -50,8 +50,11 @@ def deliver_notification_emails(notification_ids: list[int]) -> int:
             "notification": notification,
             "incident": notification.incident,
             "recipient": recipient,
-            "link": settings.SITE_URL + notification.incident.get_absolute_url()
-            if notification.incident else settings.SITE_URL,
+            # Without an incident (an early-warning alert): following the notification
+            # lands where its kind says (teams.work.register_landing).
+            "link": settings.SITE_URL + (notification.incident.get_absolute_url()
+                                         if notification.incident else
+                                         reverse("notification-open", args=[notification.pk])),
             "settings_link": settings.SITE_URL + reverse("account"),
         }
         with translation.override(recipient.email_language):

@@ -10,6 +10,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from celery.signals import task_prerun
 from channels.layers import get_channel_layer
+from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -112,6 +113,10 @@ def test_one_alert_per_spike_rising_levels_warn_once_each_falling_ones_never(
     assert "the usual for Sunday 09:00 UTC" in notices[0]
     assert len(alert_notices(red_only)) == 1 and len(alert_notices(on_duty)) == 2
     assert alert_notices(no_board) == []
+    notice = Notification.objects.filter(recipient=analyst).order_by("pk").first()
+    emails = [m for m in mail.outbox if m.to == [analyst.email]]
+    assert len(emails) == 2  # the email follows the notification to the alert board
+    assert reverse("notification-open", args=[notice.pk]) in emails[0].body
     assert frames[0] == {"type": "alert.changed", "data": {
         "id": alert.pk, "watch": watch.pk, "level": "orange", "peak_level": "orange",
         "status": "open", "incident": None}}
