@@ -18,7 +18,8 @@ started on the benchmark database; an analyst's websocket listens on ``/ws/monit
 ``--storms`` storms (``--storm-size`` negative mentions each, on as many watches with two
 quiet days of history) are posted one after the other to ``/api/mentions/bulk/`` with an
 ingest token; each latency is from sending the POST to receiving the storm's first
-``alert.changed`` frame. p50/p95 (target p95 <= 2 s).
+``alert.changed`` frame (after one storm more that warms the worker and server up, not
+counted). p50/p95 (target p95 <= 2 s).
 """
 
 import argparse
@@ -242,7 +243,7 @@ def run_latency(args: argparse.Namespace) -> dict:
 
     from bench.fanout import BASE_DIR, _wait_port, start_servers, stop_process
 
-    watches, cookie, token = _latency_world(args.storms)
+    watches, cookie, token = _latency_world(args.storms + 1)  # the first one warms up
     logs = Path(tempfile.mkdtemp(prefix="bench-detection-"))
     from django.conf import settings
 
@@ -303,7 +304,8 @@ def run_latency(args: argparse.Namespace) -> dict:
                         frame = json.loads(raw)
                         if (frame.get("type") == "alert.changed"
                                 and frame["data"].get("watch") == watch.pk):
-                            latencies.append((time.perf_counter() - started) * 1000)
+                            if i:  # not the warm-up storm
+                                latencies.append((time.perf_counter() - started) * 1000)
                             break
 
         asyncio.run(storms())
@@ -313,7 +315,7 @@ def run_latency(args: argparse.Namespace) -> dict:
             stop_process(server)
         worker_log.close()
     return {
-        "storms": len(watches), "mentions_per_storm": args.storm_size,
+        "storms": len(watches) - 1, "mentions_per_storm": args.storm_size,
         "alerts_received": len(latencies), "missed": missed,
         "latency_ms_p50": round(_percentile(latencies, 50), 1) if latencies else None,
         "latency_ms_p95": round(_percentile(latencies, 95), 1) if latencies else None,
