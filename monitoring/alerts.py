@@ -36,6 +36,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.errors import ConflictError
 from crisis.choices import IncidentStatus, Severity, TimelineKind, WarningLevel
@@ -327,7 +328,7 @@ def alert_acknowledge(*, actor, alert: Alert) -> Alert:
     """Someone is looking at it: open → acknowledged (409 from any other status)."""
     _require_change(actor)
     with transaction.atomic():
-        alert = _lock_active(alert, _("acknowledged"))
+        alert = _lock_active(alert, pgettext("alert action", "acknowledged"))
         if alert.status != AlertStatus.OPEN:
             raise ConflictError(_("This alert is acknowledged already."), current=alert.status,
                                 allowed=[AlertStatus.DISMISSED, AlertStatus.ESCALATED])
