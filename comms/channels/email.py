@@ -9,6 +9,7 @@ saying so, to be sent again by hand once SMTP is set."""
 
 import smtplib
 from email.utils import parseaddr
+from functools import lru_cache
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -32,18 +33,30 @@ def message_id(delivery: Delivery) -> str:
     return f"<delivery.{delivery.idempotency_key}@{domain}>"
 
 
-def build(delivery: Delivery, message: Message) -> EmailMultiAlternatives:
-    language = delivery.contact.language if delivery.contact_id else message.language
+def _render(message: Message, language: str, acknowledge_url: str) -> tuple[str, str]:
+    """The text and HTML bodies in ``language``: the same for every recipient of that
+    language, unless it carries an acknowledgement link."""
     with translation.override(language):
         context = {"message": message, "text": message.text(),
                    "html_body": render_markdown(message.body),
                    "frame": [(FRAME_LABELS[name], value) for name, value in message.frame],
                    "lang": language,
-                   "recipient": delivery.contact or delivery.user,
-                   "acknowledge_url": acknowledgement_link(delivery),
+                   "acknowledge_url": acknowledge_url,
                    "acknowledge_until": link_expires_at()}
-        text = render_to_string("comms/delivery/email.txt", context)
-        html = render_to_string("comms/delivery/email.html", context)
+        return (render_to_string("comms/delivery/email.txt", context),
+                render_to_string("comms/delivery/email.html", context))
+
+
+# Rendered once per publication and language for the recipients without a link (most of
+# them): rendering was half of what building an email cost.
+_render_shared = lru_cache(maxsize=64)(_render)
+
+
+def build(delivery: Delivery, message: Message) -> EmailMultiAlternatives:
+    language = delivery.contact.language if delivery.contact_id else message.language
+    acknowledge_url = acknowledgement_link(delivery)
+    text, html = (_render(message, language, acknowledge_url) if acknowledge_url
+                  else _render_shared(message, language, ""))
     email = EmailMultiAlternatives(
         subject=message.title, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
         to=[delivery.address], headers={"Content-Language": message.language,

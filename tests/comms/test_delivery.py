@@ -45,6 +45,10 @@ pytestmark = pytest.mark.django_db
 
 # --- a loopback webhook receiver --------------------------------------------------------------
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a batch's webhooks arrive together (5 would refuse some)
+
+
 class Receiver:
     """An HTTP server in a thread that records each POST and answers with the next status of
     ``answers`` (200 when none is left)."""
@@ -66,7 +70,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

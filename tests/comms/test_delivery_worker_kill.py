@@ -42,6 +42,10 @@ HOLD_AT = 150  # the receiver holds its answer to the 150th key until the worker
 STALE_SECONDS = 3.0
 
 
+class Server(ThreadingHTTPServer):
+    request_queue_size = 128  # a batch's webhooks arrive together (5 would refuse some)
+
+
 class IdempotentReceiver:
     """A webhook receiver as the README documents one: it checks the signature, acts on a
     key the first time it arrives and answers 2xx to a copy without acting again. Counts
@@ -95,7 +99,7 @@ class IdempotentReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
