@@ -364,11 +364,50 @@ def alert_dismiss(*, actor, alert: Alert, reason: str) -> Alert:
     return alert
 
 
-def incident_type_guess() -> IncidentType | None:
-    """The active incident type that reads like reputation, else the first one."""
-    types = IncidentType.objects.filter(is_active=True)
-    return (types.filter(Q(code__icontains="reputation") | Q(name__icontains="reputation"))
-            .first() or types.first())
+# Words in an alert's evidence and top terms that point at a shipped incident type (codes
+# of crisis migration 0003), English and Chinese (both scripts where they differ).
+TYPE_CLUES = {
+    "data_breach": ("breach", "leak", "leaked", "hacked", "hack", "ransomware", "password",
+                    "personal data", "外洩", "外泄", "洩漏", "泄露", "駭客", "黑客", "個資",
+                    "个人信息", "資安", "数据"),
+    "service_failure": ("outage", "down", "offline", "not working", "crash", "crashed",
+                        "delay", "delayed", "cancelled", "當機", "宕机", "斷線", "断网",
+                        "無法登入", "无法登录", "延誤", "延误", "停擺", "瘫痪"),
+    "product_quality": ("recall", "overheat", "overheating", "exploded", "explode", "fire",
+                        "burn", "burned", "defect", "defective", "injury", "contaminated",
+                        "swell", "召回", "過熱", "过热", "爆炸", "起火", "燒", "烧", "瑕疵",
+                        "受傷", "受伤", "膨脹", "膨胀", "食物中毒"),
+    "conduct": ("harassment", "racist", "sexist", "ceo", "executive", "scandal", "fired",
+                "騷擾", "骚扰", "歧視", "歧视", "醜聞", "丑闻", "高管", "總裁", "总裁"),
+    "misinformation": ("fake", "rumour", "rumor", "hoax", "false claim", "謠言", "谣言",
+                       "假消息", "造謠", "造谣"),
+    "marketing_misstep": ("ad", "advert", "campaign", "commercial", "offensive", "boycott",
+                          "廣告", "广告", "抵制", "辱華", "辱华"),
+    "legal_regulatory": ("lawsuit", "sued", "fine", "fined", "regulator", "investigation",
+                         "訴訟", "诉讼", "罰款", "罚款", "調查", "调查", "監管", "监管"),
+}
+_CLUE_PATTERNS = {
+    code: re.compile("|".join(
+        re.escape(word) if not word.isascii() else rf"\b{re.escape(word)}\b"
+        for word in words), re.IGNORECASE)
+    for code, words in TYPE_CLUES.items()}
+
+
+def incident_type_guess(alert: Alert | None = None) -> IncidentType | None:
+    """The active incident type the alert's evidence and top terms speak of most (a
+    recall, an outage, a leak...), else "other", else the first active type."""
+    types = {t.code: t for t in IncidentType.objects.filter(is_active=True)}
+    if alert is not None:
+        texts = [str(term) for term in alert.top_terms or []]
+        texts += [row.mention.text for row in AlertEvidence.objects.filter(alert=alert)
+                  .select_related("mention")]
+        text = "\n".join(texts)
+        hits = {code: len(pattern.findall(text)) for code, pattern in _CLUE_PATTERNS.items()
+                if code in types}
+        best = max(hits, key=hits.get, default=None)
+        if best is not None and hits[best]:
+            return types[best]
+    return types.get("other") or next(iter(types.values()), None)
 
 
 def evidence_record(alert: Alert) -> list[dict]:
@@ -387,8 +426,8 @@ def alert_escalate(*, actor, alert: Alert, incident: Incident | None = None,
                    severity: str = Severity.MEDIUM) -> Alert:
     """Make the alert an incident: attach it to ``incident`` (which ``actor`` manages; the
     caller answers 404 first for one they may not view), or open a new one (``actor``
-    may open incidents) titled after the watch, of the given type (default: the
-    reputation type, else the first), detected at the spike's first mention. Either way
+    may open incidents) titled after the watch, of the given type (default: guessed from
+    the evidence, ``incident_type_guess``), detected at the spike's first mention. Either way
     the alert's signals and evidence go on the incident's timeline and the incident's
     automatic warning level follows its alerts."""
     _require_change(actor)
@@ -404,7 +443,7 @@ def alert_escalate(*, actor, alert: Alert, incident: Incident | None = None,
             incident = incident_create(
                 actor=actor, title=title or _("%(watch)s: %(level)s alert") % {
                     "watch": alert.watch.name, "level": WarningLevel(alert.level).label},
-                type=type or incident_type_guess(), severity=severity,
+                type=type or incident_type_guess(alert), severity=severity,
                 summary=summary or describe_signals(alert.signals),
                 detected_at=min(alert.first_mention_at, now))
         elif incident.status == IncidentStatus.CLOSED or incident.merged_into_id:

@@ -19,7 +19,11 @@ from crisis.choices import Confidentiality, TimelineKind
 from crisis.models import Incident
 from crisis.permissions import ADD_INCIDENT, MANAGE_INCIDENT
 from monitoring import hooks
-from monitoring.alerts import alert_update_from_evaluation, describe_signals
+from monitoring.alerts import (
+    alert_update_from_evaluation,
+    describe_signals,
+    incident_type_guess,
+)
 from monitoring.choices import AlertStatus
 from monitoring.detection import evaluate
 from monitoring.detection_tasks import debounce_key
@@ -230,6 +234,7 @@ def test_acknowledge_then_escalate_into_a_new_incident_with_the_evidence(
     incident = Incident.objects.get(pk=body["incident"])
     assert body["status"] == "escalated"
     assert incident.title == "X2 power bank: Red alert" and incident.severity == "high"
+    assert incident.type.code == "product_quality"  # guessed from "exploded", "recall"
     assert incident.detected_at == T0
     assert (incident.warning_level, incident.warning_level_auto,
             incident.warning_level_manual) == ("red", "red", "")
@@ -320,3 +325,17 @@ def test_on_the_embedded_default_the_end_of_a_burst_is_looked_at_again(settings)
     while not Alert.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert Alert.objects.get().level == "orange"
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Cannot log in, the app is down again, total outage", "service_failure"),
+    ("我的個資外洩了，駭客拿到密碼", "data_breach"),
+    ("你们的广告太恶心了，抵制", "marketing_misstep"),
+    ("This is terrible, I am so angry at them", "other"),
+])
+def test_the_type_of_a_new_incident_is_guessed_from_the_evidence(watch, text, code):
+    storm_mentions(watch, [(text, "")] * 360, start=T0, per_minute=40, followers=30_000,
+                   platform="x")
+    for minute in range(9):
+        look(watch, minute)
+    assert incident_type_guess(Alert.objects.get()).code == code
