@@ -77,8 +77,8 @@ class EscalateSerializer(StrictInputMixin, serializers.Serializer):
                             help_text="The new incident's title (default: the watch and level).")
     type = serializers.SlugRelatedField(
         slug_field="code", queryset=IncidentType.objects.filter(is_active=True),
-        required=False, help_text="The new incident's type code (default: reputation, else "
-                                  "the first type).")
+        required=False, help_text="The new incident's type code (default: guessed from the "
+                                  "alert's evidence, else other).")
     summary = StrictCharField(required=False, max_length=10_000, allow_blank=True,
                               help_text="Default: the alert's signals in words.")
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
