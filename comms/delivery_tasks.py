@@ -23,7 +23,7 @@ from .models import Delivery, Publication
 
 BATCH = 100
 PARALLEL = 8  # tasks a publication is handed to at once, so every worker process helps
-SENDERS = 16  # threads of a worker process: a batch's webhooks in flight at once
+SENDERS = 16  # deliveries in flight at once in a worker process, recorded together
 
 _senders: tuple[int, ThreadPoolExecutor] | None = None
 
@@ -58,36 +58,45 @@ def _send_in_app(delivery: Delivery, message: Message) -> None:
             transaction.set_rollback(True)  # the claim was lost: store nothing
 
 
-def _send_emails(emails: list[Delivery], message: Message) -> list[Outcome]:
-    """The batch's emails over one SMTP session. When the mail server cannot be reached,
-    every email of the batch waits for its next attempt at once (instead of each waiting
-    for its own connection timeout)."""
-    connection = get_connection()
-    try:
-        connection.open()
-    except (OSError, smtplib.SMTPException) as error:
-        unreachable = Outcome(_("The mail server could not be reached: %(why)s")
-                              % {"why": error}, transient=True)
-        return [unreachable] * len(emails)
-    try:
-        return [email.send(delivery, message, connection=connection) for delivery in emails]
-    finally:
-        connection.close()
+class _MailSession:
+    """One SMTP session for a claimed batch, opened at its first email. When the mail
+    server cannot be reached, every email of the batch waits for its next attempt at once
+    (instead of each waiting for its own connection timeout)."""
+
+    def __init__(self):
+        self.connection = None
+        self.unreachable: Outcome | None = None
+
+    def send(self, emails: list[Delivery], message: Message) -> list[Outcome]:
+        if emails and self.connection is None and self.unreachable is None:
+            connection = get_connection()
+            try:
+                connection.open()
+                self.connection = connection
+            except (OSError, smtplib.SMTPException) as error:
+                self.unreachable = Outcome(_("The mail server could not be reached: %(why)s")
+                                           % {"why": error}, transient=True)
+        if self.unreachable is not None:
+            return [self.unreachable] * len(emails)
+        return [email.send(delivery, message, connection=self.connection)
+                for delivery in emails]
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
 
 
-def _send_batch(batch: list[Delivery], message: Message) -> None:
-    """Send a claimed batch, then record the results (the sent ones together). Webhooks
-    go out ``SENDERS`` at a time beside the emails' SMTP session; chat and SMS one by one
-    (apprise reads its log per call); in-app notices commit with their result. The
-    channels' senders query nothing, so the threads need no database."""
+def _send_chunk(chunk: list[Delivery], message: Message, mail: _MailSession) -> list:
+    """Send up to ``SENDERS`` claimed deliveries: the webhooks at once, beside the emails
+    going one after the other over the batch's SMTP session; chat and SMS one by one
+    (apprise reads its log per call). The senders query nothing, so the threads need no
+    database. (delivery, outcome) pairs."""
     by_channel: dict[str, list[Delivery]] = defaultdict(list)
-    for delivery in batch:
+    for delivery in chunk:
         by_channel[delivery.channel].append(delivery)
-    for delivery in by_channel.pop("in_app", []):
-        _send_in_app(delivery, message)
     pool = _sender_pool()
     emails = by_channel.pop("email", [])
-    mailing = pool.submit(_send_emails, emails, message) if emails else None
+    mailing = pool.submit(mail.send, emails, message) if emails else None
     hooks = by_channel.pop("webhook", [])
     posting = [pool.submit(webhook.send, delivery, message) for delivery in hooks]
     results = []
@@ -99,8 +108,27 @@ def _send_batch(batch: list[Delivery], message: Message) -> None:
     results += zip(hooks, (future.result() for future in posting), strict=True)
     if mailing is not None:
         results += zip(emails, mailing.result(), strict=True)
-    delivery_services.deliveries_record_results(
-        results=[(delivery, outcome.error, outcome.transient) for delivery, outcome in results])
+    return results
+
+
+def _send_batch(batch: list[Delivery], message: Message) -> None:
+    """Send a claimed batch ``SENDERS`` deliveries at a time, recording each such chunk's
+    results before the next goes out (the sent ones in one UPDATE): a worker that dies
+    leaves at most one chunk sent but unrecorded, for the sweep to send again with the
+    same idempotency key and Message-ID. In-app notices commit with their result."""
+    for delivery in batch:
+        if delivery.channel == "in_app":
+            _send_in_app(delivery, message)
+    outgoing = [delivery for delivery in batch if delivery.channel != "in_app"]
+    mail = _MailSession()
+    try:
+        for start in range(0, len(outgoing), SENDERS):
+            results = _send_chunk(outgoing[start:start + SENDERS], message, mail)
+            delivery_services.deliveries_record_results(
+                results=[(delivery, outcome.error, outcome.transient)
+                         for delivery, outcome in results])
+    finally:
+        mail.close()
 
 
 @shared_task(acks_late=True)
