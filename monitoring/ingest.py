@@ -23,7 +23,9 @@ the last one wins."""
 
 import datetime
 import re
+import threading
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -57,6 +59,7 @@ _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _URL = re.compile(r"https?://[^\s/?#@\x00-\x1f\x7f]+(?:[/?#][^\s\x00-\x1f\x7f]*)?",
                   re.IGNORECASE)
 MINUTE = datetime.timedelta(minutes=1)
+_one_writer = threading.Lock()
 
 
 class BatchRefused(Exception):
@@ -275,8 +278,11 @@ def mentions_ingest(*, items, source: str = MentionSource.API, default_platform:
         unique[row.key] = row  # the last one wins
     repeated = len(rows) - len(unique)
     rows = list(unique.values())
-    with transaction.atomic():
-        store = _store_postgresql if connection.vendor == "postgresql" else _store_portable
+    postgresql = connection.vendor == "postgresql"
+    # SQLite (the embedded default, one process): one batch at a time. Two transactions
+    # that read and then write fail there at once with "database is locked".
+    with nullcontext() if postgresql else _one_writer, transaction.atomic():
+        store = _store_postgresql if postgresql else _store_portable
         created_keys, old_pairs = store(rows, source=source, now=now)
         pairs = _update_buckets(rows, created_keys=created_keys, old_pairs=old_pairs)
         transaction.on_commit(lambda: batch_ingested.send(

@@ -319,3 +319,38 @@ def test_a_batch_larger_than_djangos_form_limit_is_taken_and_the_bulk_limit_is_n
     monkeypatch.setattr(ingest_api, "MAX_BODY_BYTES", 1024 * 1024)
     refused = post(service, body)
     assert refused.status_code == 400 and "at most 1 MB" in refused.json()["detail"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_on_one_minute_count_every_mention():
+    """Two batches at once on the same minute of one watch, each sending its own earlier
+    mentions again (now matching nothing) and new ones: the bucket ends up right (the lock
+    per watch makes the second count after the first commits)."""
+    import threading
+
+    from django.db import connections
+
+    watch = Watch.objects.create(name="Kettle", include_terms=["kettle"])
+    mentions_ingest(items=[item(f"{p}-old-{n}", "kettle") for p in "ab" for n in range(100)]
+                    + [item(f"c-{n}", "kettle") for n in range(20)])
+    barrier = threading.Barrier(2)
+    failures = []
+
+    def ingest(prefix: str) -> None:
+        try:
+            barrier.wait(timeout=10)
+            mentions_ingest(items=[item(f"{prefix}-old-{n}", "toaster") for n in range(100)]
+                            + [item(f"{prefix}-new-{n}", "kettle") for n in range(50)])
+        except Exception as error:  # reported below, with the thread's name
+            failures.append((prefix, error))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=ingest, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures, failures
+    assert MentionMatch.objects.filter(watch=watch).count() == 120
+    assert MentionBucket.objects.get(watch=watch, start=MINUTE).mentions == 120
