@@ -16,7 +16,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ParseError
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -156,7 +156,10 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     "`monitoring.ingest_mention` right (a service account's token).",
         request=MentionItemSerializer(many=True),
         responses={200: IngestResultSerializer, **error_responses(400, 403)})
-    @action(detail=False, methods=["post"], url_path="bulk", url_name="bulk", parser_classes=[])
+    # The body is read raw (read_body, parse_json); the JSON parser is declared so that the
+    # browsable API can draw its raw-data form (it took the first parser: none was a 500).
+    @action(detail=False, methods=["post"], url_path="bulk", url_name="bulk",
+            parser_classes=[JSONParser])
     def bulk(self, request):
         require(can_ingest(request.user), _may_not_ingest())
         try:
@@ -217,7 +220,7 @@ class ConnectorWebhookView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    parser_classes: list = []
+    parser_classes = [JSONParser]  # declared for the browsable API; the body is read raw
 
     @extend_schema(
         operation_id="connectors_webhook",
