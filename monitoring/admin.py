@@ -10,9 +10,11 @@ create its token under "Auth Token › Tokens" (or ``manage.py drf_create_token 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import rules
 from .models import (
     Alert,
     AlertEvidence,
@@ -116,8 +118,33 @@ class BaselineAdmin(ReadOnlyAdmin):
     search_fields = ("watch__name",)
 
 
+class WarningRuleForm(forms.ModelForm):
+    """The API's checks (``monitoring.rules``): values within their limits, at least one
+    threshold."""
+
+    class Meta:
+        model = WarningRule
+        fields = ["name", "level", "watch", "window_minutes", "min_mentions", "volume_z",
+                  "volume_ratio", "negative_share", "velocity", "negative_reach",
+                  "influencer_followers", "persistence", "cooldown_minutes", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        rule = construct_instance(self, WarningRule())
+        try:
+            rules.check_values(rule)
+            rules.check_thresholds(rule)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                self.add_error(field, messages)
+        return cleaned
+
+
 @admin.register(WarningRule)
 class WarningRuleAdmin(admin.ModelAdmin):
+    form = WarningRuleForm
     list_display = ("name", "level", "watch", "window_minutes", "min_mentions", "is_active")
     list_filter = ("level", "is_active", "watch")
     search_fields = ("name", "watch__name")

@@ -9,6 +9,7 @@ from crisis.serializers import StrictCharField, StrictInputMixin, UserSummarySer
 
 from .alerts import MAX_REASON_LENGTH, alert_title, describe_signals
 from .models import Alert, AlertEvidence, WarningRule
+from .rules import RULE_LIMITS
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
@@ -99,12 +100,5 @@ class WarningRuleSerializer(StrictInputMixin, serializers.ModelSerializer):
         fields = ["id", "name", "level", "watch", "window_minutes", "min_mentions", "volume_z",
                   "volume_ratio", "negative_share", "velocity", "negative_reach",
                   "influencer_followers", "persistence", "cooldown_minutes", "is_active"]
-        extra_kwargs = {
-            "window_minutes": {"min_value": 1, "max_value": 1440},
-            "persistence": {"min_value": 1, "max_value": 24},
-            "negative_share": {"min_value": 0.0, "max_value": 1.0},
-            "cooldown_minutes": {"min_value": 1, "max_value": 10_080},
-            "min_mentions": {"min_value": 1},
-            "volume_ratio": {"min_value": 0.0},
-            "velocity": {"min_value": -1.0},
-        }
+        extra_kwargs = {field: {"min_value": lowest, "max_value": highest}
+                        for field, (lowest, highest) in RULE_LIMITS.items()}
