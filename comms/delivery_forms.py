@@ -4,7 +4,7 @@ service checks the rest)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateTimeField
+from core.forms import DateTimeField, ModelMultipleIdChoiceField
 
 from .delivery_choices import DELIVERY_CHANNELS
 from .models import StakeholderGroup
@@ -18,7 +18,7 @@ class PublishForm(forms.Form):
     page only), now or at ``publish_at`` (the button pressed says which; the button is the
     confirmation)."""
 
-    groups = forms.ModelMultipleChoiceField(
+    groups = ModelMultipleIdChoiceField(
         queryset=StakeholderGroup.objects.order_by("position", "name"), required=False,
         widget=forms.CheckboxSelectMultiple, label=_("Stakeholder groups"))
     channels = forms.MultipleChoiceField(

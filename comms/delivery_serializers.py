@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.forms import MAX_ID
 from crisis.serializers import StrictInputMixin, UserSummarySerializer
 
 from . import delivery
@@ -13,7 +14,8 @@ from .schedule_serializers import AwareDateTimeField
 
 class PublishInputSerializer(StrictInputMixin, serializers.Serializer):
     groups = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, max_length=100,
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
+        max_length=100,
         help_text="Ids of the stakeholder groups to send to; none (the default): the public "
                   "status page only.")
     channels = serializers.ListField(

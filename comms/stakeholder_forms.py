@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from core.forms import TextField
+from core.forms import ModelMultipleIdChoiceField, TextField
 from crisis.forms import StyledFormMixin
 
 from .contact_import import ENCODING_CHOICES, FIELDS, MAX_BYTES
@@ -37,7 +37,7 @@ class ContactForm(StyledFormMixin, forms.Form):
                       help_text=gettext_lazy("With the country code, e.g. +886 2 1234 5678."))
     language = forms.ChoiceField(label=gettext_lazy("Preferred language"),
                                  choices=settings.LANGUAGES, initial="en")
-    groups = forms.ModelMultipleChoiceField(
+    groups = ModelMultipleIdChoiceField(
         label=gettext_lazy("Groups"), required=False, queryset=StakeholderGroup.objects.all(),
         widget=forms.CheckboxSelectMultiple)
     is_active = forms.BooleanField(label=pgettext_lazy("contact", "Active"), required=False,

@@ -30,6 +30,22 @@ class IdField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+class ModelMultipleIdChoiceField(forms.ModelMultipleChoiceField):
+    """Objects chosen by their ids: an id the database cannot hold is "not a valid value"
+    (the ``pk__in`` query would fail on it: OverflowError on SQLite, a 500)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue  # the parent names it as not a valid value
+            if not 1 <= number <= MAX_ID:
+                raise forms.ValidationError(self.error_messages["invalid_pk_value"],
+                                            code="invalid_pk_value", params={"pk": pk})
+        return super()._check_values(value)
+
+
 def check_in_utc(value: datetime.datetime | None) -> datetime.datetime | None:
     """``value`` as the same instant in UTC (the database stores UTC; PostgreSQL refuses
     offsets beyond ±15:59, which Python allows up to ±23:59); a ValidationError for a time

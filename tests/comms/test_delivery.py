@@ -198,6 +198,7 @@ def test_publishing_without_groups_publishes_for_the_status_page_only(approved, 
 @pytest.mark.parametrize(("body", "field"), [
     ({"groups": [999999], "channels": ["email"]}, "groups"),  # no such group
     ({"groups": ["customers"], "channels": ["email"]}, "groups"),  # not an id
+    ({"groups": [2**63], "channels": ["email"]}, "groups"),  # beyond 64 bits (was a 500)
     ({"channels": ["fax"]}, "channels"),  # not a channel publications go out on
     ({"groups": "CUSTOMERS", "channels": []}, "channels"),  # groups need a channel
 ])

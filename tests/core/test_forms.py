@@ -7,7 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from core.forms import DateTimeField, TextField
+from core.forms import DateTimeField, ModelMultipleIdChoiceField, TextField
 from core.text import clean_text
 from crisis.models import IncidentType, Task
 from crisis.services import incident_create
@@ -81,3 +81,16 @@ def test_pages_and_bodies_refuse_numbers_and_times_the_database_cannot_hold(inci
     assert "Enter a time between the years 1 and 9999 in UTC." in due.content.decode()
     assert Task.objects.count() == tasks
     assert read.status_code == 400 and "ids" in read.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", [BEYOND_64_BITS, "0", "-1", "abc"])
+def test_ids_chosen_from_a_queryset_that_no_row_can_have_are_not_valid_values(value):
+    """``pk__in`` with an id beyond 64 bits raised OverflowError on SQLite (a 500 from the
+    publish step and the contact form)."""
+    field = ModelMultipleIdChoiceField(queryset=IncidentType.objects.all())
+    with pytest.raises(ValidationError) as raised:
+        field.clean([value])
+    assert raised.value.code in {"invalid_pk_value", "invalid_choice"}
+    chosen = IncidentType.objects.first()
+    assert list(field.clean([str(chosen.pk)])) == [chosen]
