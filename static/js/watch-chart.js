@@ -13,6 +13,9 @@
   // Times on the axis in the page's language and the reader's clock ("09:00", "上午9:00").
   const hours = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
                                         { hour: "numeric", minute: "2-digit" });
+  // The time under the cursor, in the legend: uPlot's own label and format are English.
+  const moment = new Intl.DateTimeFormat(document.documentElement.lang || undefined,
+                                         { weekday: "short", hour: "numeric", minute: "2-digit" });
 
   function summarise(element, data) {
     const caption = document.querySelector('[data-chart-summary="' + data.watch + '"]');
@@ -70,7 +73,8 @@
           values: (u, ticks) => ticks.map((v) => v + " %"), size: 48 },
       ],
       series: [
-        {},
+        { label: labels.labelTime,
+          value: (u, t) => (t === null || t === undefined ? "--" : moment.format(new Date(t * 1000))) },
         { label: labels.labelUsual + " ↑", stroke: "transparent", points: { show: false } },
         { label: labels.labelUsual + " ↓", stroke: "transparent", points: { show: false } },
         { label: labels.labelMentions, stroke: css("--cd-chart-mentions", "#1c64d1"),

@@ -137,3 +137,23 @@ def test_the_board_alert_page_and_evidence_panel_are_accessible_and_fit_a_phone(
                 found[f"{path} at {viewport['width']} px"] = problems
     assert not found, "\n".join(f"{where}:\n    " + "\n    ".join(lines)
                                 for where, lines in found.items())
+
+
+def test_the_charts_legend_reads_in_the_pages_language(new_context, transactional_db):
+    """uPlot's own legend says "Time" and writes the time the American way; the board's says
+    the page's word for it and the time in the page's language."""
+    analyst = person("analyst", VIEW_ALERT, CHANGE_ALERT, VIEW_MENTION)
+    off_the_event_loop(lambda: ordinary_watch("X2 power bank", include_terms=["X2"],
+                                              end=timezone.now(), days=1))
+    context = new_context()
+    context.set_extra_http_headers({"Accept-Language": "zh-TW"})
+    page = context.new_page()
+    sign_in(page, analyst.username, next_path="/monitoring/")
+    chart = page.locator(".cd-chart").first
+    canvas = chart.locator("canvas")
+    expect(canvas).to_be_visible()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + box["height"] / 2)
+    time_label = chart.locator(".u-legend .u-series").first
+    expect(time_label.locator(".u-label")).to_have_text(chart.get_attribute("data-label-time"))
+    expect(time_label.locator(".u-value")).to_contain_text("週")  # 週四 下午9:30
