@@ -440,9 +440,11 @@ def alert_escalate(*, actor, alert: Alert, incident: Incident | None = None,
         action = "attached"
         if incident is None:
             action = "opened"
+            # Titled after the level the spike reached, as the incident's warning level
+            # follows it (a spike fading from red to orange is still a red one).
             incident = incident_create(
                 actor=actor, title=title or _("%(watch)s: %(level)s alert") % {
-                    "watch": alert.watch.name, "level": WarningLevel(alert.level).label},
+                    "watch": alert.watch.name, "level": WarningLevel(alert.peak_level).label},
                 type=type or incident_type_guess(alert), severity=severity,
                 summary=summary or describe_signals(alert.signals),
                 detected_at=min(alert.first_mention_at, now))
@@ -473,7 +475,7 @@ def alert_timeline_headline(data: dict) -> str:
               "level": WarningLevel(data["level"]).label if data.get("level") else "",
               "signals": describe_signals(data.get("signals", []))}
     if data.get("action") == "opened":
-        line = _("Opened from a %(level)s alert on %(watch)s") % values
+        line = _("Opened from the %(level)s alert on %(watch)s") % values
     else:
-        line = _("A %(level)s alert on %(watch)s was attached") % values
+        line = _("The %(level)s alert on %(watch)s was attached") % values
     return f"{line}: {values['signals']}" if values["signals"] else line

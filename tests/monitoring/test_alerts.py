@@ -20,6 +20,8 @@ from crisis.models import Incident
 from crisis.permissions import ADD_INCIDENT, MANAGE_INCIDENT
 from monitoring import hooks
 from monitoring.alerts import (
+    alert_escalate,
+    alert_timeline_headline,
     alert_update_from_evaluation,
     describe_signals,
     incident_type_guess,
@@ -243,6 +245,20 @@ def test_acknowledge_then_escalate_into_a_new_incident_with_the_evidence(
     assert entry.data["evidence"][0]["text"].startswith(("The X2", "X2 charger"))
     escalation = incident.timeline.get(kind=TimelineKind.ESCALATION)
     assert escalation.data["auto"] is True and escalation.data["warning_level"] == ["", "red"]
+
+
+def test_a_spike_fading_from_red_opens_an_incident_titled_red_like_its_warning_level(
+        analyst):
+    from tests.monitoring.helpers import make_alert, make_watch
+
+    fading = make_alert(make_watch("X2 power bank", include_terms=["X2"]), level="orange",
+                        levels=["red", "orange"])
+    Alert.objects.filter(pk=fading.pk).update(peak_level="red")
+    incident = Incident.objects.get(pk=alert_escalate(actor=analyst, alert=fading).incident_id)
+    assert (incident.title, incident.warning_level) == ("X2 power bank: Red alert", "red")
+    entry = incident.timeline.get(kind=TimelineKind.ALERT)
+    assert alert_timeline_headline(entry.data).startswith(
+        "Opened from the Orange alert on X2 power bank")
 
 
 def test_escalating_onto_an_existing_incident(watch, analyst, api_client):
