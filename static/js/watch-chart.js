@@ -66,7 +66,8 @@
       legend: { live: true },
       scales: { x: { time: true }, share: { range: [0, 100] } },
       axes: [
-        { stroke: css("--cd-chart-axis", "#49566c"), grid: { stroke: "#e6e8eb" },
+        // space: the least pixels between two times ("上午12:00" and "12:00 AM" need ~60).
+        { stroke: css("--cd-chart-axis", "#49566c"), grid: { stroke: "#e6e8eb" }, space: 90,
           values: (u, ticks) => ticks.map((t) => hours.format(new Date(t * 1000))) },
         { stroke: css("--cd-chart-axis", "#49566c"), grid: { stroke: "#e6e8eb" }, size: 44 },
         { scale: "share", side: 1, stroke: css("--cd-chart-axis", "#49566c"), grid: { show: false },
