@@ -1,12 +1,15 @@
 """API conventions shared by every app: pagination, error shapes and the browsable API."""
 
+import copy
+
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, renderers, status
+from rest_framework import exceptions, renderers, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils.serializer_helpers import BoundField
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
@@ -19,6 +22,25 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
 
+class HTMLFormRenderer(renderers.HTMLFormRenderer):
+    """DRF's form renderer, drawing a date and time it cannot read as the text it was.
+
+    After a 400 the browsable API draws the form again with what was sent, and DRF parses a
+    date and time field's value to fill its datetime-local input: a value that is no ISO
+    8601 time (the very input the 400 refused) raised ValueError there, a 500."""
+
+    def render_field(self, field, parent_style):
+        try:
+            return super().render_field(field, parent_style)
+        except ValueError:
+            if not isinstance(field._field, serializers.DateTimeField):
+                raise
+        as_text = copy.copy(field._field)
+        as_text.style = {**field._field.style, "input_type": "text"}
+        return super().render_field(BoundField(as_text, field.value, field.errors, field._prefix),
+                                    parent_style)
+
+
 class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     """The browsable API, offering a form only to someone who may send it.
 
@@ -27,6 +49,8 @@ class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
     whose writes depend on the object in the URL says who may send them with
     ``offers_form(request) -> bool`` (``request.method`` and ``view.action`` are the
     form's); without it DRF's rule stands."""
+
+    form_renderer_class = HTMLFormRenderer
 
     def show_form_for_method(self, view, method, request, obj):
         if not super().show_form_for_method(view, method, request, obj):

@@ -214,6 +214,20 @@ def test_publishing_with_a_bad_audience_is_a_400_and_writes_nothing(api_client, 
     assert approved.status == "approved" and not Delivery.objects.exists()
 
 
+def test_the_browsable_api_draws_a_refused_publish_time_again_as_it_was_typed(
+        api_client, officer, approved):
+    """After the 400 DRF drew the form again and parsed the time for its datetime-local
+    input: ValueError, a 500."""
+    response = as_new_request(api_client, officer).post(
+        f"/api/statements/{approved.pk}/publish/", {"publish_at": "next tuesday"},
+        HTTP_ACCEPT="text/html")
+    assert response.status_code == 400
+    assert 'name="publish_at" class="form-control" type="text"  value="next tuesday"' \
+        in response.content.decode()
+    approved.refresh_from_db()
+    assert approved.status == "approved"
+
+
 def test_the_api_publishes_to_the_chosen_audience(api_client, officer, approved,
                                                   django_capture_on_commit_callbacks):
     contact("Press", "media", email="press@example.com")
