@@ -29,6 +29,8 @@ from .stakeholder_services import (
     RowError,
     check_import_row,
     contacts_import,
+    known_emails,
+    needs_a_name,
 )
 
 MAX_BYTES = 2 * 1024 * 1024  # 2 MiB: some 20,000 contacts
@@ -207,12 +209,21 @@ class PreviewRow:
 def preview(table: Table, columns: dict[str, int], *, limit: int = PREVIEW_ROWS
             ) -> list[PreviewRow]:
     """The first rows as they would be imported, each with its problems (nothing is
-    written; an email already in use is not a problem: that contact is updated)."""
+    written; an email already in use is not a problem: that contact is updated, but a row
+    without a name can only update one)."""
     lookup = group_lookup()
+    converted = [(number, cells, convert_row(number, cells, columns, lookup))
+                 for number, cells in table.rows[:limit]]
+    cleaned = [check_import_row(row) for _number, _cells, row in converted]
+    known = known_emails(data["email"] for data in cleaned
+                         if data is not None and data.get("email"))
     shown = []
-    for number, cells in table.rows[:limit]:
-        row = convert_row(number, cells, columns, lookup)
-        check_import_row(row)
+    for (number, cells, row), data in zip(converted, cleaned, strict=True):
+        email = data.get("email", "").lower() if data is not None else ""
+        if data is not None and "name" in data and email:
+            known.add(email)  # this row creates it: a later one may update it
+        elif data is not None and "name" not in data and email not in known:
+            row.errors.append(needs_a_name(number))
         shown.append(PreviewRow(
             number=number,
             cells={name: clean_text(cells[i]) if i < len(cells) else ""

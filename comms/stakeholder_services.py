@@ -282,6 +282,18 @@ def check_import_row(row: ImportRow) -> dict | None:
     return None if row.errors else data
 
 
+def needs_a_name(number: int) -> RowError:
+    """A row without a name whose email no contact has (nor an earlier row creates)."""
+    return RowError(number, "name", _("No contact has this email: a new one needs a name."))
+
+
+def known_emails(emails: Iterable[str]) -> set[str]:
+    """Those of ``emails`` that a contact has (whatever its case), in lower case."""
+    return set(Contact.objects.annotate(email_key=Lower("email"))
+               .filter(email_key__in={email.lower() for email in emails})
+               .values_list("email_key", flat=True))
+
+
 BATCH = 500
 
 
@@ -329,9 +341,7 @@ def contacts_import(*, actor, rows: list[ImportRow]) -> ImportResult:
                 if contact is None:
                     if "name" not in data:
                         result.skipped += 1
-                        result.errors.append(RowError(
-                            row.number, "name",
-                            _("No contact has this email: a new one needs a name.")))
+                        result.errors.append(needs_a_name(row.number))
                         continue
                     contact = Contact(created_at=now, updated_at=now, **data)
                     new.append(contact)

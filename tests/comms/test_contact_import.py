@@ -119,6 +119,24 @@ def test_a_known_email_in_any_case_updates_the_contact_instead_of_adding_one(api
                              "webhook": "https://hooks.example.com/amy"}
 
 
+def test_the_preview_flags_a_nameless_row_the_import_would_skip(manager):
+    """A row without a name only updates: the preview showed it as fine when no contact had
+    its email, then the import skipped it."""
+    contact_create(actor=manager, name="Amy Chen", email="amy@example.com")
+    table = contact_import.load(b"Name,Email\n"
+                                b",AMY@example.com\n"  # updates Amy
+                                b",nobody@example.com\n"  # would be skipped
+                                b"Bo Li,bo@example.com\n"  # created...
+                                b",BO@example.com\n")  # ...so this one updates him
+    rows = contact_import.preview(table, contact_import.check_mapping(
+        {"name": "Name", "email": "Email"}, table.headers))
+    flagged = {row.number: [e.field for e in row.errors] for row in rows if row.errors}
+    assert flagged == {3: ["name"]}
+    result = contact_import.run(actor=manager, table=table, columns=contact_import.check_mapping(
+        {"name": "Name", "email": "Email"}, table.headers))
+    assert [(e.row, e.field) for e in result.errors] == [(3, "name")]
+
+
 def test_a_broken_row_is_skipped_and_reported_by_row_number_while_the_others_import(api):
     response = api.post(IMPORT, {"file": upload("contacts_broken.csv")}, format="multipart")
 
