@@ -60,7 +60,7 @@ class WatchRecipient(models.Model):
                                                name="watch_recipient_once")]
 
     def __str__(self) -> str:
-        return f"{self.watch}: {self.user} ({self.level})"
+        return f"{self.watch}: {self.user} ({self.get_level_display()})"
 
 
 class Mention(models.Model):

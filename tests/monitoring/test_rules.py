@@ -1,5 +1,6 @@
-"""Warning rules are checked the same way in the admin and the API: every value within
-its limits and at least one threshold; a refused rule is not stored."""
+"""The early warning in the admin. Warning rules are checked the same way in the admin and
+the API (every value within its limits, at least one threshold; a refused rule is not
+stored); a watch's recipients read in the reader's language."""
 
 import pytest
 from django.test import Client
@@ -42,3 +43,15 @@ def test_the_api_refuses_a_negative_share_over_one(admin_client):
                                                        "is_active": True},
                                content_type="application/json")
     assert answer.status_code == 400 and "negative_share" in answer.json()
+
+
+def test_a_watch_recipient_reads_with_its_level_in_the_readers_language():
+    from django.utils import translation
+
+    from monitoring.models import Watch, WatchRecipient
+
+    recipient = WatchRecipient.objects.create(
+        watch=Watch.objects.create(name="Lumora brand", include_terms=["Lumora"]),
+        user=UserFactory(username="priya", first_name="Priya", last_name="Nair"), level="blue")
+    with translation.override("zh-hant"):
+        assert str(recipient).endswith("(藍色)")
