@@ -35,6 +35,14 @@ def _require_board(user) -> None:
         raise PermissionDenied(_("The alert board is for monitoring analysts."))
 
 
+def _require_actions(user) -> None:
+    """Before the form is read: someone who may only look is refused (403), whatever they
+    sent, rather than told what a form they cannot use lacks (400)."""
+    _require_board(user)
+    if not can_change_alerts(user):
+        raise PermissionDenied(alerts.may_not_act())
+
+
 def _actions_context(user) -> dict:
     may_change = can_change_alerts(user)
     return {
@@ -125,7 +133,7 @@ def _board_or(request, alert) -> str:
 @login_required
 @require_POST
 def alert_acknowledge(request, pk: int):
-    _require_board(request.user)
+    _require_actions(request.user)
     alert = alert_get(user=request.user, pk=pk)
     form = forms.Form(request.POST)  # nothing to fill in
     return form_action(
@@ -139,7 +147,7 @@ def alert_acknowledge(request, pk: int):
 @login_required
 @require_POST
 def alert_dismiss(request, pk: int):
-    _require_board(request.user)
+    _require_actions(request.user)
     alert = alert_get(user=request.user, pk=pk)
     form = DismissForm(request.POST, auto_id="id_dismiss_%s")
     return form_action(
@@ -155,7 +163,7 @@ def alert_dismiss(request, pk: int):
 @login_required
 @require_POST
 def alert_escalate(request, pk: int):
-    _require_board(request.user)
+    _require_actions(request.user)
     alert = alert_get(user=request.user, pk=pk)
     form = EscalateForm(request.POST,
                         attachable=board_selectors.attachable_incidents(user=request.user))

@@ -79,6 +79,15 @@ def test_an_executive_sees_alerts_without_actions_or_the_mention_stream(watch):
     assert "Private post about the X2" not in html and 'id="mention-stream"' not in html
 
 
+def test_an_executive_posting_an_action_is_refused_whatever_the_form_holds(watch):
+    client = client_for(grant(UserFactory(), VIEW_ALERT))
+    alert = make_alert(watch)
+    for action in ("acknowledge", "dismiss", "escalate"):
+        answer = client.post(reverse(f"monitoring-alert-{action}", args=[alert.pk]), {})
+        assert answer.status_code == 403, action
+    assert Alert.objects.get().status == "open"
+
+
 # --- the mention stream --------------------------------------------------------------------
 
 def _stream(client, **filters) -> str:
