@@ -15,11 +15,13 @@ No timeline entry: who acknowledged is personal data, and a group of many would 
 timeline; the publication's page and the stakeholder map show the counts, live.
 """
 
+import threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +37,9 @@ from .delivery_choices import DeliveryStatus
 from .models import Delivery, DeliveryAcknowledgement, IncidentStakeholder, StakeholderGroup
 
 REMINDER_KEY = "ack_reminder"  # the reminder notification's dedupe key starts with it
+# SQLite (the embedded default, one process): one acknowledgement at a time. Two that read
+# and then write at once (a double-clicked button) failed there with "database is locked".
+_one_writer = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,8 @@ def delivery_acknowledge(*, token: str, remote_addr: str | None = None,
     Raises ``acknowledgement_links.LinkInvalid`` or ``LinkExpired``. The publication's
     counts go out live."""
     found = delivery_for_token(token)
-    with transaction.atomic():
+    postgresql = connection.vendor == "postgresql"
+    with nullcontext() if postgresql else _one_writer, transaction.atomic():
         incident_lock(found.publication.statement.incident)
         delivery = Delivery.objects.select_for_update().get(pk=found.pk)
         earlier = DeliveryAcknowledgement.objects.filter(delivery=delivery).first()

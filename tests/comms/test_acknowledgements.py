@@ -129,6 +129,35 @@ def test_the_page_shows_the_statement_and_only_a_post_acknowledges_once(
     assert sum(bool(d["acknowledged_at"]) for d in listed) == 2
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_double_clicked_confirmation_acknowledges_once_and_answers_both(sent):
+    """Two POSTs of the link at once: on SQLite both read, then both wrote, and one failed
+    with "database is locked" (a 503 page for the reader)."""
+    import threading
+
+    from django.db import connections
+
+    token = acknowledgement_links.acknowledgement_token(sent)
+    path = reverse("acknowledgement", args=[token])
+    barrier = threading.Barrier(4)
+    answers = []
+
+    def confirm() -> None:
+        try:
+            barrier.wait(timeout=10)
+            answers.append(Client(raise_request_exception=False).post(path).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=confirm) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert answers == [200, 200, 200, 200]
+    assert DeliveryAcknowledgement.objects.filter(delivery=sent).count() == 1
+
+
 class _SignedLongAgo(signing.TimestampSigner):
     def timestamp(self):
         return signing.b62_encode(int(time.time()) - 15 * 24 * 3600)  # 15 days ago
