@@ -88,6 +88,13 @@ def test_an_executive_posting_an_action_is_refused_whatever_the_form_holds(watch
     assert Alert.objects.get().status == "open"
 
 
+def test_the_csv_import_is_offered_on_the_board_to_those_who_may_import(analyst):
+    link = reverse("monitoring-mention-import")
+    assert link not in client_for(analyst).get(BOARD).content.decode()
+    importer = grant(analyst, "monitoring.ingest_mention")
+    assert f'href="{link}"' in client_for(importer).get(BOARD).content.decode()
+
+
 # --- the mention stream --------------------------------------------------------------------
 
 def _stream(client, **filters) -> str:
