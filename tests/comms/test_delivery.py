@@ -562,6 +562,7 @@ def test_the_publication_page_counts_per_group_and_channel_and_offers_resend(
     assert "Acknowledged" in page  # the column of confirmed receipts (comms.acknowledgements)
     assert "410" in page and "Refuses" in page and receiver.url in page
     assert reverse("crisis:delivery-resend", args=[failed.pk]) in page
+    assert 'cd-stack" id="failed-deliveries"' in page  # one block per delivery on a phone
     assert f"live:delivery.changed:updated:{failed.publication_id}" in page
 
     # Someone who may view the incident but not publish sees the counts only.
