@@ -45,6 +45,9 @@ __all__ = ["MAX_BATCH", "BatchRefused", "IngestResult", "ItemError", "batch_inge
 
 MAX_BATCH = 5_000
 FUTURE_TOLERANCE = datetime.timedelta(minutes=5)
+# No post is older than the Unix epoch; the year 1 stored was a 500 on every page that shows
+# it in a time zone west of UTC (the date before the year 1 does not exist).
+EARLIEST_POST = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 MAX_COUNT = 10**12  # a trillion followers or likes: more is an error (and sums stay in bigint)
 PLATFORMS = frozenset(Platform.values)
 COUNT_FIELDS = ("author_followers", "likes", "shares", "comments")
@@ -181,10 +184,13 @@ def _posted_at(item: dict, now: datetime.datetime) -> datetime.datetime:
                                   "ahead of the server's clock).")
                    % {"minutes": FUTURE_TOLERANCE.seconds // 60})
     try:
-        return moment.astimezone(datetime.UTC)
+        moment = moment.astimezone(datetime.UTC)
     except (OverflowError, ValueError):
         raise _Bad("posted_at", _("Enter a time between the years 1 and 9999 in UTC.")
                    ) from None
+    if moment < EARLIEST_POST:
+        raise _Bad("posted_at", _("It is before 1970: not the time of a post."))
+    return moment
 
 
 def check_item(item, *, now: datetime.datetime, default_platform: str = "") -> _Row:

@@ -135,6 +135,7 @@ def test_each_bad_item_is_reported_by_index_and_the_others_are_stored(service, k
         item("surrogate", "kettle \ud800"),
         item("platform-list", "kettle", platform=["x"]),
         item("huge", "kettle", author_followers=10**13),
+        item("year-one", "kettle", posted_at="0001-01-01T00:00:00Z"),
     ]
     answer = post(service, batch)
     assert answer.status_code == 200
@@ -143,7 +144,7 @@ def test_each_bad_item_is_reported_by_index_and_the_others_are_stored(service, k
     assert [(e["index"], e["field"]) for e in body["errors"]] == [
         (1, "platform"), (2, "external_id"), (3, "text"), (4, "posted_at"), (5, "posted_at"),
         (6, "posted_at"), (7, "likes"), (8, "shares"), (9, "url"), (10, "text"), (11, "item"),
-        (13, "text"), (14, "platform"), (15, "author_followers")]
+        (13, "text"), (14, "platform"), (15, "author_followers"), (16, "posted_at")]
     assert "myspace" in body["errors"][0]["message"]
     assert "future" in body["errors"][3]["message"]
     assert set(Mention.objects.values_list("external_id", flat=True)) == {"ok-1", "ok-2"}
