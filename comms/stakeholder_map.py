@@ -109,7 +109,8 @@ def last_received(*, incident: Incident, groups: list[StakeholderGroup]) -> dict
                      "publication__statement__title", "publication__published_at",
                      "version_number", "status")
              .annotate(n=Count("pk"), contacts=Count("pk", filter=Q(contact__isnull=False)),
-                       last_sent=Max("sent_at"))
+                       last_sent=Max("sent_at"),
+                       last_acknowledged=Max("acknowledgement__acknowledged_at"))
              .order_by())
     latest: dict[int, tuple] = {}
     for item in found:
@@ -135,9 +136,10 @@ def last_received(*, incident: Incident, groups: list[StakeholderGroup]) -> dict
             entry.delivered += item["n"]
         if item["status"] == DeliveryStatus.ACKNOWLEDGED:
             entry.acknowledged += item["n"]
-        if item["last_sent"] and (entry.received_at is None
-                                  or item["last_sent"] > entry.received_at):
-            entry.received_at = item["last_sent"]
+        # An acknowledgement proves receipt, also of one recorded as failed (not sent).
+        for when in (item["last_sent"], item["last_acknowledged"]):
+            if when and (entry.received_at is None or when > entry.received_at):
+                entry.received_at = when
     return received
 
 

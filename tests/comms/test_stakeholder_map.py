@@ -307,6 +307,9 @@ def test_the_map_shows_what_each_group_last_received_and_its_rates(
                                                    group__code="regulators").order_by("pk")
     delivery_acknowledge(token=acknowledgement_token(first))
     Delivery.objects.filter(pk=third.pk).update(status="failed")  # one did not get through
+    # Recorded as not sent (e.g. no mail server), yet the link was opened: it was received.
+    Delivery.objects.filter(publication=publication, group__code="regulators").update(
+        sent_at=None)
 
     with CaptureQueriesContext(connection) as after:
         entries = {e.group.code: e for e in map_entries(incident=incident)}
@@ -317,6 +320,7 @@ def test_the_map_shows_what_each_group_last_received_and_its_rates(
     assert employees.received_at is not None and employees.delivery_rate == 1.0
     assert employees.acknowledgement_rate is None  # employees need not acknowledge
     assert (regulators.delivered, regulators.total, regulators.acknowledged) == (2, 3, 1)
+    assert regulators.received_at == first.acknowledgement.acknowledged_at  # not "not sent"
 
     listed = {e["group"]["code"]: e for e in as_new_request(api_client, officer).get(
         api(incident)).json()}
