@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import DateTimeField, ModelMultipleIdChoiceField
 
 from .delivery_choices import DELIVERY_CHANNELS
+from .delivery_services import allowed_groups
 from .models import StakeholderGroup
 from .stakeholder_choices import Channel
 
@@ -34,6 +35,11 @@ class PublishForm(forms.Form):
     when = forms.ChoiceField(choices=[(PUBLISH_NOW, _("Publish now")),
                                       (PUBLISH_AT, _("Publish at"))],
                              required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, statement=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if statement is not None:  # only the groups it was approved for are offered
+            self.fields["groups"].queryset = allowed_groups(statement)
 
     def clean(self):
         data = super().clean()

@@ -65,8 +65,18 @@ class Audience:
 _audience: ContextVar[Audience | None] = ContextVar("publication_audience", default=None)
 
 
-def check_audience(*, groups, channels) -> Audience:
-    """The audience from ids and channel codes, or a ValidationError naming the field."""
+def allowed_groups(statement: Statement | None):
+    """The stakeholder groups a statement may go to: those of the audience it was approved
+    for (legal reviewed the text for them), every group when it names no audience."""
+    groups = StakeholderGroup.objects.order_by("position", "name")
+    if statement is not None and statement.audience:
+        groups = groups.filter(kind__in=statement.audience)
+    return groups
+
+
+def check_audience(*, groups, channels, statement: Statement | None = None) -> Audience:
+    """The audience from ids and channel codes, or a ValidationError naming the field.
+    With ``statement``, only groups of the audience it was approved for."""
     groups, channels = list(groups or []), list(channels or [])
     problems: dict[str, list[str]] = {}
     try:
@@ -79,6 +89,14 @@ def check_audience(*, groups, channels) -> Audience:
         missing = sorted(ids - {group.pk for group in found})
         problems["groups"] = [_("No stakeholder group has the id %(ids)s.")
                               % {"ids": ", ".join(map(str, missing))}]
+    allowed = {group.pk for group in allowed_groups(statement)}
+    outside = [group for group in found if group.pk not in allowed]
+    if outside and "groups" not in problems:
+        problems["groups"] = [_("%(groups)s: not among the audiences this statement was "
+                                "approved for (%(audience)s).") % {
+            "groups": ", ".join(str(group) for group in outside),
+            "audience": ", ".join(str(StakeholderKind(kind).label)
+                                  for kind in statement.audience)}]
     unknown = [str(c) for c in channels if c not in DELIVERY_CHANNELS]
     if unknown:
         problems["channels"] = [_("“%(codes)s” is not a channel to publish on; use %(known)s.")
@@ -104,7 +122,7 @@ def statement_publish_to(*, actor, statement: Statement, groups=(), channels=())
     """Publish ``statement`` (``comms.services.statement_publish``, every rule of it) to
     the chosen stakeholder groups on the chosen channels. No groups: the status page only.
     Publishing again publishes nothing more, to nobody."""
-    audience = check_audience(groups=groups, channels=channels)
+    audience = check_audience(groups=groups, channels=channels, statement=statement)
     token = _audience.set(audience)
     try:
         return services.statement_publish(actor=actor, statement=statement)

@@ -121,7 +121,8 @@ def publication_schedule(*, actor, statement: Statement, groups=(), channels=(),
     if not can_publish(actor, statement.incident):
         raise PermissionDenied(_("You may not publish statements in this incident."))
     publish_at = check_publish_at(publish_at)
-    audience = delivery_services.check_audience(groups=groups, channels=channels)
+    audience = delivery_services.check_audience(groups=groups, channels=channels,
+                                                statement=statement)
     with transaction.atomic():
         incident, statement = _lock(statement)
         check_not_merged(incident)

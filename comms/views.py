@@ -320,7 +320,7 @@ def _publish_form(statement) -> PublishForm | None:
     if statement.status != StatementStatus.APPROVED:
         return None
     groups, channels = delivery_services.default_audience(statement)
-    return PublishForm(initial={"groups": groups, "channels": channels})
+    return PublishForm(statement=statement, initial={"groups": groups, "channels": channels})
 
 
 def _detail_context(request, statement, shown: StatementVersion, **extra) -> dict:
@@ -505,7 +505,8 @@ def statement_publish(request, statement_pk: int):
         return _("Version %(n)s published.") % {"n": result["publication"].version.number}
 
     return _statement_action(
-        request, statement, PublishForm(request.POST), publish, form_name="publish_form",
+        request, statement, PublishForm(request.POST, statement=statement), publish,
+        form_name="publish_form",
         success=success)
 
 

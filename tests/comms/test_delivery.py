@@ -9,6 +9,7 @@ import email as email_parser
 import hashlib
 import hmac
 import json
+import re
 import smtplib
 import socket
 import threading
@@ -107,10 +108,11 @@ def contact(name: str, *groups: str, email: str = "", hook: str = "", language: 
 
 @pytest.fixture
 def approved(officer, legal, incident):
-    """An approved holding statement (in English) for customers, ready to publish."""
+    """An approved holding statement (in English) naming no audience (any group), ready to
+    publish."""
     statement = services.statement_create(
         actor=officer, incident=incident, kind="holding", language="en",
-        title="Kettle recall", body="Return your **K2** kettle.", audience=["customers"],
+        title="Kettle recall", body="Return your **K2** kettle.",
         **FRAME)
     services.statement_submit(actor=officer, statement=statement)
     statement.refresh_from_db()
@@ -242,6 +244,7 @@ def test_the_api_publishes_to_the_chosen_audience(api_client, officer, approved,
 
 def test_the_statement_page_offers_the_audience_and_publishes_to_it(
         client, officer, approved, django_capture_on_commit_callbacks):
+    type(approved).objects.filter(pk=approved.pk).update(audience=["customers"])
     contact("Customer", "customers", email="c@example.com")
     client.force_login(officer)
     url = reverse("crisis:statement-detail", args=[approved.pk])
@@ -624,3 +627,25 @@ def test_a_real_worker_sends_every_delivery_once_after_commit(approved, officer,
     keys = receiver.keys()
     assert len(keys) == 30 and set(keys.values()) == {1}  # each received once
     assert keys.keys() == {str(d.idempotency_key) for d in rows(publication)}
+
+
+def test_a_statement_goes_only_to_the_audiences_it_was_approved_for(
+        api_client, officer, approved, client):
+    """Legal approved the kettle recall for customers: the publish step offers the
+    customers' groups only, and the API refuses the regulators (400). (A statement that
+    names no audience may go to any group.)"""
+    type(approved).objects.filter(pk=approved.pk).update(audience=["customers"])
+    api = as_new_request(api_client, officer)
+    refused = api.post(f"/api/statements/{approved.pk}/publish/",
+                       {"groups": [group("regulators").pk], "channels": ["email"]},
+                       format="json")
+    assert refused.status_code == 400
+    assert "not among the audiences" in refused.json()["groups"][0]
+    assert not Delivery.objects.exists()
+    approved.refresh_from_db()
+    assert approved.status == "approved"  # nothing published
+    client.force_login(officer)
+    page = client.get(reverse("crisis:statement-detail", args=[approved.pk])).content.decode()
+    offered = {int(pk) for pk in re.findall(r'name="groups" value="(\d+)"', page)}
+    assert offered == set(StakeholderGroup.objects.filter(kind="customers")
+                          .values_list("pk", flat=True))

@@ -40,7 +40,7 @@ def group(code: str) -> StakeholderGroup:
 def approved(officer, legal, incident):
     statement = services.statement_create(
         actor=officer, incident=incident, kind="holding", language="en",
-        title="Kettle recall", body="Return your kettle.", audience=["customers"], **FRAME)
+        title="Kettle recall", body="Return your kettle.", **FRAME)
     services.statement_submit(actor=officer, statement=statement)
     statement.refresh_from_db()
     services.statement_decide(actor=legal, statement=statement, decision=Decision.APPROVE,

@@ -145,7 +145,9 @@ def test_publishing_a_statement_for_a_kind_records_an_update_to_its_groups(
 
 def test_publishing_to_a_group_records_an_update_to_it_whatever_the_audience(
         draft, officer, legal, incident):
-    statement_services.statement_submit(actor=officer, statement=draft)  # audience: customers
+    type(draft).objects.filter(pk=draft.pk).update(audience=["customers", "media"])
+    draft.refresh_from_db()
+    statement_services.statement_submit(actor=officer, statement=draft)
     decide(legal, draft)
     draft.refresh_from_db()
     statement_publish_to(actor=officer, statement=draft, groups=[group("media").pk],
@@ -292,6 +294,8 @@ def test_the_map_shows_what_each_group_last_received_and_its_rates(
     incident.refresh_from_db()
     with CaptureQueriesContext(connection) as before:
         assert all(e.received is None for e in map_entries(incident=incident))
+    type(draft).objects.filter(pk=draft.pk).update(audience=[])  # any group
+    draft.refresh_from_db()
     edit(officer, draft, "We are sorry; the recall starts today.")  # version 2
     statement_services.statement_submit(actor=officer, statement=draft)
     decide(legal, draft)
