@@ -110,7 +110,8 @@ def test_a_holding_statement_in_traditional_chinese_from_template_to_published(n
     # The officer publishes; the room says so.
     expect(writer.locator("#statement-detail")).to_contain_text("已核准", timeout=LIVE)
     writer.locator("#actions summary").filter(has=writer.locator("i.ti-speakerphone")).click()
-    writer.locator(f"form[action$='/statements/{statement.pk}/publish/'] button").click()
+    writer.locator(f"form[action$='/statements/{statement.pk}/publish/'] "
+                   "button[name=when][value=now]").click()
     expect(writer.locator("#statement-detail")).to_contain_text("已發布")
     expect(statement_row(room, statement.pk)).to_contain_text("已發布", timeout=LIVE)
     expect(room.locator("#room-header")).not_to_contain_text("尚無")  # since the last one
