@@ -390,6 +390,8 @@ EMAIL_BACKEND = os.environ.get(
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "CrisisDesk <crisisdesk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The company whose crises these are: named on the cover of the post-incident review PDF.
+CRISISDESK_COMPANY_NAME = os.environ.get("CRISISDESK_COMPANY_NAME", "").strip() or "CrisisDesk"
 # Acknowledgement links (groups that require them): how long a link works, and after how
 # many hours unacknowledged deliveries are pointed out to the group's owner.
 CRISISDESK_ACK_LINK_DAYS = int(os.environ.get("CRISISDESK_ACK_LINK_DAYS", "14"))
