@@ -116,16 +116,18 @@ class TimelineKind(models.TextChoices):
     ROLE = "role", _("Role")
     STATEMENT = "statement", _("Statement")
     ALERT = "alert", _("Alert")
+    REVIEW = "review", _("Review")
 
 
 # What people write themselves; everything else is written by the services.
 AUTHORED_KINDS = (TimelineKind.NOTE, TimelineKind.DECISION, TimelineKind.KEY_MOMENT)
 
-# Kinds a higher app writes once its issue lands (statements: comms, alerts: monitoring).
+# Kinds a higher app writes once its issue lands (statements: comms, alerts: monitoring,
+# the post-incident review: reports).
 # Pages offer them (a filter, a clock) only after that app declares it writes them
 # (``crisis.timeline.declare_written`` in its ``AppConfig.ready()``): that one line brings
 # them back (``crisis.timeline.kinds_in_use``).
-KINDS_WRITTEN_LATER = (TimelineKind.STATEMENT, TimelineKind.ALERT)
+KINDS_WRITTEN_LATER = (TimelineKind.STATEMENT, TimelineKind.ALERT, TimelineKind.REVIEW)
 
 
 class TaskStatus(models.TextChoices):

@@ -125,6 +125,11 @@ TIMELINE_SCHEMAS: dict[str, dict] = {
                              "channel?": str},
     # Written by the monitoring issue: declared with it.
     TimelineKind.ALERT: {"*": object},
+    # Written by reports.services: the post-incident review opened, a new version started,
+    # signed (``role``) and fully signed off; action items added and changed.
+    TimelineKind.REVIEW: {"action": str, "review": int, "version?": int, "role?": str,
+                          "action_item?": int, "title?": str, "status?": str,
+                          "from?": str, "to?": str, "owner?": str, "due_on?": str},
 }
 
 

@@ -32,6 +32,11 @@ incident_merged = Signal()
 #: not those the corrected entry already named, ``key``: one notice per key and person).
 people_mentioned = Signal()
 
+#: The incident moved along its lifecycle (``incident``, ``actor``, ``from_status``,
+#: ``to_status``: ``IncidentStatus`` values), sent by ``incident_transition`` once the move
+#: and its timeline entry are written: reaching recovering or closed opens the review.
+incident_transitioned = Signal()
+
 #: A task was given to someone (``task``, ``actor``; the owner may be the actor, and
 #: nobody is notified of their own action: ``teams.services.notification_send``).
 task_assigned = Signal()
@@ -40,4 +45,4 @@ task_assigned = Signal()
 task_overdue = Signal()
 
 ALL = (incident_opened, incident_escalated, incident_reclassified, incident_merged,
-       people_mentioned, task_assigned, task_overdue)
+       incident_transitioned, people_mentioned, task_assigned, task_overdue)

@@ -250,6 +250,8 @@ def incident_transition(*, actor, incident: Incident, to_status: str, reason: st
         timeline_record(incident=incident, kind=TimelineKind.STATUS, actor=actor, body=reason,
                         data={"from": current.value, "to": target.value})
         _incident_changed(incident)
+        hooks.incident_transitioned.send(sender=Incident, incident=incident, actor=actor,
+                                         from_status=current.value, to_status=target.value)
     return incident
 
 

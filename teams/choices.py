@@ -32,6 +32,9 @@ class NotificationKind(models.TextChoices):
     STAKEHOLDER_UPDATE_DUE = "stakeholder_update_due", _("Stakeholder update overdue")
     ACKNOWLEDGEMENT_MISSING = "acknowledgement_missing", _("Acknowledgements missing")
     PUBLICATION_NOT_SENT = "publication_not_sent", _("Scheduled publication not sent")
+    ACTION_ITEM_OVERDUE = "action_item_overdue", _("Action item overdue")
+    REVIEW_SIGNED_OFF = "review_signed_off", _("Post-incident review signed off")
+    REVIEW_PDF_READY = "review_pdf_ready", _("Review PDF ready")
 
     @property
     def is_important(self) -> bool:
@@ -56,6 +59,8 @@ IMPORTANT_NOTIFICATIONS = frozenset({
     NotificationKind.APPROVAL_REQUESTED,
     NotificationKind.ALERT_RAISED,
     NotificationKind.PUBLICATION_NOT_SENT,
+    NotificationKind.REVIEW_SIGNED_OFF,
+    NotificationKind.REVIEW_PDF_READY,
 })
 NOTIFICATION_ICONS = {
     NotificationKind.INCIDENT_CREATED: "urgent",
@@ -71,6 +76,9 @@ NOTIFICATION_ICONS = {
     NotificationKind.STAKEHOLDER_UPDATE_DUE: "users-group",
     NotificationKind.ACKNOWLEDGEMENT_MISSING: "mail-question",
     NotificationKind.PUBLICATION_NOT_SENT: "calendar-x",
+    NotificationKind.ACTION_ITEM_OVERDUE: "clock-exclamation",
+    NotificationKind.REVIEW_SIGNED_OFF: "signature",
+    NotificationKind.REVIEW_PDF_READY: "file-type-pdf",
 }
 
 
