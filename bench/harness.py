@@ -116,6 +116,9 @@ def measure(name: str, action: Callable[[], object], *, repeat: int, warmup: int
     reset_queries()  # the log is a bounded deque: a full one would count nothing
     with CaptureQueriesContext(connection) as captured:
         response = action()
+    # Read now: every request clears the log as it starts (request_started), and with
+    # DEBUG off the timed requests below log nothing, so the slice would come back empty.
+    sql = [q["sql"] for q in captured.captured_queries]
     timings = []
     spent = 0.0
     for i in range(repeat):
@@ -126,9 +129,8 @@ def measure(name: str, action: Callable[[], object], *, repeat: int, warmup: int
         spent += elapsed
         if budget_s is not None and i + 1 >= min_repeat and spent > budget_s:
             break
-    return Sample(name=name, timings_ms=timings, queries=len(captured.captured_queries),
-                  status=getattr(response, "status_code", None),
-                  sql=[q["sql"] for q in captured.captured_queries])
+    return Sample(name=name, timings_ms=timings, queries=len(sql),
+                  status=getattr(response, "status_code", None), sql=sql)
 
 
 def measure_ab(name: str, action: Callable[[], object], switch: Callable[[bool], None], *,
@@ -139,14 +141,15 @@ def measure_ab(name: str, action: Callable[[], object], switch: Callable[[bool],
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    captured, responses = {}, {}
+    sql, responses = {}, {}
     for state in (False, True):
         switch(state)
         for _ in range(warmup):
             action()
         reset_queries()
-        with CaptureQueriesContext(connection) as captured[state]:
+        with CaptureQueriesContext(connection) as captured:
             responses[state] = action()
+        sql[state] = [q["sql"] for q in captured.captured_queries]  # before the log clears
     timings: dict[bool, list[float]] = {False: [], True: []}
     spent = 0.0
     for i in range(repeat):
@@ -160,10 +163,9 @@ def measure_ab(name: str, action: Callable[[], object], switch: Callable[[bool],
         if budget_s is not None and i + 1 >= min_repeat and spent > budget_s:
             break
     switch(False)
-    return tuple(Sample(name=name, timings_ms=timings[state],
-                        queries=len(captured[state].captured_queries),
+    return tuple(Sample(name=name, timings_ms=timings[state], queries=len(sql[state]),
                         status=getattr(responses[state], "status_code", None),
-                        sql=[q["sql"] for q in captured[state].captured_queries])
+                        sql=sql[state])
                  for state in (False, True))
 
 
@@ -189,3 +191,24 @@ def explain(sample: Sample, *, min_ms: float = 1.0, max_lines: int = 8,
                 lines.append(f"  {total:7.2f} ms  {sql[:150]}")
                 lines.extend(f"             {p}" for p in plan[:max_lines])
     return lines
+
+
+def collect_static() -> None:
+    """With DEBUG off pages name hashed static files (whitenoise's manifest): collect them
+    into STATIC_ROOT, or every page raises "Missing staticfiles manifest entry"; once, and
+    again when a source is newer than the manifest (as scripts/run does)."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if settings.DEBUG:
+        return
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.exists():
+        collected = manifest.stat().st_mtime
+        sources = [*Path(settings.BASE_DIR, "static").rglob("*"),
+                   Path(settings.NODE_MODULES, ".package-lock.json")]
+        if not any(p.exists() and p.stat().st_mtime > collected for p in sources):
+            return
+    call_command("collectstatic", interactive=False, verbosity=0)

@@ -16,6 +16,7 @@ import logging
 from bench.harness import (
     TABLE_HEADER,
     Sample,
+    collect_static,
     disable_api_throttling,
     explain,
     measure,
@@ -54,6 +55,7 @@ def main(argv: list[str]) -> None:
     from crisis.models import Incident, Task, TimelineEntry
 
     call_command("migrate", verbosity=0)
+    collect_static()
     plan = Plan(incidents=args.incidents, timeline=args.timeline, tasks=args.tasks,
                 room_entries=args.room_entries)
     seconds, fresh = seed(plan)

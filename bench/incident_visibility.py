@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from bench.harness import (
     TABLE_HEADER,
     Sample,
+    collect_static,
     disable_api_throttling,
     drop_database,
     ensure_database,
@@ -108,6 +109,7 @@ def main(argv: list[str]) -> None:
     from bench.seed import Plan, seed
 
     call_command("migrate", verbosity=0)
+    collect_static()
     plan = Plan(incidents=args.incidents, timeline=args.timeline, tasks=args.tasks,
                 room_entries=2_000)
     grants = Grants(reader_sees=args.sees, few_sees=args.few, members=args.members,
