@@ -28,6 +28,7 @@ import io
 import re
 import statistics
 import threading
+import unicodedata
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from xml.etree import ElementTree as ET
@@ -80,13 +81,11 @@ DAY_FORMATS = {"en": "N j", "zh-hant": "n月j日", "zh-hans": "n月j日"}
 
 WIDTH, HEIGHT = 720, 340  # SVG units (px at 100 %)
 FONT_SIZE = 10.5
-LABEL_CHARACTERS = 28  # a statement's label on its marker, at most
-STAGE_CHARACTERS = 24
+LABEL_WIDTH = 24  # a statement's label on its marker, at most (Latin letters)
+STAGE_WIDTH = 26  # a stage's name beside its bars
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", XLINK_NS)
 XLINK_HREF = f"{{{XLINK_NS}}}href"
 URL_REF = re.compile(r"url\(#([^)]+)\)")
 
@@ -116,9 +115,7 @@ def volume_chart(series: VolumeSeries, *, width: int = WIDTH, height: int = HEIG
     with _figure(width, height) as fig:
         left, right = 62 / width, 1 - 62 / width
         ax = fig.add_subplot()
-        share_ax = ax.twinx()
-        ax.set_zorder(share_ax.get_zorder() + 1)  # bands and bars under the line...
-        ax.patch.set_visible(False)  # ...and the line still seen through the bars' axes
+        share_ax = ax.twinx()  # drawn over ax: the line and the labels over bands and bars
         x0, x1 = _num(start), _num(end)
         xs = mdates.date2num([_local(p.at) for p in points])
         ax.set_xlim(x0, x1)
@@ -157,11 +154,11 @@ def volume_chart(series: VolumeSeries, *, width: int = WIDTH, height: int = HEIG
         for marker in markers:
             ax.axvline(_num(marker.at), color=INK, lw=1, ls=(0, (4, 2)), zorder=4)
         for at, label in _marker_labels(markers, x0, x1, width * (right - left)):
-            ax.annotate(label, xy=(_num(at), 1), xycoords=("data", "axes fraction"),
-                        xytext=(2, -3), textcoords="offset points", rotation=90,
-                        ha="left", va="top", color=INK, fontsize=FONT_SIZE - 1.5, zorder=5,
-                        bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none",
-                              "alpha": 0.8})
+            share_ax.annotate(
+                label, xy=(_num(at), 1), xycoords=("data", "axes fraction"), xytext=(2, -3),
+                textcoords="offset points", rotation=90, ha="left", va="top", color=INK,
+                fontsize=FONT_SIZE - 1.5, zorder=5,
+                bbox={"boxstyle": "square,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8})
 
         ticks, labels = _time_ticks(start, end)
         ax.set_xticks(ticks, labels)
@@ -223,7 +220,7 @@ def approval_cycle_chart(cycles: list[StageCycle], *, width: int = WIDTH) -> str
                 ax.annotate(elapsed(round(value)), xy=(value / scale, y + offset),
                             xytext=(4, 0), textcoords="offset points", va="center",
                             color=INK, fontsize=FONT_SIZE - 1.5)
-        ax.set_yticks(ys, [_short(c.stage, STAGE_CHARACTERS) for c in cycles])
+        ax.set_yticks(ys, [_short(c.stage, STAGE_WIDTH) for c in cycles])
         ax.set_ylim(rows - 0.5, -0.5)  # the first stage on top
         ax.set_xlim(0, longest / scale * 1.02)
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
@@ -250,9 +247,7 @@ def _figure(width: int, height: int):
         "svg.hashsalt": "crisisdesk",  # the same ids for the same chart
         "text.parse_math": False,  # "$5 refund" is a title, not TeX
         "font.family": "sans-serif",
-        # What matplotlib measures the labels with: the faces of the family that are
-        # installed (asking for others logs a warning per label), then its own.
-        "font.sans-serif": [*_measured_families(), "DejaVu Sans"],
+        "font.sans-serif": _measured_families(),
         "font.size": FONT_SIZE,
         "axes.edgecolor": AXIS_COLOUR,
         "axes.labelcolor": AXIS_COLOUR,
@@ -320,7 +315,7 @@ def _marker_labels(markers, x0: float, x1: float, plot_width: float):
         else:
             groups.append([marker])
     for group in groups:
-        label = _short(group[0].label, LABEL_CHARACTERS)
+        label = _short(group[0].label, LABEL_WIDTH)
         if len(group) > 1:
             label = ngettext("%(label)s (+%(count)s more)", "%(label)s (+%(count)s more)",
                              len(group) - 1) % {"label": label, "count": len(group) - 1}
@@ -419,9 +414,16 @@ def _count(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _short(text: str, characters: int) -> str:
+def _short(text: str, width: int) -> str:
+    """``text`` on one line, cut to ``width`` (a Chinese character counts two: it is about
+    twice as wide as a Latin letter)."""
     text = " ".join(text.split())
-    return text if len(text) <= characters else text[: characters - 1].rstrip() + "…"
+    used = 0
+    for index, character in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+        if used > width:
+            return text[:index].rstrip() + "…"
+    return text
 
 
 # --- Time --------------------------------------------------------------------------------
@@ -448,10 +450,19 @@ def _families() -> list[str]:
 
 
 def _measured_families() -> list[str]:
+    """The fonts matplotlib measures the labels with (for the legend's and the labels' boxes):
+    the installed faces of the language's family (asking for others logs a warning per
+    label), Latin before CJK in English. DejaVu Sans, matplotlib's own, stands in for a
+    missing Latin face, as fontconfig does on Debian (WeasyPrint draws "Noto Sans" with it
+    where Noto Sans is not installed)."""
     global _installed_families
     if _installed_families is None:
         _installed_families = {font.name for font in font_manager.fontManager.ttflist}
-    return [family for family in _families() if family in _installed_families]
+    installed = [family for family in _families() if family in _installed_families]
+    cjk = [family for family in installed if "CJK" in family]
+    if _language() == "en":
+        return [*(f for f in installed if f not in cjk), "DejaVu Sans", *cjk]
+    return [*installed, "DejaVu Sans"]
 
 
 def _font_attribute(families: list[str]) -> str:
@@ -494,8 +505,9 @@ def _finish(svg: str, *, title: str, desc: str) -> str:
             if old in referenced:
                 element.set("id", referenced[old])
         for name, value in list(element.attrib.items()):
-            if name == XLINK_HREF and value[1:] in referenced:
-                element.set(name, "#" + referenced[value[1:]])
+            if name == XLINK_HREF:  # SVG 2's plain href: no second namespace to declare
+                del element.attrib[name]
+                element.set("href", "#" + referenced[value[1:]])
             elif "url(#" in value:
                 element.set(name, URL_REF.sub(lambda m: f"url(#{referenced[m[1]]})", value))
     for defs in root.findall(f"{{{SVG_NS}}}defs"):
@@ -504,6 +516,7 @@ def _finish(svg: str, *, title: str, desc: str) -> str:
 
     view_box = root.get("viewBox", "").split()
     attributes = {
+        "xmlns": SVG_NS,
         "viewBox": root.get("viewBox"),
         "width": _trim(view_box[2]) if len(view_box) == 4 else root.get("width"),
         "height": _trim(view_box[3]) if len(view_box) == 4 else root.get("height"),
@@ -524,6 +537,11 @@ def _finish(svg: str, *, title: str, desc: str) -> str:
     desc_element.text = desc
     root.insert(0, desc_element)
     root.insert(0, title_element)
+    # The namespace as a plain xmlns attribute, tags without it: ElementTree's prefixes are
+    # global and WeasyPrint rewrites them when it loads (the markup became <ns0:svg>, which
+    # neither a browser nor WeasyPrint draws as SVG).
+    for element in root.iter():
+        element.tag = element.tag.removeprefix(f"{{{SVG_NS}}}")
     ET.indent(root, space="")
     return ET.tostring(root, encoding="unicode")
 
