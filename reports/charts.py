@@ -374,10 +374,13 @@ def _cycle_description(cycles: list[StageCycle]) -> str:
     parts = []
     for cycle in cycles:
         if cycle.minutes:
-            parts.append(gettext(
-                "%(stage)s: median %(median)s, longest %(longest)s (%(count)s decisions)."
+            count = len(cycle.minutes)
+            parts.append(ngettext(
+                "%(stage)s: median %(median)s, longest %(longest)s (%(count)s decision).",
+                "%(stage)s: median %(median)s, longest %(longest)s (%(count)s decisions).",
+                count,
             ) % {"stage": cycle.stage, "median": elapsed(round(statistics.median(cycle.minutes))),
-                 "longest": elapsed(round(max(cycle.minutes))), "count": len(cycle.minutes)})
+                 "longest": elapsed(round(max(cycle.minutes))), "count": count})
         else:
             parts.append(gettext("%(stage)s: no decided versions.") % {"stage": cycle.stage})
     return " ".join(parts)
