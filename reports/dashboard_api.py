@@ -88,6 +88,9 @@ class DashboardSerializer(serializers.Serializer):
     drills = serializers.BooleanField(help_text="Whether drills are counted.")
     incidents = serializers.IntegerField(help_text="Incidents detected in the period.")
     drills_left_out = serializers.IntegerField()
+    metrics_pending = serializers.IntegerField(help_text=(
+        "Incidents whose metrics are still to be computed, left out of the medians: one "
+        "request computes them for at most half a second; ask again to include them."))
     by_type = TypeCountSerializer(many=True)
     by_severity = SeverityCountSerializer(many=True)
     by_peak_level = LevelCountSerializer(many=True)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .dashboard import can_view_dashboard, dashboard_build, default_period, period_from
+from .dashboard_chart import trend_chart
 from .rendering import render_pdf
 
 
@@ -43,6 +44,7 @@ def dashboard(request):
         "chosen": {"from": period.start.isoformat(), "to": period.end.isoformat(),
                    "drills": "1" if period.drills else ""},
         "query": urlencode(period.query()), "default": default_period(),
+        "chart": trend_chart(board),
     })
 
 
@@ -54,9 +56,10 @@ def dashboard_pdf(request):
         period = period_from(request.GET)
     except ValidationError as error:
         return _refused(request, error)
-    board = dashboard_build(user=request.user, period=period)
+    board = dashboard_build(user=request.user, period=period, budget=None)  # complete
     pdf = render_pdf(template="reports/dashboard_pdf.html", context={
-        "dashboard": board, "generated_at": timezone.now(), "reader": request.user})
+        "dashboard": board, "generated_at": timezone.now(), "reader": request.user,
+        "chart": trend_chart(board)})
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"crisisdesk-report-{period.start.isoformat()}-{period.end.isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
