@@ -30,7 +30,7 @@ def favicon(request):
 router = DefaultRouter()
 for prefix, viewset, basename in (crisis_urls.api_routes + teams_urls.api_routes
                                    + comms_urls.api_routes + alert_api.api_routes
-                                   + ingest_urls.api_routes):
+                                   + ingest_urls.api_routes + reports_urls.api_routes):
     router.register(prefix, viewset, basename=basename)
 
 incident_patterns = (crisis_urls.incident_patterns + teams_urls.incident_patterns
@@ -41,9 +41,10 @@ urlpatterns = [
     *comms_urls.urlpatterns,
     *monitoring_urls.urlpatterns,
     *ingest_urls.urlpatterns,
+    *reports_urls.urlpatterns,
     path("incidents/", include((incident_patterns, "crisis"))),
     path("api/", include((router.urls + monitoring_urls.api_patterns
-                          + ingest_urls.api_patterns, "api"))),
+                          + ingest_urls.api_patterns + reports_urls.api_patterns, "api"))),
     # The API's surface is for signed-in people and integrations, not the public.
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[IsAuthenticated]),
          name="api-schema"),

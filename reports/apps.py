@@ -11,14 +11,16 @@ class ReportsConfig(AppConfig):
         from crisis import hooks
         from crisis.choices import TimelineKind
         from crisis.events import register_event_schemas
-        from crisis.timeline import declare_written
+        from crisis.timeline import declare_written, write_headlines
 
         from . import services
         from .events import EVENT_SCHEMAS, ReviewEventType
+        from .headlines import review_headline
 
         register_frames(ReviewEventType)  # pages learn the names from core.frames
         register_event_schemas(EVENT_SCHEMAS)  # they join the incident's stream
         declare_written(TimelineKind.REVIEW)  # the room offers the kind in its filter
+        write_headlines(TimelineKind.REVIEW, review_headline)  # how its entries read
         # Reaching recovering or closed opens the review (in the transition's transaction).
         hooks.incident_transitioned.connect(services.on_incident_transitioned,
                                             dispatch_uid="reports.review_open")

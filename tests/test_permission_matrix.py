@@ -76,6 +76,8 @@ from crisis.models import (
 )
 from monitoring.connectors import signature
 from monitoring.models import Alert, Connector, Mention, WarningRule, Watch
+from reports import services as reports_services
+from reports.models import ActionItem, PostIncidentReview, ReviewSignOff, ReviewVersion
 from teams.choices import Duty
 from teams.models import (
     Department,
@@ -135,6 +137,7 @@ ALERT_PAGE = {"pk": lambda s: s.alert}
 VIEW_WATCHES = ("monitoring.view_watch", "monitoring.view_alert")
 INGEST = ("monitoring.ingest_mention",)  # a service account's right: no persona holds it
 CHANGE_RULES = ("monitoring.view_alert+monitoring.change_warningrule",)
+EDIT_REVIEW = ("crisis.edit_review",)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -167,6 +170,8 @@ class Scene:
     watch: int = 0  # what the early warning listens for (not tied to an incident)
     alert: int = 0  # an open alert on that watch
     schedule: int = 0  # the approved statement, scheduled for tomorrow
+    review: int = 0  # the incident's post-incident review (issue 15)
+    action_item: int = 0  # ...and an action item of it, owned by the scribe
 
 
     @property
@@ -316,6 +321,19 @@ def _schedule(s: Scene) -> int:
 
 def _schedule_listed(response, s: Scene) -> bool:
     return s.schedule in _ids(response)
+
+
+def _review_listed(response, s: Scene) -> bool:
+    return s.review in _ids(response)
+
+
+def _action_item_listed(response, s: Scene) -> bool:
+    return s.action_item in _ids(response)
+
+
+def _review_edit(s: Scene) -> dict:
+    current = ReviewVersion.objects.filter(review=s.review).order_by("-number").first()
+    return {"base_revision": current.revision, "lessons": "Learnt in the matrix."}
 
 
 def _inquiry(s: Scene) -> int:
@@ -573,6 +591,24 @@ API_ROWS = [
     Row("api:connector-webhook", "post",
         url("api:connector-webhook", slug=lambda s: "matrix"), lambda s: [_MENTION_ITEM],
         need=("signed by the connector",), denied=401, scoped=False, prepare=_connector),
+    # the post-incident review (issue 15): its writers edit, the lead role signs (nobody
+    # signs for it), action items are the writers' (an owner's status: tests/reports)
+    Row("api:review-list", "get", url("api:review-list"), scoped=False, listed=_review_listed),
+    Row("api:review-detail", "get", url("api:review-detail", pk=lambda s: s.review)),
+    Row("api:review-detail", "patch", url("api:review-detail", pk=lambda s: s.review),
+        _review_edit, need=EDIT_REVIEW),
+    Row("api:review-sign-off", "post", url("api:review-sign-off", pk=lambda s: s.review),
+        lambda s: {"version": 1}, need=("role:lead",), ok=201),
+    Row("api:action-item-list", "get", url("api:action-item-list"), scoped=False,
+        listed=_action_item_listed),
+    Row("api:action-item-list", "post", url("api:action-item-list"),
+        lambda s: {"review": s.review, "title": "Matrix action", "owner": s.scribe,
+                   "due_on": s.today}, need=EDIT_REVIEW, ok=201, hidden=400),
+    Row("api:action-item-detail", "get",
+        url("api:action-item-detail", pk=lambda s: s.action_item)),
+    Row("api:action-item-detail", "patch",
+        url("api:action-item-detail", pk=lambda s: s.action_item),
+        lambda s: {"status": "in_progress"}, need=EDIT_REVIEW),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -879,6 +915,10 @@ def _build_world() -> World:
         assignment = role_assign(actor=root, incident=incident, user=scribe,
                                  role=roles["scribe"])
         statements = _statements(root, incident, legal=users["legal_reviewer"])
+        review = reports_services.review_open(incident=incident, actor=root)
+        action_item = reports_services.action_item_create(
+            actor=root, review=review, title=f"Matrix {conf} action", owner=scribe,
+            due_on=timezone.localdate() + datetime.timedelta(days=7))
         freeze = comms_services.freeze_create(actor=root, reason="Matrix hold.", incident=twin)
         task = TaskFactory(incident=incident, title=f"Matrix {conf} task")
         TaskCommentFactory(task=task, author=root)
@@ -895,7 +935,7 @@ def _build_world() -> World:
             watch=watch.pk, alert=Alert.objects.create(
                 watch=watch, level="orange", peak_level="orange",
                 first_mention_at=timezone.now()).pk,
-            **statements)
+            review=review.pk, action_item=action_item.pk, **statements)
 
     global_rights = {"anonymous": frozenset()}
     role_rights = {"anonymous": frozenset()}
@@ -923,7 +963,8 @@ SNAPSHOT_MODELS = (Incident, TimelineEntry, Task, ChecklistItem, TaskComment, Li
                    Statement, StatementVersion, ReviewStage, ApprovalDecision, StatementComment,
                    Publication, PublishingFreeze, MediaInquiry, Contact, Delivery,
                    IncidentStakeholder, ScheduledPublication, Alert,
-                   WarningRule, Watch, Mention)
+                   WarningRule, Watch, Mention, PostIncidentReview, ReviewVersion,
+                   ReviewSignOff, ActionItem)
 
 
 def db_state() -> dict:

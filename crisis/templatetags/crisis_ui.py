@@ -62,6 +62,7 @@ ENTRY_ICONS = {
     TimelineKind.ROLE: "ti-user-star",
     TimelineKind.STATEMENT: "ti-speakerphone",
     TimelineKind.ALERT: "ti-bell-ringing",
+    TimelineKind.REVIEW: "ti-report",
 }
 
 

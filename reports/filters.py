@@ -1,0 +1,35 @@
+"""One FilterSet per model, shared by the API and the pages."""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from core.filters import IdFilter
+
+from .models import ActionItem, ActionItemStatus, PostIncidentReview
+from .selectors import overdue_q
+
+
+class ReviewFilter(django_filters.FilterSet):
+    incident = IdFilter(field_name="incident_id", label=_("Incident"))
+
+    class Meta:
+        model = PostIncidentReview
+        fields = ["incident"]
+
+
+class ActionItemFilter(django_filters.FilterSet):
+    review = IdFilter(field_name="review_id", label=_("Review"))
+    incident = IdFilter(field_name="review__incident_id", label=_("Incident"))
+    owner = IdFilter(field_name="owner_id", label=_("Owner"))
+    status = django_filters.MultipleChoiceFilter(choices=ActionItemStatus.choices,
+                                                 label=_("Status"), distinct=False)
+    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+
+    class Meta:
+        model = ActionItem
+        fields = ["review", "incident", "owner", "status", "overdue"]
+
+    def filter_overdue(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
