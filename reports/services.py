@@ -31,12 +31,14 @@ new version, each sign-off, the full sign-off and every action-item change do.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
@@ -52,11 +54,13 @@ from crisis.choices import (
 from crisis.models import Incident, TimelineEntry
 from crisis.selectors import may_view
 from crisis.services import incident_lock
+from crisis.templatetags.crisis_ui import entry_headline
 from crisis.timeline import timeline_record
 from teams.choices import NotificationKind
 from teams.services import notification_send
 
-from . import events, selectors
+from . import events, facts, selectors
+from .metrics import compute_metrics, metrics_as_json
 from .models import (
     EXECUTIVE_SUMMARY_MAX_WORDS,
     REQUIRED_SIGN_OFFS,
@@ -87,11 +91,12 @@ MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 4_000
 # The statuses an incident opens its review in.
 REVIEW_STATUSES = (IncidentStatus.RECOVERING, IncidentStatus.CLOSED)
-# What "what happened" is pre-filled with: pinned entries, then decisions and key moments.
-PREFILL_KINDS = (TimelineKind.DECISION, TimelineKind.KEY_MOMENT)
-PREFILL_MAX_ENTRIES = 30
+# What "what happened" is pre-filled with: the key moments (``reports.facts``), at most.
+PREFILL_MAX_ENTRIES = 40
 ACTION_ITEM_FIELDS = ("title", "description", "owner", "due_on", "status", "changes",
                       "playbook", "approval_policy", "watch", "warning_rule")
+logger = logging.getLogger(__name__)
+
 TARGET_FIELDS = {ActionItemTarget.PLAYBOOK: "playbook",
                  ActionItemTarget.APPROVAL_POLICY: "approval_policy",
                  ActionItemTarget.WATCH: "watch",
@@ -163,26 +168,24 @@ def _language_for(actor) -> str:
 
 # --- pre-filling version 1 from the record ---------------------------------------------------
 
-def _moments(incident: Incident) -> list[TimelineEntry]:
-    """Pinned entries first, then decisions and key moments, each group in time order."""
-    entries = list(TimelineEntry.objects.filter(incident=incident)
-                   .exclude(body="").order_by("created_at", "pk"))
-    pinned = [entry for entry in entries if entry.pinned]
-    chosen = pinned + [entry for entry in entries
-                       if not entry.pinned and entry.kind in PREFILL_KINDS]
-    return chosen[:PREFILL_MAX_ENTRIES]
-
-
 def _when(moment: datetime.datetime) -> str:
     return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
 
 
+def _moment_line(entry: TimelineEntry) -> str:
+    """What the room reads for the entry (its line, and what people wrote with it)."""
+    headline = str(entry_headline({}, entry) or "")
+    body = " ".join((entry.body or "").split())
+    text = f"{headline}: {body}" if headline and body and body != headline else (headline
+                                                                                  or body)
+    return f"- {_when(entry.created_at)} — {text}"
+
+
 def prefill_what_happened(incident: Incident) -> str:
-    """One line per key moment: "<time> — <what was written>" (in the active language)."""
-    lines = []
-    for entry in _moments(incident):
-        body = " ".join(entry.body.split())
-        lines.append(f"- {_when(entry.created_at)} — {body}")
+    """One line per key moment (``reports.facts.key_moments``: pinned entries first, then
+    decisions, key moments, escalations, publications…), in the active language."""
+    moments = facts.key_moments(incident)[:PREFILL_MAX_ENTRIES]
+    lines = [line for line in map(_moment_line, moments) if not line.endswith("— ")]
     if not lines:
         return _("Nothing was pinned or recorded as a decision or key moment on the "
                  "timeline.")
@@ -193,8 +196,14 @@ def _labels(values, choices) -> str:
     return ", ".join(str(choices(value).label) for value in values if value in choices.values)
 
 
+def _share(share) -> str:
+    return number_format(round(share * 100))
+
+
 def prefill_impact(incident: Incident) -> str:
-    """The impact basics the record holds (in the active language)."""
+    """The impact basics the record holds (``reports.facts.impact``), in the active
+    language: severity and level, who and what was affected, mentions, reach and
+    sentiment, and the stakeholder groups reached."""
     lines = [_("Severity: %(severity)s") % {"severity": Severity(incident.severity).label}]
     if incident.warning_level:
         lines.append(_("Warning level: %(level)s")
@@ -208,28 +217,56 @@ def prefill_impact(incident: Incident) -> str:
     if incident.affected_regions:
         lines.append(_("Regions: %(regions)s")
                      % {"regions": ", ".join(incident.affected_regions)})
+    found = facts.impact(incident)
+    during, before = found["during"], found["before"]
+    if during["mentions"]:
+        values = {"mentions": number_format(during["mentions"], force_grouping=True),
+                  "reach": number_format(during["reach"], force_grouping=True),
+                  "negative": _share(during["negative_share"])}
+        lines.append(_("Mentions while it lasted: %(mentions)s, reaching about %(reach)s "
+                       "people; %(negative)s %% negative") % values)
+        if before["negative_share"] is not None:
+            lines.append(_("Negative share in the day before: %(before)s %%")
+                         % {"before": _share(before["negative_share"])})
+    reached = [group["group"] for group in found["groups_reached"]]
+    if reached:
+        lines.append(_("Stakeholder groups reached: %(groups)s")
+                     % {"groups": ", ".join(reached)})
     return "\n".join(lines)
 
 
-def prefill_executive_summary(incident: Incident) -> str:
-    """The incident's own summary, cut to the word limit: a start people rewrite."""
-    text = clean_text(incident.summary or "")
+def _cut_to_limit(text: str) -> str:
+    text = clean_text(text or "")
     while text and word_count(text) > EXECUTIVE_SUMMARY_MAX_WORDS:
         text = text[: int(len(text) * 0.9)].rstrip()
     return text
 
 
+def prefill_executive_summary(incident: Incident) -> str:
+    """The summary suggested from the facts (``reports.facts.suggested_summary``), kept to
+    the word limit: a start people rewrite."""
+    return _cut_to_limit(facts.suggested_summary(incident, compute_metrics(incident)))
+
+
 def _first_version_text(incident: Incident, language: str) -> dict:
+    """Version 1's sections from the record, in ``language``. Opening the review is part of
+    moving the incident on: should reading the record fail, the version starts from the
+    incident's own summary (and the failure is logged) rather than the move failing."""
     with translation.override(language):
-        return {"executive_summary": prefill_executive_summary(incident),
-                "what_happened": prefill_what_happened(incident),
-                "impact": prefill_impact(incident)}
+        try:
+            with transaction.atomic():  # a failed query must not poison the transition
+                return {"executive_summary": prefill_executive_summary(incident),
+                        "what_happened": prefill_what_happened(incident),
+                        "impact": prefill_impact(incident)}
+        except Exception:
+            logger.exception("Pre-filling the review of incident %s failed", incident.pk)
+            return {"executive_summary": _cut_to_limit(incident.summary)}
 
 
 def _frozen_metrics(incident: Incident) -> dict:
-    """The metrics as of the full sign-off, kept in the version (empty until
-    ``reports.metrics`` computes them)."""
-    return {}
+    """The metrics as of the full sign-off (``reports.metrics``; numbers, no words), kept in
+    the version so its PDF never changes."""
+    return metrics_as_json(compute_metrics(incident))
 
 
 # --- the review ------------------------------------------------------------------------------

@@ -75,8 +75,9 @@ def test_reaching_recovering_opens_the_review_once_prefilled_from_the_record(tea
     lines = version.what_happened.splitlines()
     assert "Regulator called." in lines[0] and "Recall batch 42." in lines[1]
     assert "Noise." not in version.what_happened
+    assert "Status" in lines[2] and "Recovering" in lines[2]
     assert "K2" in version.impact and "Customers" in version.impact
-    assert version.executive_summary == "Kettles overheat."
+    assert incident.reference in version.executive_summary  # suggested from the facts
     assert TimelineEntry.objects.filter(incident=incident, kind=TimelineKind.REVIEW,
                                         data__action="opened").count() == 1
     assert LiveEvent.objects.filter(incident=incident, type="review.changed").exists()
@@ -84,6 +85,19 @@ def test_reaching_recovering_opens_the_review_once_prefilled_from_the_record(tea
     incident_transition(actor=team["admin"], incident=incident, to_status=IncidentStatus.CLOSED)
     assert PostIncidentReview.objects.filter(incident=incident).count() == 1
     assert review.versions.count() == 1
+
+
+def test_a_record_that_cannot_be_read_does_not_stop_the_incident_moving_on(team, monkeypatch):
+    from reports import facts
+
+    def broken(incident, **kwargs):
+        raise ZeroDivisionError("a fact that cannot be computed")
+
+    monkeypatch.setattr(facts, "impact", broken)
+    incident_transition(actor=team["lead"], incident=team["incident"],
+                        to_status=IncidentStatus.RECOVERING)
+    version = PostIncidentReview.objects.get(incident=team["incident"]).current
+    assert version.executive_summary == "Kettles overheat." and version.impact == ""
 
 
 def test_drills_get_a_review_and_earlier_states_do_not(team):
@@ -165,6 +179,8 @@ def test_sign_off_by_lead_and_sponsor_locks_and_a_later_edit_makes_a_new_version
                              role="executive_sponsor")
     first = ReviewVersion.objects.get(review=review, number=1)
     assert first.signed_off_at is not None
+    frozen = {metric["key"] for metric in first.metrics["metrics"]}
+    assert {"time_to_detect", "time_to_first_statement", "peak_warning_level"} <= frozen
     told = set(Notification.objects.filter(kind=NotificationKind.REVIEW_SIGNED_OFF)
                .values_list("recipient__username", flat=True))
     assert told == {"lead"}  # the sponsor signed last: nobody is told of their own act
