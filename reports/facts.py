@@ -66,7 +66,8 @@ def key_moments(incident: Incident, *, limit: int = KEY_MOMENTS_LIMIT) -> list[T
     """The pinned entries first (in time order), then the decisions, key moments,
     escalations, public statements published, alerts, status changes and merges (in
     time order; when there are more than ``limit``, the first kinds of ``KEY_KINDS`` are
-    kept). Corrections of decisions and key moments count as what they correct. One query."""
+    kept). Corrections of decisions and key moments count as what they correct. Two
+    queries."""
     chosen = (Q(pinned=True)
               | Q(kind__in=[TimelineKind.KEY_MOMENT, TimelineKind.DECISION,
                             TimelineKind.ESCALATION, TimelineKind.ALERT, TimelineKind.CREATED,
@@ -75,16 +76,19 @@ def key_moments(incident: Incident, *, limit: int = KEY_MOMENTS_LIMIT) -> list[T
               | Q(kind=TimelineKind.CORRECTION,
                   data__as__in=[kind.value for kind in AUTHORED_KINDS
                                 if kind != TimelineKind.NOTE]))
-    entries = list(TimelineEntry.objects.filter(chosen, incident=incident)
-                   .select_related("actor").order_by("created_at", "pk"))
-    pinned = [entry for entry in entries if entry.pinned]
-    others = [entry for entry in entries if not entry.pinned]
+    # Chosen on a narrow read (a long incident has hundreds of decisions), then read whole.
+    rows = list(TimelineEntry.objects.filter(chosen, incident=incident)
+                .order_by("created_at", "pk").values_list("pk", "kind", "pinned", "created_at"))
+    others = [row for row in rows if not row[2]]
     if len(others) > limit:
         rank = {kind: index for index, kind in enumerate(KEY_KINDS)}
-        kept = sorted(others, key=lambda e: (rank.get(e.kind, len(rank)), e.created_at, e.pk))
-        keep = {entry.pk for entry in kept[:limit]}
-        others = [entry for entry in others if entry.pk in keep]
-    return pinned + others
+        others = sorted(others, key=lambda row: (rank.get(row[1], len(rank)), row[3], row[0]))
+        others = others[:limit]
+    keep = {row[0] for row in rows if row[2]} | {row[0] for row in others}
+    entries = list(TimelineEntry.objects.filter(pk__in=keep).select_related("actor")
+                   .order_by("created_at", "pk"))
+    return [entry for entry in entries if entry.pinned] + [
+        entry for entry in entries if not entry.pinned]
 
 
 # --- statements --------------------------------------------------------------------------------
@@ -148,7 +152,11 @@ def statement_history(incident: Incident) -> list[StatementRecord]:
                                      "author__username", "author__first_name",
                                      "author__last_name")),
                       Prefetch("decisions", queryset=ApprovalDecision.objects
-                               .select_related("decider", "stage").order_by("created_at", "pk")))
+                               .select_related("decider", "stage").order_by("created_at", "pk")
+                               .only("pk", "statement_id", "version_id", "decision", "comment",
+                                     "created_at", "as_fallback", "stage__name",
+                                     "decider__username", "decider__first_name",
+                                     "decider__last_name")))
                   .order_by("created_at", "pk"))
     history = []
     for statement in statements:
