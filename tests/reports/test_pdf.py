@@ -14,25 +14,36 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
-from crisis.choices import Confidentiality, Severity, TimelineKind
-from crisis.models import TimelineEntry
+from crisis.choices import Confidentiality, IncidentStatus, Severity, TimelineKind
+from crisis.models import LiveEvent, TimelineEntry
 from reports import pdf as review_pdf
+from reports import tasks
 from reports.metrics import compute_metrics, metrics_as_json
 from reports.models import (
     ActionItem,
     ActionItemTarget,
+    PdfStatus,
     PostIncidentReview,
+    ReviewPdf,
     ReviewSignOff,
     ReviewVersion,
     SignOffRole,
 )
 from reports.rendering import render_document
+from teams.choices import NotificationKind
+from teams.models import Notification, Role, RoleAssignment
+from teams.services import incident_rights_sync
+from tests.crisis.factories import IncidentFactory
 from tests.reports.test_metrics import T0, at, build_incident
 from tests.teams.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
 
 TITLE = "X2 kettle leaks: 客服熱線等候時間過長"
 SUMMARY_ZH_HANT = "客服熱線等候時間過長引發網路抱怨，我們在一小時內發布了聲明。"
@@ -198,3 +209,197 @@ def test_chinese_pdfs_hold_the_text_in_the_matching_cjk_face(documents, tmp_path
         assert str(Severity.CRITICAL.label) in text
     embedded = fonts(pdf, tmp_path)
     assert face in embedded and other not in embedded, embedded
+
+
+# --- rendering once, its progress, who hears of it --------------------------------------------
+
+def small_review(*, confidentiality=Confidentiality.INTERNAL, signed_off=False):
+    """A closed incident with a short review (no mentions, statements or alerts), its lead
+    and its executive sponsor on the team."""
+    incident = IncidentFactory(title="Checkout outage", status=IncidentStatus.CLOSED,
+                               confidentiality=confidentiality, detected_at=at(0),
+                               closed_at=at(90))
+    lead, sponsor = UserFactory(username="pdf-lead"), UserFactory(username="pdf-sponsor")
+    for user, code in ((lead, "lead"), (sponsor, "executive_sponsor")):
+        RoleAssignment.objects.create(incident=incident, user=user,
+                                      role=Role.objects.get(code=code))
+        incident_rights_sync(incident=incident, user=user)
+    review = PostIncidentReview.objects.create(incident=incident, language="en")
+    version = ReviewVersion.objects.create(review=review, number=1,
+                                           executive_summary="Checkout failed for 90 minutes.")
+    if signed_off:
+        for user, role in ((lead, SignOffRole.LEAD), (sponsor, SignOffRole.EXECUTIVE_SPONSOR)):
+            ReviewSignOff.objects.create(version=version, role=role, user=user)
+        version.signed_off_at = at(60 * 24)
+        version.metrics = metrics_as_json(compute_metrics(incident))
+        version.save()
+    return version, lead, sponsor
+
+
+def run(callbacks) -> None:
+    """What waited for the commit: the broadcasts and the render task (a worker's part)."""
+    for callback in callbacks:
+        callback()
+
+
+def pdf_events(incident) -> list[tuple[str, int]]:
+    return [(event.data["status"], event.data["progress"])
+            for event in LiveEvent.objects.filter(incident=incident, type="review.pdf")
+            .order_by("seq")]
+
+
+@pytest.fixture
+def stored():
+    """Files the test stored under reviews/, removed afterwards."""
+    names = []
+    yield names
+    for name in filter(None, names):
+        default_storage.delete(name)
+
+
+def test_a_signed_off_version_renders_once_shows_its_progress_and_tells_the_executives(
+        django_capture_on_commit_callbacks, stored):
+    version, lead, sponsor = small_review(signed_off=True)
+    incident = version.review.incident
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = review_pdf.pdf_request(user=lead, version=version, language="zh-hant")
+    asked.refresh_from_db()
+    stored.append(asked.file.name)
+
+    assert asked.status == PdfStatus.READY and asked.progress == 100
+    assert asked.file.name.startswith("reviews/") and default_storage.exists(asked.file.name)
+    assert asked.size == len(asked.file.read()) > 0 and asked.pages >= 6
+    assert pdf_events(incident) == [("queued", 0), ("rendering", 10), ("rendering", 30),
+                                    ("rendering", 60), ("rendering", 90), ("ready", 100)]
+    for person in (lead, sponsor):  # the lead asked, but the task tells everyone
+        assert Notification.objects.filter(recipient=person,
+                                           kind=NotificationKind.REVIEW_PDF_READY).count() == 1
+
+    # Asked again, and the task handed out again by the broker: nothing is rendered again.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        again = review_pdf.pdf_request(user=sponsor, version=version, language="zh-hant")
+    tasks.review_pdf_render(asked.pk)
+    assert again.pk == asked.pk and not callbacks
+    assert ReviewPdf.objects.get().rendered_at == asked.rendered_at
+    assert len(pdf_events(incident)) == 6
+
+
+def test_a_failed_render_keeps_no_file_and_asking_again_queues_it_anew(
+        django_capture_on_commit_callbacks, monkeypatch):
+    version, lead, _sponsor = small_review(signed_off=True)
+    saved = []
+    original_save = default_storage.save
+    monkeypatch.setattr(default_storage, "save",
+                        lambda name, content: saved.append(original_save(name, content))
+                        or saved[-1])
+
+    def no_mail(*args, **kwargs):
+        raise RuntimeError("The notification could not be stored")
+
+    monkeypatch.setattr(review_pdf, "_tell_executives", no_mail)  # after the file is stored
+    with django_capture_on_commit_callbacks(execute=True):
+        failed = review_pdf.pdf_request(user=lead, version=version, language="en")
+    failed.refresh_from_db()
+
+    assert failed.status == PdfStatus.FAILED and failed.progress == 0
+    assert failed.error == "The notification could not be stored"
+    assert not failed.file and saved and not default_storage.exists(saved[0])
+    assert pdf_events(version.review.incident)[-1] == ("failed", 0)
+
+    with django_capture_on_commit_callbacks():  # not run: just queued
+        queued = review_pdf.pdf_request(user=lead, version=version, language="en")
+    assert queued.pk == failed.pk and queued.status == PdfStatus.QUEUED and queued.error == ""
+    assert pdf_events(version.review.incident)[-1] == ("queued", 0)
+
+
+def test_a_draft_edited_while_queued_is_not_rendered_under_its_old_revision(
+        django_capture_on_commit_callbacks):
+    version, lead, _sponsor = small_review()
+    with django_capture_on_commit_callbacks():
+        asked = review_pdf.pdf_request(user=lead, version=version, language="en")
+    ReviewVersion.objects.filter(pk=version.pk).update(revision=version.revision + 1)
+
+    tasks.review_pdf_render(asked.pk)
+
+    asked.refresh_from_db()
+    assert asked.status == PdfStatus.FAILED and "ask for it again" in asked.error
+    assert not asked.file
+
+
+# --- the API and the download ------------------------------------------------------------------
+
+def test_the_api_answers_202_with_progress_then_the_file(api_client, stored,
+                                                         django_capture_on_commit_callbacks):
+    version, lead, sponsor = small_review(signed_off=True)
+    review = version.review
+    url = reverse("api:review-pdf", args=[review.pk])
+    api_client.force_authenticate(lead)
+
+    with django_capture_on_commit_callbacks() as callbacks:  # the task waits in the queue
+        first = api_client.get(url, {"language": "zh-hans"})
+        api_client.force_authenticate(sponsor)
+        second = api_client.get(url, {"language": "zh-hans", "version": "1"})
+
+    assert first.status_code == second.status_code == 202
+    assert first.json()["status"] == "queued" and first.json()["progress"] == 0
+    assert first.json()["url"].endswith(f"{url}?version=1&language=zh-hans")
+    assert ReviewPdf.objects.count() == 1  # queued once
+    assert pdf_events(review.incident) == [("queued", 0)]
+
+    run(callbacks)  # the worker renders it
+    stored.append(ReviewPdf.objects.get().file.name)
+    ready = api_client.get(url, {"language": "zh-hans"})
+
+    assert ready.status_code == 200 and ready["Content-Type"] == "application/pdf"
+    assert (f'attachment; filename="{review.incident.reference}-review-v1-zh-hans.pdf"'
+            == ready["Content-Disposition"])
+    assert b"".join(ready.streaming_content).startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(("query", "field"), [
+    ({"language": "fr"}, "language"),
+    ({"version": "7"}, "version"),
+    ({"version": "one"}, "version"),
+])
+def test_bad_input_is_a_400_naming_the_field_and_queues_nothing(api_client, query, field):
+    version, lead, _sponsor = small_review()
+    api_client.force_authenticate(lead)
+
+    response = api_client.get(reverse("api:review-pdf", args=[version.review.pk]), query)
+
+    assert response.status_code == 400 and field in response.json()
+    assert not ReviewPdf.objects.exists()
+
+
+def test_whoever_may_not_view_the_incident_gets_404_from_the_api_and_the_page(
+        api_client, client, outsider):
+    version, _lead, _sponsor = small_review(confidentiality=Confidentiality.CONFIDENTIAL)
+    api_client.force_authenticate(outsider)
+    client.force_login(outsider)
+
+    assert api_client.get(reverse("api:review-pdf", args=[version.review.pk])).status_code == 404
+    assert client.get(reverse("crisis:incident-review-pdf",
+                              args=[version.review.incident_id])).status_code == 404
+    assert not ReviewPdf.objects.exists()
+
+
+def test_the_download_link_gives_the_file_when_ready_else_back_to_the_review(
+        client, stored, django_capture_on_commit_callbacks):
+    version, lead, _sponsor = small_review()
+    incident = version.review.incident
+    url = reverse("crisis:incident-review-pdf", args=[incident.pk])
+    client.force_login(lead)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        waiting = client.get(url)
+    assert waiting.status_code == 302
+    assert waiting["Location"] == reverse("crisis:incident-review", args=[incident.pk]) \
+        + "#review-pdf"
+
+    run(callbacks)
+    stored.append(ReviewPdf.objects.get().file.name)
+    ready = client.get(url, {"version": "1", "language": "en"})
+    assert ready.status_code == 200
+    assert (f'filename="{incident.reference}-review-v1-r{version.revision}-en.pdf"'
+            in ready["Content-Disposition"])  # a draft's file names its revision
