@@ -224,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
                          "schedule": 60.0},
     "refresh-baselines": {"task": "monitoring.detection_tasks.refresh_baselines",
                           "schedule": 3600.0},
+    "notify-overdue-action-items": {"task": "reports.tasks.notify_overdue_action_items",
+                                    "schedule": 300.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
-"""Background work of the post-incident review: rendering its PDF (``reports.pdf``)."""
+"""Background work of the post-incident review: rendering its PDF (``reports.pdf``) and
+telling owners of their overdue action items."""
 
 from celery import shared_task
 
-from . import pdf
+from . import pdf, services
 from .models import ReviewPdf
 
 
@@ -14,3 +15,10 @@ def review_pdf_render(pdf_id: int) -> None:
     row = ReviewPdf.objects.filter(pk=pdf_id).first()
     if row is not None:
         pdf.render_review_pdf(row)
+
+
+@shared_task(ignore_result=True)
+def notify_overdue_action_items() -> int:
+    """Tell the owner of each overdue action item, once (``services.
+    action_items_overdue_sweep``; every five minutes under beat or the embedded clock)."""
+    return services.action_items_overdue_sweep()

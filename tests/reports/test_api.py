@@ -12,7 +12,7 @@ from reports import services
 from reports.models import ActionItem, ReviewSignOff, ReviewVersion
 from teams.models import Role
 from teams.services import role_assign
-from tests.conftest import as_new_request, count_queries
+from tests.conftest import as_new_request, count_queries, grant
 from tests.crisis.factories import IncidentFactory
 from tests.teams.factories import UserFactory
 
@@ -283,3 +283,34 @@ def test_the_browsable_api_offers_forms_only_to_those_who_may_send_them(client, 
                       HTTP_ACCEPT="text/html")
     assert bad.status_code == 400
 
+
+
+# --- the Django admin ------------------------------------------------------------------------
+
+def test_the_admin_shows_reviews_of_visible_incidents_and_changes_nothing(client, people):
+    from django.contrib.auth.models import Group
+
+    review, version = people["review"], people["review"].current
+    client.force_login(people["admin"])
+    for name, args in (("admin:reports_postincidentreview_change", [review.pk]),
+                       ("admin:reports_reviewversion_change", [version.pk]),
+                       ("admin:reports_actionitem_changelist", [])):
+        page = client.get(reverse(name, args=args))
+        assert page.status_code == 200, name
+        assert 'name="_save"' not in page.content.decode()
+    posted = client.post(reverse("admin:reports_reviewversion_change", args=[version.pk]),
+                         {"executive_summary": "Changed in the admin."})
+    assert posted.status_code == 403
+    assert ReviewVersion.objects.get(pk=version.pk).executive_summary != "Changed in the admin."
+
+    auditor = UserFactory(username="staff-auditor", is_staff=True)
+    auditor.groups.add(Group.objects.get(name="Auditors"))
+    auditor = grant(auditor, "reports.view_postincidentreview")
+    restricted = IncidentFactory(status=IncidentStatus.CLOSED, title="Restricted one",
+                                 confidentiality=Confidentiality.RESTRICTED)
+    services.review_open(incident=restricted)
+    client.force_login(auditor)  # restricted incidents, not the confidential one
+    listing = client.get(reverse("admin:reports_postincidentreview_changelist"))
+    assert listing.status_code == 200
+    assert restricted.reference in listing.content.decode()
+    assert people["incident"].reference not in listing.content.decode()

@@ -20,6 +20,7 @@ from reports.models import (
     ReviewVersion,
 )
 from reports.permissions import can_edit_review, sign_off_roles
+from reports.tasks import notify_overdue_action_items
 from reports.words import word_count
 from teams.choices import NotificationKind
 from teams.models import Notification, Role
@@ -292,7 +293,7 @@ def test_overdue_action_items_tell_their_owner_once(team, review):
         due_on=timezone.localdate() - datetime.timedelta(days=1))
 
     assert services.action_items_overdue_sweep() == 1
-    assert services.action_items_overdue_sweep() == 0
+    assert notify_overdue_action_items.delay().get() == 0  # the beat's task: told once
     notices = Notification.objects.filter(kind=NotificationKind.ACTION_ITEM_OVERDUE)
     assert [n.recipient.username for n in notices] == ["scribe"]
     assert list(selectors.my_open_action_items(user=team["scribe"])) == [
