@@ -609,6 +609,8 @@ API_ROWS = [
     Row("api:action-item-detail", "patch",
         url("api:action-item-detail", pk=lambda s: s.action_item),
         lambda s: {"status": "in_progress"}, need=EDIT_REVIEW),
+    # the review's PDF: whoever may view the incident asks for it (202 while it renders)
+    Row("api:review-pdf", "get", url("api:review-pdf", pk=lambda s: s.review), ok=202),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -638,6 +640,8 @@ PAGE_ROWS = [
     Row("crisis:incident-detail", "get", url("crisis:incident-detail", **PK)),
     Row("crisis:incident-row", "get", url("crisis:incident-row", **PK)),
     Row("crisis:incident-summary-pdf", "get", url("crisis:incident-summary-pdf", **PK)),
+    # the review's PDF: the file, or back to the review page while it renders
+    Row("crisis:incident-review-pdf", "get", url("crisis:incident-review-pdf", **PK), ok=302),
     Row("crisis:incident-transition", "get",
         url("crisis:incident-transition", pk=_incident, to_status=lambda s: "active"),
         need=MANAGE),
