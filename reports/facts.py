@@ -24,16 +24,18 @@ from comms.choices import Decision, StatementKind
 from comms.models import ApprovalDecision, Statement, StatementVersion
 from crisis.choices import AUTHORED_KINDS, Severity, TimelineKind
 from crisis.models import Incident, TimelineEntry
-from monitoring.models import MentionBucket
+from monitoring.models import AlertLevelChange, MentionBucket
 
 from .metrics import (
     HOUR,
+    LevelSpan,
     Metric,
     bucket_slots,
     deliveries_by_group,
     format_duration,
     incident_alerts,
     incident_end,
+    leading_alert,
     level_history,
     metrics_as_json,
     metrics_by_key,
@@ -256,8 +258,9 @@ def series_span(incident: Incident, alerts: list[dict], now: datetime | None = N
 
 def volume_series(incident: Incident, *, now: datetime | None = None) -> VolumeSeries:
     """Mentions and negative mentions per point over ``series_span`` (at most about
-    ``MAX_POINTS`` points, zeros included), the warning-level bands of the incident and
-    a marker at each public statement's publication. Four queries."""
+    ``MAX_POINTS`` points, zeros included), the warning-level bands (the leading alert's
+    levels until the incident opened, then the incident's) and a marker at each public
+    statement's publication. Five queries."""
     alerts = incident_alerts(incident)
     start, end = series_span(incident, alerts, now)
     width = bucket_minutes_for(end - start)
@@ -270,15 +273,37 @@ def volume_series(incident: Incident, *, now: datetime | None = None) -> VolumeS
                           mentions=rows[slot]["mentions"] if slot in rows else 0,
                           negative=rows[slot]["negative"] if slot in rows else 0)
               for slot in range(first, last + 1)] if alerts else []
-    bands = [LevelBand(start=max(span.start, start), end=min(span.end, end), level=span.level)
-             for span in level_history(incident, end=incident_end(incident, now))
-             if span.level and span.end > start and span.start < end]
+    spans = alert_level_history(incident, alerts) + level_history(
+        incident, end=incident_end(incident, now))
+    bands: list[LevelBand] = []
+    for span in spans:
+        if not span.level or span.end <= start or span.start >= end:
+            continue
+        band = LevelBand(start=max(span.start, start), end=min(span.end, end), level=span.level)
+        if bands and bands[-1].level == band.level and bands[-1].end == band.start:
+            band = LevelBand(start=bands.pop().start, end=band.end, level=band.level)
+        bands.append(band)
     markers = [StatementMarker(at=at, label=_short(title))
                for title, at in Statement.objects.filter(
                    incident=incident, published_at__isnull=False)
                .exclude(kind=StatementKind.INTERNAL_MEMO)
                .order_by("published_at", "pk").values_list("title", "published_at")]
     return VolumeSeries(points=points, bands=bands, markers=markers, bucket_minutes=width)
+
+
+def alert_level_history(incident: Incident, alerts: list[dict]) -> list[LevelSpan]:
+    """The levels of the alert that led to the incident before the incident opened (from
+    the alert's opening; the incident's own levels take over at its opening). One query,
+    none without such an alert."""
+    alert = leading_alert(incident, alerts)
+    if alert is None:
+        return []
+    changes = list(AlertLevelChange.objects.filter(alert_id=alert["pk"],
+                                                   at__lt=incident.created_at)
+                   .order_by("at", "pk").values_list("at", "level"))
+    ends = [at for at, _level in changes[1:]] + [incident.created_at]
+    return [LevelSpan(max(at, alert["opened_at"]), until, level)
+            for (at, level), until in zip(changes, ends, strict=True) if until > at]
 
 
 def _short(text: str, limit: int = MARKER_LABEL) -> str:

@@ -93,8 +93,10 @@ def test_volume_series_fits_the_incident_in_at_most_200_points(incident):
     assert (series.points[0].at, series.points[-1].at) == (at(-60), at(328))
     assert sum(p.mentions for p in series.points) == 700
     assert sum(p.negative for p in series.points) == 182
-    assert series.bands == [LevelBand(at(30), at(90), "yellow"), LevelBand(at(90), at(210), "red"),
-                            LevelBand(at(210), at(330), "orange")]
+    # The alert's levels until the incident opened at 08:30, then the incident's.
+    assert series.bands == [
+        LevelBand(at(12), at(20), "blue"), LevelBand(at(20), at(90), "yellow"),
+        LevelBand(at(90), at(210), "red"), LevelBand(at(210), at(330), "orange")]
     assert series.markers == [StatementMarker(at(90), "We are looking into it"),
                               StatementMarker(at(175), "update statement")]
     no_alert = IncidentFactory(detected_at=T0, created_at=T0, closed_at=at(60),

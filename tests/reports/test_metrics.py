@@ -14,7 +14,7 @@ from comms.delivery_choices import DeliveryStatus
 from comms.models import Delivery, Publication, StakeholderGroup
 from crisis.choices import IncidentStatus, TaskStatus, TimelineKind
 from crisis.models import TimelineEntry
-from monitoring.models import Alert, MentionBucket
+from monitoring.models import Alert, AlertLevelChange, MentionBucket
 from reports.metrics import compute_metrics, metrics_as_json, metrics_by_key, metrics_from_json
 from teams.models import Role, RoleAssignment
 from tests.comms.factories import (
@@ -86,16 +86,19 @@ def assign(incident, code, minutes):
 
 
 def build_incident(*, scale: int = 1, is_drill: bool = False):
-    """The constructed incident. Spike at 08:00, alert opened 08:12, incident opened 08:30
-    at yellow, red from 09:30, orange from 11:30, closed 13:30. ``scale`` multiplies the
-    rows that grow with an incident (timeline notes, mentions, statements, deliveries,
-    tasks) without changing the answers' shape."""
+    """The constructed incident. Spike at 08:00, alert opened 08:12 at blue, yellow from
+    08:20, incident opened 08:30 at yellow, red from 09:30, orange from 11:30, closed
+    13:30. ``scale`` multiplies the rows that grow with an incident (timeline notes,
+    mentions, statements, deliveries, tasks) without changing the answers' shape."""
     watch = make_watch(name=f"Kettle {scale} {is_drill}")
     incident = IncidentFactory(created_at=at(30), detected_at=T0, closed_at=at(330),
                                status=IncidentStatus.CLOSED, warning_level="orange",
                                is_drill=is_drill)
-    Alert.objects.create(watch=watch, incident=incident, level="red", peak_level="red",
-                         status="escalated", first_mention_at=T0, opened_at=at(12))
+    alert = Alert.objects.create(watch=watch, incident=incident, level="red",
+                                 peak_level="red", status="escalated", first_mention_at=T0,
+                                 opened_at=at(12))
+    AlertLevelChange.objects.create(alert=alert, level="blue", at=at(12))
+    AlertLevelChange.objects.create(alert=alert, level="yellow", at=at(20))
     entry(incident, TimelineKind.CREATED, 30, severity="medium", type="Other",
           warning_level="yellow")
     entry(incident, TimelineKind.ESCALATION, 90, warning_level=["yellow", "red"],
