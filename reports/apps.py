@@ -13,7 +13,7 @@ class ReportsConfig(AppConfig):
         from crisis.events import register_event_schemas
         from crisis.timeline import declare_written, write_headlines
 
-        from . import services
+        from . import services, views
         from .events import EVENT_SCHEMAS, ReviewEventType
         from .headlines import review_headline
 
@@ -24,3 +24,4 @@ class ReportsConfig(AppConfig):
         # Reaching recovering or closed opens the review (in the transition's transaction).
         hooks.incident_transitioned.connect(services.on_incident_transitioned,
                                             dispatch_uid="reports.review_open")
+        views.register_room_panel()  # the room's Review panel (recovering and closed)

@@ -11,7 +11,17 @@ __all__ = ["api_patterns", "api_routes", "incident_patterns", "urlpatterns"]
 
 incident_patterns = [
     path("<int:pk>/summary.pdf", views.incident_summary_pdf, name="incident-summary-pdf"),
+    # The post-incident review (reports.views)
+    path("<int:pk>/review/", views.review_detail, name="incident-review"),
+    path("<int:pk>/review/open/", views.review_open, name="incident-review-open"),
+    path("<int:pk>/review/edit/", views.review_edit, name="incident-review-edit"),
+    path("<int:pk>/review/sign-off/", views.review_sign_off, name="incident-review-sign-off"),
+    path("<int:pk>/review/language/", views.review_language, name="incident-review-language"),
     path("<int:pk>/review/pdf/", pdf_views.review_pdf_download, name="incident-review-pdf"),
+    path("<int:pk>/review/actions/new/", views.action_item_create,
+         name="incident-review-action-create"),
+    path("<int:pk>/review/actions/<int:item_pk>/", views.action_item_edit,
+         name="incident-review-action-edit"),
 ]
 
 # Routes under /api/ beside the router's viewsets (namespace "api").

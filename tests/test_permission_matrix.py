@@ -336,6 +336,24 @@ def _review_edit(s: Scene) -> dict:
     return {"base_revision": current.revision, "lessons": "Learnt in the matrix."}
 
 
+def _review_page_edit(s: Scene) -> dict:
+    current = ReviewVersion.objects.filter(review=s.review).order_by("-number").first()
+    return {"version": current.number, "base": current.revision,
+            "executive_summary": current.executive_summary, "lessons": "Learnt on the page."}
+
+
+def _reviewless(s: Scene) -> None:
+    """A recovering incident whose review nobody opened yet: opening it changes something."""
+    PostIncidentReview.objects.filter(pk=s.review).delete()
+    Incident.objects.filter(pk=s.incident).update(status=IncidentStatus.RECOVERING)
+
+
+def _action_item_page(s: Scene) -> dict:
+    return {"title": "Matrix action, reworded", "owner": s.scribe,
+            "due_on": (timezone.localdate() + datetime.timedelta(days=9)).isoformat(),
+            "status": "in_progress", "target": "other"}
+
+
 def _inquiry(s: Scene) -> int:
     return s.inquiry
 
@@ -794,6 +812,32 @@ PAGE_ROWS = [
         lambda s: {"reason": "A parody account."}, need=CHANGE_ALERTS, ok=302, scoped=False),
     Row("monitoring-alert-escalate", "post", url("monitoring-alert-escalate", **ALERT_PAGE),
         lambda s: {"incident": "new"}, need=OPEN_FROM_ALERT, ok=302, scoped=False),
+    # the post-incident review's pages (issue 15): whoever may view the incident reads it,
+    # its writers (edit_review) change it, the lead role signs (nobody signs for it)
+    Row("crisis:incident-review", "get", url("crisis:incident-review", **PK)),
+    Row("crisis:incident-review-open", "post", url("crisis:incident-review-open", **PK),
+        need=EDIT_REVIEW, ok=302, prepare=_reviewless),
+    Row("crisis:incident-review-edit", "get", url("crisis:incident-review-edit", **PK),
+        need=EDIT_REVIEW),
+    Row("crisis:incident-review-edit", "post", url("crisis:incident-review-edit", **PK),
+        _review_page_edit, need=EDIT_REVIEW, ok=302),
+    Row("crisis:incident-review-sign-off", "post",
+        url("crisis:incident-review-sign-off", **PK), lambda s: {"version": "1", "role": "lead"},
+        need=("role:lead",), ok=302),
+    Row("crisis:incident-review-language", "post",
+        url("crisis:incident-review-language", **PK), lambda s: {"language": "zh-hans"},
+        need=EDIT_REVIEW, ok=302),
+    Row("crisis:incident-review-action-create", "get",
+        url("crisis:incident-review-action-create", **PK), need=EDIT_REVIEW),
+    Row("crisis:incident-review-action-create", "post",
+        url("crisis:incident-review-action-create", **PK), _action_item_page,
+        need=EDIT_REVIEW, ok=302),
+    Row("crisis:incident-review-action-edit", "get",
+        url("crisis:incident-review-action-edit", pk=_incident,
+            item_pk=lambda s: s.action_item), need=EDIT_REVIEW),
+    Row("crisis:incident-review-action-edit", "post",
+        url("crisis:incident-review-action-edit", pk=_incident,
+            item_pk=lambda s: s.action_item), _action_item_page, need=EDIT_REVIEW, ok=302),
     Row("monitoring-mention-import", "get", url("monitoring-mention-import"), need=INGEST,
         scoped=False),
     Row("monitoring-mention-import", "post", url("monitoring-mention-import"),
