@@ -223,7 +223,9 @@ def impact(incident: Incident, *, now: datetime | None = None) -> dict:
     result.setdefault("after", None)
     hours = bucket_slots(watch_ids=watch_ids, start=start, end=end, width_seconds=HOUR)
     busiest = max(hours, key=lambda row: row["mentions"], default=None)
-    groups = deliveries_by_group(incident)
+    # Shipped group names in the reader's language ("name": as stored).
+    groups = [{**group, "name": group["group"], "group": gettext(group["group"])}
+              for group in deliveries_by_group(incident)]
     return {
         "watches": sorted({alert["watch__name"] for alert in alerts}),
         "mentions": result["during"]["mentions"], "reach": result["during"]["reach"],

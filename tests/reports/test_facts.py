@@ -79,6 +79,8 @@ def test_impact_before_during_and_after(incident):
     assert facts["peak_hour"] == {"start": datetime(2026, 11, 2, 8, tzinfo=UTC),
                                   "mentions": 100}
     assert [group["group"] for group in facts["groups_reached"]] == ["Customers"]
+    with translation.override("zh-hant"):
+        assert impact(incident)["groups_reached"][0]["group"] == "客戶"
     open_incident = IncidentFactory(detected_at=T0, created_at=T0)
     assert impact(open_incident, now=at(60))["after"] is None
 
