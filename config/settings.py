@@ -309,6 +309,11 @@ SPECTACULAR_SETTINGS = {
         "DeliveryChannelEnum": "comms.delivery_choices.DELIVERY_CHANNELS",
         "ChannelEnum": "comms.stakeholder_choices.Channel",
         "DeliveryStatusEnum": "comms.delivery_choices.DeliveryStatus",
+        "SignOffRoleEnum": "reports.models.SignOffRole",
+        "ReviewLanguageEnum": "reports.models.ReviewLanguage",
+        "ActionItemStatusEnum": "reports.models.ActionItemStatus",
+        "ActionItemTargetEnum": "reports.models.ActionItemTarget",
+        "PdfStatusEnum": "reports.models.PdfStatus",
     },
 }
 

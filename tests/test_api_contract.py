@@ -12,6 +12,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
 from rest_framework.authtoken.models import Token
@@ -24,6 +25,7 @@ from schemathesis.config import SchemathesisConfig
 
 from crisis.models import IncidentType
 from crisis.services import incident_create, task_create
+from reports.services import action_item_create, review_open
 from teams.choices import Capability
 from tests.conftest import join
 
@@ -60,8 +62,12 @@ def world(db, lead, in_process_requests):
     recall = incident_create(actor=lead, title="Battery recall", warning_level="orange",
                              type=IncidentType.objects.get(code="product_quality"))
     task = task_create(actor=lead, incident=outage, title="Call the hosting company")
+    review = review_open(incident=outage, actor=lead)
+    item = action_item_create(actor=lead, review=review, title="Rehearse the failover",
+                              owner=lead, due_on=timezone.localdate())
     return {"token": Token.objects.create(user=lead).key,
-            "ids": [outage.pk, recall.pk, task.pk, *recall.tasks.values_list("pk", flat=True)]}
+            "ids": [outage.pk, recall.pk, task.pk, review.pk, item.pk,
+                    *recall.tasks.values_list("pk", flat=True)]}
 
 
 @schema.parametrize()
