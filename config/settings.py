@@ -145,7 +145,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # `python -m bench fanout`, see bench/README.md) or "core" (lists with per-channel capacity).
 CHANNEL_LAYER = os.environ.get("CHANNEL_LAYER", "pubsub")
 CHANNEL_LAYER_BACKENDS = {
-    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    # channels_redis's pub/sub layer, telling the sockets when Redis was lost (core.channel_layer)
+    "pubsub": "core.channel_layer.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
 }
 if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:

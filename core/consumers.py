@@ -34,6 +34,18 @@ logger = logging.getLogger(__name__)
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Base for live streams: signed-in users only, small typed frames, errors as frames."""
 
+    async def __call__(self, scope, receive, send):
+        # Redis unreachable before the handshake (the socket's own channel cannot be
+        # subscribed): refuse it with one line in the log, not a traceback per attempt;
+        # the page reconnects with back-off.
+        try:
+            await super().__call__(scope, receive, send)
+        except DEPENDENCY_ERRORS as error:
+            if getattr(self, "channel_name", None) is not None:
+                raise
+            logger.warning("Live socket refused until a dependency is back: %s", error)
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
@@ -69,9 +81,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         """Runs once the socket is accepted: send the first frames."""
 
     async def disconnect(self, code):
-        for group in getattr(self, "live_groups", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
-        self.live_groups = []
+        groups, self.live_groups = getattr(self, "live_groups", []), []
+        try:
+            for group in groups:
+                await self.channel_layer.group_discard(group, self.channel_name)
+        except DEPENDENCY_ERRORS as error:  # Redis is gone: so are its subscriptions
+            logger.warning("Live socket closed without leaving its groups: %s", error)
+
+    async def layer_interrupted(self, message):
+        """The channel layer lost Redis (core.channel_layer): events may have been missed,
+        and more will be until it is back. Close with 1013 (try again later): the page says
+        live updates are paused, reconnects, and catches up from the event log (resync)."""
+        await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
     async def allowed_groups(self, user) -> list[str] | None:
         raise NotImplementedError
@@ -239,9 +260,12 @@ class PresenceMixin:
         if getattr(self, "presence_flush", None) is not None:
             self.presence_flush.cancel()
         if viewer and getattr(self, "live_groups", None):
-            await presence.registry().leave(self.presence_room, viewer)
-            await self.channel_layer.group_send(self.presence_group,
-                                                {"type": "presence.left", "viewer": viewer})
+            try:
+                await presence.registry().leave(self.presence_room, viewer)
+                await self.channel_layer.group_send(self.presence_group,
+                                                    {"type": "presence.left", "viewer": viewer})
+            except DEPENDENCY_ERRORS as error:  # the viewer expires on its own (25 s)
+                logger.warning("Room viewer left without telling the room: %s", error)
 
     async def on_presence_beat(self, content):
         now = time.monotonic()
