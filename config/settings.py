@@ -193,7 +193,11 @@ if EMBEDDED and not DEBUG and not env_bool("CRISISDESK_EMBEDDED", default=False)
     )
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
-CELERY_RESULT_BACKEND = REDIS_URL or None
+# No result backend: nothing reads task results (tasks record what they did in the
+# database). With Redis as one, each .delay() while Redis was down blocked the request for
+# about 20 s of reconnect attempts, then Celery gave up until restarted (tests/faults).
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
