@@ -14,6 +14,7 @@ cache round trip (``get_many`` of the generation and the entry) and no database 
 miss is rendered by one request at a time (``cached``).
 """
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
+
+from core.outages import DEPENDENCY_ERRORS
 
 from . import hooks
 from .choices import CorrectionKind, StatementKind, StatementStatus
@@ -36,6 +39,7 @@ GENERATION_KEY = "status-page:generation"
 ENTRY_TIMEOUT = 60 * 60  # seconds; a publication makes entries stale long before this
 RENDER_LOCK_TIMEOUT = 30  # seconds; frees the lock of a render that died
 RENDER_WAIT, RENDER_POLL = 5.0, 0.025  # seconds
+logger = logging.getLogger(__name__)
 LATEST_IN_FULL = 3  # statements of an incident shown whole on the list; the earlier ones linked
 
 
@@ -205,7 +209,15 @@ def cached(key: str, render: Callable[[], object]) -> object:
     others meanwhile get the page as it was until the new one is stored (a render: well
     under a second), or, when there is none yet, wait for it (``RENDER_WAIT`` at most, then
     render it themselves)."""
-    key = f"status-page:{key}"
+    try:
+        return _cached(f"status-page:{key}", render)
+    except DEPENDENCY_ERRORS as error:
+        # The cache (Redis) is unreachable: the page is served all the same, rendered now.
+        logger.warning("Status page rendered without its cache: %s", error)
+        return render()
+
+
+def _cached(key: str, render: Callable[[], object]) -> object:
     found = cache.get_many([GENERATION_KEY, key])
     current = found.get(GENERATION_KEY) or generation()
     entry = found.get(key)
@@ -230,7 +242,9 @@ def cached(key: str, render: Callable[[], object]) -> object:
 
 
 def _published(sender, **kwargs) -> None:
-    transaction.on_commit(forget)
+    # robust: the publication is committed; a cache that cannot be reached (Redis down)
+    # must not fail the request that published it.
+    transaction.on_commit(forget, robust=True)
 
 
 def register() -> None:
