@@ -10,7 +10,6 @@ each).
 """
 
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -44,9 +43,11 @@ from .metrics import (
     spike_start,
     stage_cycles,
 )
+from .models import EXECUTIVE_SUMMARY_MAX_WORDS
 from .series import LevelBand, StageCycle, StatementMarker, VolumePoint, VolumeSeries
+from .words import word_count
 
-SUMMARY_MAX_WORDS = 200
+SUMMARY_MAX_WORDS = EXECUTIVE_SUMMARY_MAX_WORDS
 KEY_MOMENTS_LIMIT = 60  # besides the pinned entries, which are all kept
 IMPACT_WINDOW = timedelta(hours=24)  # "before" and "after" the incident
 MAX_POINTS = 200
@@ -320,15 +321,6 @@ def approval_cycles(incident: Incident) -> list[StageCycle]:
 
 # --- the suggested summary ---------------------------------------------------------------------
 
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\ufaff\uff00-\uffef]")
-
-
-def word_count(text: str) -> int:
-    """Words as a reader counts them: each Chinese character (or full-width mark) is one,
-    other text splits on spaces."""
-    return len(_CJK.findall(text)) + len(_CJK.sub(" ", text).split())
-
-
 def _date(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
@@ -344,7 +336,8 @@ def _percent(share: float) -> str:
 def suggested_summary(incident: Incident, metrics: list[Metric], *,
                       now: datetime | None = None) -> str:
     """A draft executive summary from the facts, in the active language, at most
-    ``SUMMARY_MAX_WORDS`` words: a template of sentences, each said only when its facts
+    ``SUMMARY_MAX_WORDS`` words as the summary's limit counts them (``reports.words``): a
+    template of sentences, each said only when its facts
     are known (the least important are left out when it would be longer). People write
     the summary; this is where they start."""
     by_key = metrics_by_key(metrics_from_json(metrics_as_json(metrics)))  # today's language
