@@ -298,3 +298,48 @@ def test_overdue_action_items_tell_their_owner_once(team, review):
     assert [n.recipient.username for n in notices] == ["scribe"]
     assert list(selectors.my_open_action_items(user=team["scribe"])) == [
         ActionItem.objects.get(pk=item.pk)]
+
+
+# --- My work ---------------------------------------------------------------------------------
+
+def test_my_work_lists_my_open_action_items_overdue_first_and_flagged(client, team, review):
+    from django.urls import reverse
+
+    from tests.conftest import count_queries
+
+    scribe = team["scribe"]
+    soon = _item(team, review, title="Brief support")
+    late = _item(team, review, title="Fix the hotline")
+    ActionItem.objects.filter(pk=late.pk).update(
+        due_on=timezone.localdate() - datetime.timedelta(days=3))
+    _item(team, review, title="Already done", status=ActionItemStatus.DONE)
+    _item(team, review, title="Someone else's", owner=team["lead"])
+    client.force_login(scribe)
+
+    page = client.get(reverse("home")).content.decode()
+    section = page[page.index('id="my-action-items"'):]
+    section = section[:section.index("</section>")]
+    assert section.index("Fix the hotline") < section.index("Brief support")
+    assert "overdue" in section[:section.index("Brief support")]
+    assert f"/review/#action-{soon.pk}" in section
+    assert "Already done" not in section and "Someone else" not in section
+
+    before = count_queries(lambda: client.get(reverse("home")))
+    for n in range(3):
+        _item(team, review, title=f"More {n}")
+    assert count_queries(lambda: client.get(reverse("home"))) == before
+
+
+def test_following_an_overdue_notice_opens_the_review(client, team, review):
+    from django.urls import reverse
+
+    item = _item(team, review)
+    ActionItem.objects.filter(pk=item.pk).update(
+        due_on=timezone.localdate() - datetime.timedelta(days=1))
+    services.action_items_overdue_sweep()
+    notice = Notification.objects.get(kind=NotificationKind.ACTION_ITEM_OVERDUE)
+    client.force_login(team["scribe"])
+    response = client.get(reverse("notification-open", args=[notice.pk]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("crisis:incident-review",
+                                           args=[team["incident"].pk])
