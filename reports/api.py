@@ -6,6 +6,7 @@ action item of an incident the user may not view answers 404 on every route.
 Action items are never deleted (the signed-off review named them): a mistaken one is
 cancelled (``status`` = ``cancelled``)."""
 
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -127,11 +128,13 @@ class ReviewViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         data = dict(self._input(ReviewEditSerializer).validated_data)
         language = data.pop("language", None)
         base_revision = data.pop("base_revision", None)
-        if data:
-            services.review_edit(actor=request.user, review=review,
-                                 base_revision=base_revision, **data)
-        if language is not None:
-            services.review_set_language(actor=request.user, review=review, language=language)
+        with transaction.atomic():  # the text and the language change together, or neither
+            if data:
+                services.review_edit(actor=request.user, review=review,
+                                     base_revision=base_revision, **data)
+            if language is not None:
+                services.review_set_language(actor=request.user, review=review,
+                                             language=language)
         return self._answer(review)
 
     @extend_schema(

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from comms.models import ApprovalPolicy
+from core.forms import MAX_ID
 from crisis.models import Playbook
 from crisis.serializers import StrictCharField, StrictInputMixin, UserSummarySerializer
 from monitoring.models import WarningRule, Watch
@@ -191,7 +192,7 @@ class ReviewEditSerializer(StrictInputMixin, serializers.Serializer):
     change; ``language`` changes the language of the review's headings and PDF."""
 
     base_revision = serializers.IntegerField(
-        min_value=1, required=False,
+        min_value=1, max_value=MAX_ID, required=False,
         help_text="The revision the text was written from (required with any section).")
     language = serializers.ChoiceField(choices=ReviewLanguage.choices, required=False)
     executive_summary = _section()
@@ -217,7 +218,7 @@ class ReviewEditSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class SignOffInputSerializer(StrictInputMixin, serializers.Serializer):
-    version = serializers.IntegerField(min_value=1,
+    version = serializers.IntegerField(min_value=1, max_value=MAX_ID,
                                        help_text="The number of the version you sign.")
     role = serializers.ChoiceField(
         choices=SignOffRole.choices, required=False,
@@ -257,7 +258,8 @@ class ActionItemUpdateSerializer(StrictInputMixin, serializers.Serializer):
 
 
 class ActionItemCreateSerializer(ActionItemUpdateSerializer):
-    review = serializers.IntegerField(min_value=1, help_text="The review's id.")
+    review = serializers.IntegerField(min_value=1, max_value=MAX_ID,
+                                      help_text="The review's id.")
     title = StrictCharField(max_length=MAX_TITLE_LENGTH)
     owner = serializers.PrimaryKeyRelatedField(queryset=_active_users(), help_text="User id.")
     due_on = serializers.DateField()

@@ -70,6 +70,15 @@ def test_reviews_are_listed_and_read_only_by_those_who_may_view_the_incident(api
     assert "Kettles" not in client.get(reverse("api:action-item-list")).content.decode()
 
 
+def test_ids_no_database_holds_are_not_found(api_client, people):
+    client = _as(api_client, people["lead"])
+    for pk in (2**40, 2**70):
+        assert client.get(reverse("api:review-detail", args=[pk])).status_code == 404
+        assert client.get(reverse("api:action-item-detail", args=[pk])).status_code == 404
+        assert client.post(reverse("api:review-sign-off", args=[pk]), {"version": 1},
+                           format="json").status_code == 404
+
+
 def test_the_review_list_costs_the_same_for_one_review_or_five(api_client, people, admin):
     client = _as(api_client, admin)
     one = count_queries(lambda: client.get(reverse("api:review-list")))
@@ -114,14 +123,15 @@ def test_patch_changes_the_text_from_its_revision_and_409s_from_an_older_one(api
     ({"base_revision": 1, "executive_summary": "word " * 201}, "executive_summary"),
     ({"language": "fr"}, "language"),
     ({}, "non_field_errors"),
+    ({"base_revision": 2**40, "lessons": "x"}, None),
 ])
 def test_bad_input_is_a_400_naming_the_field_and_changes_nothing(api_client, people, body,
                                                                   field):
     review = people["review"]
     before = list(ReviewVersion.objects.values())
     response = _as(api_client, people["lead"]).patch(_detail(review), body, format="json")
-    assert response.status_code == 400, response.content
-    assert field in response.json()
+    assert response.status_code == (400 if field else 409), response.content
+    assert field is None or field in response.json()
     assert list(ReviewVersion.objects.values()) == before
 
 
@@ -180,6 +190,8 @@ def test_an_administrator_does_not_sign_for_the_lead(api_client, people):
 @pytest.mark.parametrize(("body", "field"), [
     ({}, "version"), ({"version": "x"}, "version"), ({"version": 1, "role": "ceo"}, "role"),
     ({"version": 5}, "version"), ({"version": 1, "extra": 1}, "extra"),
+    ({"version": 2**40}, "version"), ({"version": 2**70}, "version"),
+    ({"version": True}, "version"),
 ])
 def test_sign_off_bad_input_names_the_field(api_client, people, body, field):
     response = _as(api_client, people["lead"]).post(
@@ -241,6 +253,9 @@ def test_action_items_are_added_filtered_and_changed(api_client, people):
     ({"changes": "playbook", "playbook": 999999}, "playbook"),
     ({"status": "finished"}, "status"),
     ({"review": 999999}, "review"),
+    ({"review": 2**70}, "review"),
+    ({"owner": 2**62}, "owner"),
+    ({"changes": "watch", "watch": 2**62}, "watch"),
 ])
 def test_action_item_bad_input_names_the_field(api_client, people, fields, field):
     response = _as(api_client, people["lead"]).post(reverse("api:action-item-list"),
