@@ -343,3 +343,32 @@ def test_following_an_overdue_notice_opens_the_review(client, team, review):
     assert response.status_code == 302
     assert response["Location"] == reverse("crisis:incident-review",
                                            args=[team["incident"].pk])
+
+
+def test_the_data_migration_lets_scribes_already_on_a_team_edit_the_review(team, review):
+    """teams 0012: the scribe role grants edit_review, and each active scribe gets it on
+    their incident (reversed: taken back where no other role grants it)."""
+    import importlib
+
+    from django.apps import apps as django_apps
+    from django.contrib.auth.models import Permission
+
+    from crisis.models import IncidentUserObjectPermission
+    from crisis.permissions import forget_granted
+
+    migration = importlib.import_module("teams.migrations.0012_scribe_edits_review")
+    right = Permission.objects.get(content_type__app_label="crisis", codename="edit_review")
+    scribe_role, scribe = Role.objects.get(code="scribe"), team["scribe"]
+    grants = IncidentUserObjectPermission.objects.filter(user=scribe, permission=right)
+
+    migration.scribe_no_longer_edits_review(django_apps, None)
+    assert not scribe_role.permissions.filter(pk=right.pk).exists() and not grants.exists()
+    assert not can_edit_review(_fresh(scribe), review)
+    assert IncidentUserObjectPermission.objects.filter(user=team["lead"],
+                                                       permission=right).exists()
+
+    migration.scribe_edits_review(django_apps, None)
+    migration.scribe_edits_review(django_apps, None)  # twice: nothing doubled
+    assert scribe_role.permissions.filter(pk=right.pk).exists()
+    forget_granted(review.incident)  # what the page asked before, it asks again
+    assert grants.count() == 1 and can_edit_review(_fresh(scribe), review)
