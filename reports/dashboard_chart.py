@@ -30,9 +30,9 @@ COLUMNS = 3
 PANEL_HEIGHT = 150
 WIDTH = 720
 MONTH_FORMATS = {"en": "M", "zh-hant": "n月", "zh-hans": "n月"}
-# A panel's unit: the largest median decides (minutes below two hours, hours below two
-# days, then days).
-UNITS = ((2 * 3600, 60), (2 * 86400, 3600), (None, 86400))
+# A panel's unit: the largest median decides (seconds below two minutes, minutes below two
+# hours, hours below two days, then days).
+UNITS = ((120, 1), (2 * 3600, 60), (2 * 86400, 3600), (None, 86400))
 # Drawing takes 0.3-1.2 s (six panels of ticks and labels, measured on the shared 2-core
 # machine): the same figures in the same language give the same markup, kept a day.
 CACHE_SECONDS = 24 * 3600
@@ -40,7 +40,8 @@ CACHE_SECONDS = 24 * 3600
 
 def _unit(seconds: float) -> tuple[int, str]:
     size = next(size for below, size in UNITS if below is None or seconds < below)
-    label = {60: gettext("minutes"), 3600: gettext("hours"), 86400: gettext("days")}[size]
+    label = {1: gettext("seconds"), 60: gettext("minutes"), 3600: gettext("hours"),
+             86400: gettext("days")}[size]
     return size, label
 
 

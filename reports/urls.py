@@ -4,7 +4,7 @@
 
 from django.urls import path
 
-from . import pdf_api, pdf_views, views
+from . import dashboard_api, dashboard_views, pdf_api, pdf_views, views
 from .api import api_routes
 
 __all__ = ["api_patterns", "api_routes", "incident_patterns", "urlpatterns"]
@@ -27,7 +27,11 @@ incident_patterns = [
 # Routes under /api/ beside the router's viewsets (namespace "api").
 api_patterns: list = [
     path("reviews/<int:pk>/pdf/", pdf_api.ReviewPdfView.as_view(), name="review-pdf"),
+    path("metrics/", dashboard_api.MetricsView.as_view(), name="metrics"),  # the dashboard's
 ]
 
-# Top-level pages.
-urlpatterns: list = []
+# Top-level pages: the executive dashboard and its PDF.
+urlpatterns: list = [
+    path("reports/", dashboard_views.dashboard, name="reports-dashboard"),
+    path("reports/pdf/", dashboard_views.dashboard_pdf, name="reports-dashboard-pdf"),
+]

@@ -137,6 +137,7 @@ ALERT_PAGE = {"pk": lambda s: s.alert}
 VIEW_WATCHES = ("monitoring.view_watch", "monitoring.view_alert")
 INGEST = ("monitoring.ingest_mention",)  # a service account's right: no persona holds it
 CHANGE_RULES = ("monitoring.view_alert+monitoring.change_warningrule",)
+DASHBOARD = ("reports.view_dashboard",)  # executives, crisis managers, auditors, admins
 EDIT_REVIEW = ("crisis.edit_review",)
 
 
@@ -267,6 +268,10 @@ def _task_listed(response, s: Scene) -> bool:
 
 def _title_shown(response, s: Scene) -> bool:
     return s.title in response.content.decode()
+
+
+def _counted(response, s: Scene) -> bool:
+    return s.incident in {row["id"] for row in response.json()["incident_list"]}
 
 
 def _notification(s: Scene) -> int:
@@ -629,6 +634,9 @@ API_ROWS = [
         lambda s: {"status": "in_progress"}, need=EDIT_REVIEW),
     # the review's PDF: whoever may view the incident asks for it (202 while it renders)
     Row("api:review-pdf", "get", url("api:review-pdf", pk=lambda s: s.review), ok=202),
+    # the executive dashboard's numbers count only the incidents the reader may view
+    Row("api:metrics", "get", url("api:metrics"), need=DASHBOARD, scoped=False,
+        listed=_counted),
     Row("api-schema", "get", url("api-schema"), scoped=False),
 ]
 
@@ -643,6 +651,10 @@ REVIEW_PAGE = {"statement_pk": lambda s: s.in_review}
 
 PAGE_ROWS = [
     Row("home", "get", url("home"), scoped=False, listed=_title_shown),
+    Row("reports-dashboard", "get", url("reports-dashboard"), need=DASHBOARD, scoped=False,
+        listed=_title_shown),
+    Row("reports-dashboard-pdf", "get", url("reports-dashboard-pdf"), need=DASHBOARD,
+        scoped=False),
     Row("department-list", "get", url("department-list"), scoped=False),
     Row("roster", "get", url("roster"), scoped=False),
     Row("roster", "post", url("roster"), _shift, need=("teams.add_dutyshift",), ok=302,
@@ -1176,7 +1188,8 @@ def test_every_route_is_in_the_table():
                          "publishing-freeze-lift", "status", "status-feed",
                          "status-statement", "acknowledgement", "monitoring-board",
                          "monitoring-alert", "monitoring-alert-acknowledge",
-                         "monitoring-alert-dismiss", "monitoring-alert-escalate")]
+                         "monitoring-alert-dismiss", "monitoring-alert-escalate",
+                         "reports-dashboard", "reports-dashboard-pdf")]
     missing += sorted(name for name in pages if name not in named)
     assert not missing, f"routes without a row in the permission matrix: {missing}"
     assert not named - set(routes), f"rows for routes that do not exist: {named - set(routes)}"
