@@ -25,7 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -110,14 +110,12 @@ def pdf_request(*, user, version: ReviewVersion, language: str) -> ReviewPdf:
     if not may_view(user=user, incident=review.incident):
         raise Http404("No review matches the given query.")
     check_language(language)
-    key = {"version": version, "language": language, "revision": version.revision}
-    pdf = ReviewPdf.objects.filter(**key).first()
-    if pdf is None:
-        try:
-            with transaction.atomic():
-                pdf = ReviewPdf.objects.create(**key, requested_by=user)
-        except IntegrityError:  # someone asked at the same moment: theirs is queued
-            return ReviewPdf.objects.get(**key)
+    # Behind the unique constraint: of two people asking at the same moment, one creates
+    # the row (and queues the render), the other gets it (get_or_create's IntegrityError).
+    pdf, created = ReviewPdf.objects.get_or_create(
+        version=version, language=language, revision=version.revision,
+        defaults={"requested_by": user})
+    if created:
         _queue(pdf)
         return pdf
     if pdf.status == PdfStatus.FAILED or (
