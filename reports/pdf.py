@@ -101,7 +101,7 @@ def pdf_request(*, user, version: ReviewVersion, language: str) -> ReviewPdf:
     """The PDF of ``version`` in ``language`` at its current revision: the stored one, or a
     new one queued for rendering (the task is enqueued once the request commits, once even
     when two people ask at the same moment: the row is unique per version, language and
-    revision). A failed or lost render is queued again.
+    revision). A failed or lost render, or a file gone from the storage, is queued again.
 
     Http404 when ``user`` may not view the incident (callers get the review through
     ``reports.selectors``, which says so first); ``ValidationError`` naming ``language``
@@ -120,12 +120,14 @@ def pdf_request(*, user, version: ReviewVersion, language: str) -> ReviewPdf:
         return pdf
     if pdf.status == PdfStatus.FAILED or (
             pdf.status in (PdfStatus.QUEUED, PdfStatus.RENDERING)
-            and pdf.requested_at < timezone.now() - STALE_AFTER):
+            and pdf.requested_at < timezone.now() - STALE_AFTER) or (
+            # its file is gone (the storage was emptied or moved): made again
+            pdf.status == PdfStatus.READY and not default_storage.exists(pdf.file.name)):
         # Queued again by whoever wins this update; the others see it queued.
         if ReviewPdf.objects.filter(pk=pdf.pk, status=pdf.status,
                                     requested_at=pdf.requested_at).update(
                 status=PdfStatus.QUEUED, progress=0, error="", requested_by=user,
-                requested_at=timezone.now()):
+                requested_at=timezone.now(), file="", size=0, pages=0, rendered_at=None):
             pdf.refresh_from_db()
             _queue(pdf)
         else:

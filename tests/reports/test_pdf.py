@@ -284,6 +284,13 @@ def test_a_signed_off_version_renders_once_shows_its_progress_and_tells_the_exec
     assert ReviewPdf.objects.get().rendered_at == asked.rendered_at
     assert len(pdf_events(incident)) == 6
 
+    # Its file gone from the storage: asking queues it again.
+    default_storage.delete(asked.file.name)
+    with django_capture_on_commit_callbacks():
+        lost = review_pdf.pdf_request(user=sponsor, version=version, language="zh-hant")
+    assert lost.pk == asked.pk and lost.status == PdfStatus.QUEUED and not lost.file
+    assert pdf_events(incident)[-1] == ("queued", 0)
+
 
 def test_a_failed_render_keeps_no_file_and_asking_again_queues_it_anew(
         django_capture_on_commit_callbacks, monkeypatch):
