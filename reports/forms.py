@@ -29,6 +29,8 @@ SECTION_FIELDS = ("executive_summary", "what_happened", "impact", "financial_imp
                   "contributing_factors", "lessons")
 # What the executive summary's box is not: the sections written as Markdown prose.
 PROSE_FIELDS = SECTION_FIELDS[1:]
+# What the review's "What we learned" shows (what happened and impact have their own).
+LESSON_FIELDS = ("went_well", "went_badly", "root_cause", "contributing_factors", "lessons")
 
 # What an action item changes, and the field naming the very object.
 TARGET_FIELDS = {ActionItemTarget.PLAYBOOK: "playbook",

@@ -30,7 +30,7 @@ from teams.models import RoleAssignment
 
 from . import charts, facts, services
 from .forms import (
-    PROSE_FIELDS,
+    LESSON_FIELDS,
     SECTION_FIELDS,
     ActionItemForm,
     ActionItemStatusForm,
@@ -230,13 +230,12 @@ def _detail_context(request, review, shown: ReviewVersion, **extra) -> dict:
         "versions": list(review.versions.prefetch_related("sign_offs").order_by("-number")),
         "metrics": [(metric, _metric_lines(metric)) for metric in metrics],
         "metrics_frozen": frozen,
-        "sections": [(name, section_label(name), getattr(shown, name))
-                     for name in PROSE_FIELDS],
+        "lessons": [(name, section_label(name), getattr(shown, name))
+                    for name in LESSON_FIELDS],
         "key_moments": facts.key_moments(incident),
         "statement_history": facts.statement_history(incident),
         "impact": _impact(incident),
-        "volume_chart": mark_safe(charts.volume_chart(facts.volume_series(incident))),  # noqa: S308 (charts: no script, no style)
-        "approval_chart": mark_safe(charts.approval_cycle_chart(facts.approval_cycles(incident))),  # noqa: S308
+        **_charts(incident),
         "action_items": _action_items(review, request.user, may_edit=may_edit),
         "language_form": LanguageForm(initial={"language": review.language},
                                       auto_id="id_review_%s"),
@@ -244,6 +243,15 @@ def _detail_context(request, review, shown: ReviewVersion, **extra) -> dict:
         "live": _live(incident),
         **extra,
     }
+
+
+def _charts(incident) -> dict:
+    """The volume / sentiment and approval-cycle charts, inline SVG (reports.charts: no
+    script, no style: safe under the page's CSP)."""
+    series, cycles = facts.volume_series(incident), facts.approval_cycles(incident)
+    return {"volume_chart": mark_safe(charts.volume_chart(series)),  # noqa: S308
+            "approval_chart": mark_safe(charts.approval_cycle_chart(cycles)),  # noqa: S308
+            "has_volume": not series.is_empty, "has_cycles": bool(cycles)}
 
 
 def _pdf_context(request, review, shown: ReviewVersion) -> dict:

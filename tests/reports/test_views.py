@@ -14,7 +14,14 @@ from django.utils import timezone
 from crisis.choices import Confidentiality, IncidentStatus
 from crisis.models import Playbook
 from reports import services
-from reports.models import ActionItem, ActionItemStatus, PostIncidentReview, ReviewVersion
+from reports.models import (
+    ActionItem,
+    ActionItemStatus,
+    PdfStatus,
+    PostIncidentReview,
+    ReviewPdf,
+    ReviewVersion,
+)
 from teams.models import Role
 from teams.services import role_assign
 from tests.crisis.factories import IncidentFactory
@@ -103,10 +110,14 @@ def test_the_review_page_shows_state_metrics_with_definitions_charts_and_sign_of
     assert "Sign off version 1 as" not in text(client_for(team["scribe"]).get(
         review_url(incident)))
 
-    fragment = client_for(team["lead"]).get(review_url(incident), headers={
-        "HX-Request": "true", "HX-Target": "review-pdf"})
-    assert 'id="review-pdf"' in fragment.content.decode()
-    assert 'id="review-detail"' not in fragment.content.decode()
+    # The PDF box alone, as review.pdf events redraw it while the PDF renders.
+    version = review.current
+    ReviewPdf.objects.create(version=version, language=review.language,
+                             revision=version.revision, status=PdfStatus.RENDERING, progress=40)
+    fragment = text(client_for(team["lead"]).get(review_url(incident), headers={
+        "HX-Request": "true", "HX-Target": "review-pdf"}))
+    assert fragment.strip().startswith('<section class="card mb-3" id="review-pdf"')
+    assert "Rendering… 40 %" in fragment and 'value="40"' in fragment
 
     assert client_for(team["lead"]).get(review_url(incident) + "?version=7").status_code == 400
 
@@ -116,6 +127,7 @@ def test_a_save_from_an_older_revision_is_refused_and_the_writers_text_kept(team
     lead, scribe = client_for(team["lead"]), client_for(team["scribe"])
     page = text(lead.get(review_url(incident, "incident-review-edit")))
     assert 'id="suggested-summary"' in page and "of 200 words" in page
+    assert 'name="version" value="1"' in page and 'name="base" value="1"' in page
 
     assert scribe.post(review_url(incident, "incident-review-edit"), edit_data(
         version, lessons="Test the recall line.")).status_code == 302
