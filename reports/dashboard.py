@@ -294,12 +294,11 @@ class Dashboard:
 
 # --- building it -----------------------------------------------------------------------------
 
-def dashboard_build(*, user, period: Period,
-                    budget: float | None = COMPUTE_BUDGET_SECONDS) -> Dashboard:
+def dashboard_build(*, user, period: Period, complete: bool = False) -> Dashboard:
     """Everything the dashboard shows ``user`` for ``period``: only incidents ``user`` may
     view. A fixed number of queries, plus 7 for each incident whose review is not signed
-    off and whose computed metrics are not in the cache, computed until ``budget``
-    seconds have passed (at least one; None: all)."""
+    off and whose computed metrics are not in the cache, computed for at most
+    ``COMPUTE_BUDGET_SECONDS`` (at least one), or all of them when ``complete``."""
     start, end = period.bounds()
     in_period = (Incident.objects.visible_to(user)
                  .filter(detected_at__gte=start, detected_at__lt=end, merged_into__isnull=True))
@@ -310,7 +309,8 @@ def dashboard_build(*, user, period: Period,
                      .only(*INCIDENT_FIELDS).order_by("-detected_at", "-pk"))
     total = len(incidents)
     peaks = _peak_levels(incidents)
-    values, signed_off, pending = _trend_values(incidents, budget=budget)
+    values, signed_off, pending = _trend_values(
+        incidents, budget=None if complete else COMPUTE_BUDGET_SECONDS)
 
     def share(count: int) -> float:
         return count / total if total else 0.0

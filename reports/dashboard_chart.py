@@ -26,9 +26,10 @@ from .charts import (
 )
 from .dashboard import Dashboard
 
-COLUMNS = 3
+COLUMNS = 3  # a phone gets one column, drawn narrow (``width=NARROW, columns=1``)
 PANEL_HEIGHT = 150
-WIDTH = 720
+TOP = 58  # the chart's title above the first row's panel titles
+WIDTH, NARROW = 720, 360
 MONTH_FORMATS = {"en": "M", "zh-hant": "n月", "zh-hans": "n月"}
 # A panel's unit: the largest median decides (seconds below two minutes, minutes below two
 # hours, hours below two days, then days).
@@ -50,11 +51,11 @@ def _month_label(month: date, first: bool) -> str:
     return f"{label}\n{month.year}" if first or month.month == 1 else label
 
 
-def trend_chart(dashboard: Dashboard, *, width: int = WIDTH) -> str:
+def trend_chart(dashboard: Dashboard, *, width: int = WIDTH, columns: int = COLUMNS) -> str:
     """Incidents per month (bars), then one panel per key metric: its monthly median
     (a line with a dot per month that has one; a gap where no incident had it)."""
     drawn = "|".join([
-        _language(), timezone.get_current_timezone_name(), str(width),
+        _language(), timezone.get_current_timezone_name(), str(width), str(columns),
         *(f"{m.key}:{m.label}" for m in dashboard.metrics),
         *(f"{month.month}:{month.incidents}:"
           + ",".join(str(median.seconds) for _metric, median in month.cells)
@@ -64,26 +65,26 @@ def trend_chart(dashboard: Dashboard, *, width: int = WIDTH) -> str:
     key = "reports:dashboard:chart:v1:" + hashlib.sha256(drawn.encode()).hexdigest()
     svg = cache.get(key)
     if svg is None:
-        svg = _draw(dashboard, width=width)
+        svg = _draw(dashboard, width=width, columns=columns)
         cache.set(key, svg, CACHE_SECONDS)
     return svg
 
 
-def _draw(dashboard: Dashboard, *, width: int) -> str:
+def _draw(dashboard: Dashboard, *, width: int, columns: int) -> str:
     title = gettext("Incidents and key metrics by month")
     months = dashboard.months
     panels = 1 + len(dashboard.metrics)
-    rows = -(-panels // COLUMNS)
-    height = 40 + rows * PANEL_HEIGHT
+    rows = -(-panels // columns)
+    height = TOP + rows * PANEL_HEIGHT
     xs = list(range(len(months)))
     step = max(1, -(-len(months) // 6))  # at most six month labels a panel
     ticks = xs[::step]
     labels = [_month_label(months[i].month, i == 0) for i in ticks]
 
     with _figure(width, height) as fig:
-        axes = fig.subplots(rows, COLUMNS, squeeze=False)
-        fig.subplots_adjust(left=0.06, right=0.99, top=1 - 40 / height, bottom=34 / height,
-                            wspace=0.32, hspace=0.75)
+        axes = fig.subplots(rows, columns, squeeze=False)
+        fig.subplots_adjust(left=44 / width, right=1 - 8 / width, top=1 - TOP / height,
+                            bottom=34 / height, wspace=0.32, hspace=0.75)
         flat = [ax for row in axes for ax in row]
         counts = flat[0]
         counts.bar(xs, [m.incidents for m in months], color=AXIS_COLOUR, width=0.7, lw=0)

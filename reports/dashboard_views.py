@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .dashboard import can_view_dashboard, dashboard_build, default_period, period_from
-from .dashboard_chart import trend_chart
+from .dashboard_chart import NARROW, trend_chart
 from .rendering import render_pdf
 
 
@@ -30,6 +30,13 @@ def _refused(request, error: ValidationError) -> HttpResponse:
     }, status=400)
 
 
+def _pending_before(request) -> float:
+    try:
+        return int(request.GET.get("pending", ""))
+    except ValueError:
+        return float("inf")
+
+
 @login_required
 @require_GET
 def dashboard(request):
@@ -40,11 +47,15 @@ def dashboard(request):
         return _refused(request, error)
     board = dashboard_build(user=request.user, period=period)
     return render(request, "reports/dashboard.html", {
+        # While metrics are pending the page asks again, as long as each answer has fewer
+        # (a cache that drops entries, as the embedded default's holds only 300, could
+        # otherwise keep it asking forever).
+        "refresh": board.metrics_pending and board.metrics_pending < _pending_before(request),
         "dashboard": board, "errors": {},
         "chosen": {"from": period.start.isoformat(), "to": period.end.isoformat(),
                    "drills": "1" if period.drills else ""},
         "query": urlencode(period.query()), "default": default_period(),
-        "chart": trend_chart(board),
+        "chart": trend_chart(board), "narrow_chart": trend_chart(board, width=NARROW, columns=1),
     })
 
 
@@ -56,7 +67,7 @@ def dashboard_pdf(request):
         period = period_from(request.GET)
     except ValidationError as error:
         return _refused(request, error)
-    board = dashboard_build(user=request.user, period=period, budget=None)  # complete
+    board = dashboard_build(user=request.user, period=period, complete=True)
     pdf = render_pdf(template="reports/dashboard_pdf.html", context={
         "dashboard": board, "generated_at": timezone.now(), "reader": request.user,
         "chart": trend_chart(board)})
