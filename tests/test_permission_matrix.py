@@ -1203,6 +1203,7 @@ def test_the_table_expects_what_the_issue_says(world):
     detail, note = by_id["api:incident-detail:GET"], by_id["api:incident-timeline-list:POST"]
     team, create = by_id["api:incident-team-list:POST"], by_id["api:incident-list:POST"]
     shifts = by_id["api:duty-shift-list:POST"]
+    sign, edit = by_id["api:review-sign-off:POST"], by_id["api:review-detail:PATCH"]
     expect = {
         (detail, "anonymous", "internal"): 401,
         (detail, "outsider", "internal"): 200,
@@ -1222,6 +1223,13 @@ def test_the_table_expects_what_the_issue_says(world):
         (create, "lead", "internal"): 403,
         (shifts, "administrator", "internal"): 201,
         (shifts, "executive", "internal"): 403,
+        # Only the lead role signs the review as lead: an administrator does not sign for it.
+        (sign, "lead", "confidential"): 201,
+        (sign, "administrator", "internal"): 403,
+        (sign, "executive", "restricted"): 403,
+        (edit, "administrator", "confidential"): 200,
+        (edit, "executive", "restricted"): 403,
+        (edit, "outsider", "restricted"): 404,
     }
     got = {case: expected_status(*case, world) for case in expect}
     assert got == expect
