@@ -8,8 +8,8 @@ median of the key response metrics; and the open action items, overdue first.
 
 The metrics of an incident come from its review's latest signed-off version, frozen there
 at sign-off (``ReviewVersion.metrics``), and otherwise from ``reports.metrics``, computed
-from the record. Computing one incident takes 7 queries and 20-40 ms (measured 2026-11-27
-on the shared 2-core machine, SQLite), so 300 incidents would take 8 s: the work is bounded.
+from the record, which takes long enough for hundreds of incidents (below) that the work
+is bounded:
 
 - A computed result is kept in the cache under the incident's last change (a week for a
   closed incident, whose metrics end at its closing; ``OPEN_CACHE_SECONDS`` for an open
@@ -19,9 +19,13 @@ on the shared 2-core machine, SQLite), so 300 incidents would take 8 s: the work
   to be* (``Dashboard.metrics_pending``) until a later request has computed them. The PDF,
   a document people keep, computes them all.
 
-Measured the same way for 300 incidents of which 100 signed off: the first page 1.1 s
-(25 computed), each later one about 0.1 s and 8 queries once all are in the cache; a
-fully cold PDF of the same period about 8 s before layout.
+Measured on 300 incidents over eleven months, 100 of them signed off, the shared 2-core
+machine at a load of 8-13 (2026-11-27, SQLite): every metric in the cache, 0.3 s and 8
+queries; a cold cache, 0.7-0.9 s a request (the half second of computing, 12-15 incidents
+at this load, then the rest), the page asking again until all are in; all 200 computed at
+once, as the PDF does, 7-13 s. One ``compute_metrics`` is 7 queries and 20-60 ms at that
+load, about half of it for metrics the trend does not show (assembly, deliveries, tasks,
+levels).
 """
 
 from __future__ import annotations
