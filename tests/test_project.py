@@ -51,12 +51,14 @@ def test_every_project_model_is_in_the_admin_with_filters_and_search():
             assert model_admin.search_fields, f"{model.__name__} admin has no search"
 
 
+@pytest.mark.same_in_both_modes
 def test_production_settings_pass_check_deploy_without_warnings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
+@pytest.mark.same_in_both_modes
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")),
                     reason="static files do not depend on the database: checked once, in the "
                            "embedded run (compressing them all takes about a minute)")
@@ -77,6 +79,7 @@ def test_production_static_files_collect_with_the_manifest(tmp_path):
                    ("tabler", "tabler-icons", "htmx", "idiomorph", "uplot")) for path in vendor)
 
 
+@pytest.mark.same_in_both_modes
 def test_production_refuses_to_start_without_a_secret_key():
     env = {**PRODUCTION_ENV}
     del env["SECRET_KEY"]
@@ -85,6 +88,7 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
+@pytest.mark.same_in_both_modes
 def test_malformed_boolean_setting_is_refused_clearly():
     result = manage("check", env={"DEBUG": "maybe"})
     assert result.returncode != 0
@@ -103,7 +107,7 @@ def test_demo_data_creates_every_persona_once():
     usernames = set(User.objects.values_list("username", flat=True))
     assert usernames == {"lead", "comms", "legal", "exec", "analyst", "support", "auditor",
                          "outsider", "admin"}
-    assert Incident.objects.count() == 4
+    assert Incident.objects.count() == 5  # four running, one closed with its review
     # One incident per confidentiality: the personas see different lists.
     from crisis.selectors import incident_list
 
@@ -111,7 +115,7 @@ def test_demo_data_creates_every_persona_once():
         return incident_list(user=User.objects.get(username=username)).count()
 
     assert (visible("outsider"), visible("exec"), visible("legal"), visible("admin")) \
-        == (2, 3, 3, 4)
+        == (2, 4, 4, 5)
     assert User.objects.get(username="lead").check_password("crisisdesk-demo")
     assert User.objects.get(username="lead").has_perm("crisis.add_incident")
     assert not User.objects.get(username="outsider").has_perm("crisis.add_incident")
@@ -133,8 +137,22 @@ def test_demo_data_looks_like_a_crisis_in_progress():
     assert Task.objects.filter(status="open").exists()
     assert TimelineEntry.objects.filter(kind="role", data__action="handed_over").exists()
     assert TimelineEntry.objects.filter(kind="decision", pinned=True).exists()
+    # The closed crisis: its review signed off by the demo's lead and executive sponsor,
+    # with an overdue action item, and the PDF stored for anyone to download.
+    from reports.models import PostIncidentReview, ReviewPdf
+
+    review = PostIncidentReview.objects.get(incident__status="closed")
+    version = review.current
+    assert version.is_signed_off and version.metrics
+    assert set(version.sign_offs.values_list("role", "user__username")) == {
+        ("lead", "lead"), ("executive_sponsor", "exec")}
+    assert [item.is_overdue for item in review.action_items.all()].count(True) == 1
+    stored = ReviewPdf.objects.get(version=version, status="ready")
+    with stored.file.open("rb") as document:
+        assert document.read(5) == b"%PDF-" and stored.pages > 5
 
 
+@pytest.mark.same_in_both_modes
 def test_demo_data_is_refused_in_production():
     result = manage("seed_demo", env=PRODUCTION_ENV)
     assert result.returncode != 0

@@ -29,6 +29,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
                           timeout=120)
 
 
+@pytest.mark.same_in_both_modes
 def test_production_mode_refuses_to_start_without_its_services():
     result = manage("check")
     assert result.returncode != 0
@@ -36,16 +37,19 @@ def test_production_mode_refuses_to_start_without_its_services():
         result.stderr
 
 
+@pytest.mark.same_in_both_modes
 def test_the_embedded_default_with_debug_off_must_be_asked_for_by_name():
     result = manage("check", CRISISDESK_EMBEDDED="1", EMAIL_HOST="smtp.example.com")
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.same_in_both_modes
 def test_implicit_tls_and_starttls_are_not_both_allowed():
     result = manage("check", CRISISDESK_EMBEDDED="1", EMAIL_USE_SSL="1", EMAIL_USE_TLS="1")
     assert result.returncode != 0 and "not both" in result.stderr
 
 
+@pytest.mark.same_in_both_modes
 def test_check_deploy_warns_when_email_is_only_printed():
     result = manage("check", "--deploy", CRISISDESK_EMBEDDED="1")
     assert "crisisdesk.W001" in result.stderr + result.stdout
@@ -128,6 +132,7 @@ def test_every_setting_read_from_the_environment_is_in_the_readme_table():
     assert sorted(read - documented) == []
 
 
+@pytest.mark.same_in_both_modes
 def test_plain_http_is_off_unless_asked_for_and_check_deploy_says_so_when_it_is():
     settings_of = ("from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
                    "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS)")
@@ -143,6 +148,7 @@ def test_plain_http_is_off_unless_asked_for_and_check_deploy_says_so_when_it_is(
     assert "security.W012" in deploy.stderr + deploy.stdout  # SESSION_COOKIE_SECURE off
 
 
+@pytest.mark.same_in_both_modes
 def test_installations_on_other_redis_databases_get_their_own_channel_names():
     show = "from django.conf import settings as s; print(s.CHANNEL_LAYERS['default']['CONFIG'])"
 
