@@ -56,6 +56,7 @@ from .rendering import render_incident_summary_pdf
 REVIEW_FRAGMENT = "review-detail"
 PDF_FRAGMENT = "review-pdf"
 PANEL_ID = "review-panel"
+NARROW_CHART_WIDTH, NARROW_CHART_HEIGHT = 400, 320  # the charts on phones (SVG units)
 
 
 @login_required
@@ -249,9 +250,15 @@ def _charts(incident) -> dict:
     """The volume / sentiment and approval-cycle charts, inline SVG (reports.charts: no
     script, no style: safe under the page's CSP)."""
     series, cycles = facts.volume_series(incident), facts.approval_cycles(incident)
-    return {"volume_chart": mark_safe(charts.volume_chart(series)),  # noqa: S308
-            "approval_chart": mark_safe(charts.approval_cycle_chart(cycles)),  # noqa: S308
-            "has_volume": not series.is_empty, "has_cycles": bool(cycles)}
+    return {
+        "volume_chart": mark_safe(charts.volume_chart(series)),  # noqa: S308
+        "approval_chart": mark_safe(charts.approval_cycle_chart(cycles)),  # noqa: S308
+        # Drawn again for phones: the wide one scaled to 375 px has 5 px labels.
+        "volume_chart_narrow": mark_safe(charts.volume_chart(  # noqa: S308
+            series, width=NARROW_CHART_WIDTH, height=NARROW_CHART_HEIGHT)),
+        "approval_chart_narrow": mark_safe(charts.approval_cycle_chart(  # noqa: S308
+            cycles, width=NARROW_CHART_WIDTH)),
+        "has_volume": not series.is_empty, "has_cycles": bool(cycles)}
 
 
 def _pdf_context(request, review, shown: ReviewVersion) -> dict:
