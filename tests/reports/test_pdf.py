@@ -14,6 +14,7 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import reverse
@@ -392,21 +393,25 @@ def test_whoever_may_not_view_the_incident_gets_404_from_the_api_and_the_page(
 
 
 def test_the_download_link_gives_the_file_when_ready_else_back_to_the_review(
-        client, stored, django_capture_on_commit_callbacks):
+        client, stored, documents, django_capture_on_commit_callbacks):
     version, lead, _sponsor = small_review()
     incident = version.review.incident
     url = reverse("crisis:incident-review-pdf", args=[incident.pk])
     client.force_login(lead)
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks():
         waiting = client.get(url)
     assert waiting.status_code == 302
     assert waiting["Location"] == reverse("crisis:incident-review", args=[incident.pk]) \
         + "#review-pdf"
 
-    run(callbacks)
-    stored.append(ReviewPdf.objects.get().file.name)
+    # Made meanwhile (a PDF the module rendered, stored as a worker stores it).
+    data, pages = documents["en"]
+    name = default_storage.save("reviews/made.pdf", ContentFile(data))
+    stored.append(name)
+    ReviewPdf.objects.filter(version=version).update(status=PdfStatus.READY, progress=100,
+                                                     file=name, size=len(data), pages=pages)
     ready = client.get(url, {"version": "1", "language": "en"})
-    assert ready.status_code == 200
+    assert ready.status_code == 200 and b"".join(ready.streaming_content) == data
     assert (f'filename="{incident.reference}-review-v1-r{version.revision}-en.pdf"'
             in ready["Content-Disposition"])  # a draft's file names its revision
