@@ -13,7 +13,7 @@ class ReportsConfig(AppConfig):
         from crisis.events import register_event_schemas
         from crisis.timeline import declare_written, write_headlines
 
-        from . import services, views, work
+        from . import demo, services, views, work
         from .events import EVENT_SCHEMAS, ReviewEventType
         from .headlines import review_headline
 
@@ -26,3 +26,4 @@ class ReportsConfig(AppConfig):
                                             dispatch_uid="reports.review_open")
         views.register_room_panel()  # the room's Review panel (recovering and closed)
         work.register()  # "My action items" on My work; review notifications open the review
+        demo.register()  # seed_demo's closed crisis with its signed-off review and PDF
