@@ -228,6 +228,7 @@ def _detail_context(request, review, shown: ReviewVersion, **extra) -> dict:
         "signable": ([SignOffRole(code) for code in sign_off_roles(request.user, shown)]
                      if is_current and not incident.merged_into_id else []),
         "may_edit": may_edit,
+        "may_add_action": may_edit and is_current,  # "Add an action item" (not on old versions)
         "versions": list(review.versions.prefetch_related("sign_offs").order_by("-number")),
         "metrics": [(metric, _metric_lines(metric)) for metric in metrics],
         "metrics_frozen": frozen,

@@ -195,6 +195,7 @@ def test_action_items_owner_choices_overdue_flag_and_owner_status_only(team, rev
         due_on=timezone.localdate() - datetime.timedelta(days=1))
     page = text(lead.get(review_url(incident)))
     assert "Add a recall step" in page and "Overdue" in page and playbook.name in page
+    assert f'href="{create}"' in page
 
     observer = client_for(team["observer"])
     edit = review_url(incident, "incident-review-action-edit", item.pk)
