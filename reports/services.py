@@ -451,6 +451,11 @@ def review_sign_off(*, actor, review: PostIncidentReview, version_number: int,
             _record(incident=incident, review=review, actor=actor, action="signed_off",
                     version=version.number)
             _tell_signed_off(incident=incident, version=version, actor=actor)
+            # Rendered at once in the review's language: the executives are told when the
+            # PDF is ready (reports.pdf), without anyone having to ask for it first.
+            from .pdf import pdf_request  # here: reports.pdf imports tasks, which import us
+
+            pdf_request(user=actor, version=version, language=review.language)
         _changed(incident, version)
     return sign_off
 

@@ -15,7 +15,9 @@ from reports import selectors, services
 from reports.models import (
     ActionItem,
     ActionItemStatus,
+    PdfStatus,
     PostIncidentReview,
+    ReviewPdf,
     ReviewSignOff,
     ReviewVersion,
 )
@@ -168,7 +170,8 @@ def test_unknown_fields_and_bad_revisions_are_refused_naming_the_field(team, rev
 
 # --- signing off -----------------------------------------------------------------------------
 
-def test_sign_off_by_lead_and_sponsor_locks_and_a_later_edit_makes_a_new_version(team, review):
+def test_sign_off_by_lead_and_sponsor_locks_and_a_later_edit_makes_a_new_version(
+        team, review, django_capture_on_commit_callbacks):
     lead, sponsor = team["lead"], team["executive_sponsor"]
     assert sign_off_roles(lead, review.current) == ["lead"]
     services.review_sign_off(actor=lead, review=review, version_number=1)
@@ -176,10 +179,15 @@ def test_sign_off_by_lead_and_sponsor_locks_and_a_later_edit_makes_a_new_version
     assert review.current.is_locked and not review.current.is_signed_off
     assert not Notification.objects.filter(kind=NotificationKind.REVIEW_SIGNED_OFF).exists()
 
-    services.review_sign_off(actor=sponsor, review=review, version_number=1,
-                             role="executive_sponsor")
+    with django_capture_on_commit_callbacks() as after_commit:
+        services.review_sign_off(actor=sponsor, review=review, version_number=1,
+                                 role="executive_sponsor")
     first = ReviewVersion.objects.get(review=review, number=1)
     assert first.signed_off_at is not None
+    # Its PDF is queued at once, in the review's language (rendered after commit).
+    queued = ReviewPdf.objects.get(version=first)
+    assert (queued.language, queued.status) == (review.language, PdfStatus.QUEUED)
+    assert after_commit  # the render task leaves once the sign-off commits
     frozen = {metric["key"] for metric in first.metrics["metrics"]}
     assert {"time_to_detect", "time_to_first_statement", "peak_warning_level"} <= frozen
     told = set(Notification.objects.filter(kind=NotificationKind.REVIEW_SIGNED_OFF)
