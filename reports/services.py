@@ -232,7 +232,7 @@ def prefill_impact(incident: Incident) -> str:
     if reached:
         lines.append(_("Stakeholder groups reached: %(groups)s")
                      % {"groups": ", ".join(reached)})
-    return "\n".join(lines)
+    return "\n".join(f"- {line}" for line in lines)  # a Markdown list, as it is shown
 
 
 def _cut_to_limit(text: str) -> str:
