@@ -12,7 +12,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from .dashboard import can_view_dashboard, dashboard_build, default_period, period_from
-from .dashboard_chart import NARROW, trend_chart
 from .rendering import render_pdf
 
 
@@ -46,6 +45,8 @@ def dashboard(request):
     except ValidationError as error:
         return _refused(request, error)
     board = dashboard_build(user=request.user, period=period)
+    from .dashboard_chart import NARROW, trend_chart  # matplotlib on first use
+
     return render(request, "reports/dashboard.html", {
         # While metrics are pending the page asks again, as long as each answer has fewer
         # (a cache that drops entries, as the embedded default's holds only 300, could
@@ -68,6 +69,8 @@ def dashboard_pdf(request):
     except ValidationError as error:
         return _refused(request, error)
     board = dashboard_build(user=request.user, period=period, complete=True)
+    from .dashboard_chart import trend_chart  # matplotlib on first use
+
     pdf = render_pdf(template="reports/dashboard_pdf.html", context={
         "dashboard": board, "generated_at": timezone.now(), "reader": request.user,
         "chart": trend_chart(board)})

@@ -43,7 +43,7 @@ from crisis.templatetags.crisis_ui import entry_headline, entry_reason
 from teams.choices import NotificationKind
 from teams.services import notification_send
 
-from . import charts, facts, selectors, tasks
+from . import facts, selectors, tasks
 from .events import review_pdf
 from .metrics import compute_metrics, metrics_from_json
 from .models import PdfStatus, ReviewLanguage, ReviewPdf, ReviewSignOff, ReviewVersion
@@ -253,6 +253,8 @@ class Record:
 
 def gather_record(version: ReviewVersion) -> Record:
     """Metrics (frozen in a signed-off version, else computed now), facts and charts."""
+    from . import charts  # matplotlib on first use: not at every process's start
+
     incident = version.review.incident
     frozen = bool(version.metrics)
     series = facts.volume_series(incident)

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from weasyprint import CSS, HTML
 
 from crisis.services import MAX_TEXT_LENGTH
 
@@ -42,6 +41,10 @@ def render_document(*, template: str, context: dict,
     """Render a template from templates/reports/ to a PDF in the active language, with
     ``stylesheets`` (static paths); ``laid_out`` is called between layout and writing,
     the two halves of the time it takes (a render's progress)."""
+    # Imported on first use, as matplotlib is by reports.charts' callers: a second of
+    # start-up for every process that never renders (web, workers, manage.py commands).
+    from weasyprint import CSS, HTML
+
     language = translation.get_language() or "en"
     html = render_to_string(template, {**context, "pdf_lang": PDF_LANG.get(language, "en")})
     document = HTML(string=html).render(

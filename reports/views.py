@@ -28,7 +28,7 @@ from crisis import selectors as crisis_selectors
 from crisis.permissions import EDIT_REVIEW, has_right
 from teams.models import RoleAssignment
 
-from . import charts, facts, services
+from . import facts, services
 from .forms import (
     LESSON_FIELDS,
     SECTION_FIELDS,
@@ -250,6 +250,8 @@ def _detail_context(request, review, shown: ReviewVersion, **extra) -> dict:
 def _charts(incident) -> dict:
     """The volume / sentiment and approval-cycle charts, inline SVG (reports.charts: no
     script, no style: safe under the page's CSP)."""
+    from . import charts  # matplotlib on first use: not at every process's start
+
     series, cycles = facts.volume_series(incident), facts.approval_cycles(incident)
     return {
         "volume_chart": mark_safe(charts.volume_chart(series)),  # noqa: S308
