@@ -137,6 +137,9 @@ else:
     # `python -m bench incident_visibility`: most of the deep-page time).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Seconds the websocket consumers' database connection (one thread per server process) is
+# kept between queries: core.consumers.database_sync_to_async.
+LIVE_DB_CONN_MAX_AGE = int(os.environ.get("LIVE_DB_CONN_MAX_AGE", "60"))
 
 # --- Redis: channel layer, Celery, cache ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -5,13 +5,17 @@ may join and whether they may still see a frame; ``ResyncMixin`` replays a numbe
 stream (core.live) after a reconnect and ``PresenceMixin`` tells who is here."""
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
 import time
 
-from channels.db import database_sync_to_async
+from channels import db
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.db import connections
 
 from . import live, presence
 from .frames import Frame
@@ -31,6 +35,30 @@ PRESENCE_BATCH_SECONDS = 1.0
 logger = logging.getLogger(__name__)
 
 
+def database_sync_to_async(function):
+    """``channels.db.database_sync_to_async`` keeping the database connection of the thread
+    it runs in open between calls, for ``LIVE_DB_CONN_MAX_AGE`` seconds.
+
+    Every socket of a server process reaches the database through that one thread. With
+    a connection opened and closed per call (``CONN_MAX_AGE`` 0, right for HTTP requests,
+    each in a thread of its own), a handshake's five queries cost five PostgreSQL
+    connections, about 18 ms each on a busy machine: 200 sockets reconnecting at once
+    (their server was killed) queued for seconds, past daphne's 5 s handshake timeout,
+    and retried together, so none got through. The kept connection is checked before
+    reuse (``CONN_HEALTH_CHECKS``) and closed after an error, as Django does for requests."""
+    @functools.wraps(function)
+    def keeping(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            keep = getattr(settings, "LIVE_DB_CONN_MAX_AGE", 0)
+            for connection in connections.all(initialized_only=True):
+                if keep and connection.connection is not None:
+                    connection.close_at = time.monotonic() + keep
+
+    return db.database_sync_to_async(keeping)
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Base for live streams: signed-in users only, small typed frames, errors as frames."""
 
@@ -45,6 +73,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 raise
             logger.warning("Live socket refused until a dependency is back: %s", error)
             await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
+    async def dispatch(self, message):
+        """Channels' dispatch without its ``aclose_old_connections()`` before every handler:
+        that is one hop to the single database thread per message, so a room of N viewers
+        paid N hops for each arrival and each event, queued ahead of every handshake's own
+        queries. Handlers here reach the database only through ``database_sync_to_async``,
+        which closes old connections itself, before and after."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def connect(self):
         user = self.scope.get("user")

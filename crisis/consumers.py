@@ -1,8 +1,12 @@
 """The incident streams: /ws/incidents/ (the list feed) and /ws/incidents/<id>/ (one room)."""
 
-from channels.db import database_sync_to_async
-
-from core.consumers import CLOSE_NOT_ALLOWED, LiveConsumer, PresenceMixin, ResyncMixin
+from core.consumers import (
+    CLOSE_NOT_ALLOWED,
+    LiveConsumer,
+    PresenceMixin,
+    ResyncMixin,
+    database_sync_to_async,
+)
 from core.frames import Frame
 from core.live import user_group
 

@@ -87,6 +87,21 @@ def reference_data(request):
 
 
 @pytest.fixture(autouse=True)
+def sockets_database_connection_closed(request):
+    """Websocket consumers keep their thread's database connection between queries
+    (core.consumers.database_sync_to_async); after a test that may have run them, close it,
+    or it holds the test database open at the end of the run (DROP DATABASE refused)."""
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in request.fixturenames or (marker and marker.kwargs.get(
+            "transaction")):
+        from asgiref.sync import SyncToAsync
+        from django.db import connections
+
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+
+
+@pytest.fixture(autouse=True)
 def nobody_viewing(request, settings):
     """Room presence outlives a test (process memory or Redis) while incident ids are
     used again after transactional tests empty the tables: start with nobody viewing."""
