@@ -127,7 +127,10 @@
         if (event.code === 4403) { if (options.onDenied) options.onDenied(); return; }
         if (banner()) banner().hidden = false;
         if (options.onClose) options.onClose();
-        setTimeout(connect, delay);
+        // Jittered (0.5 to 1.5 times the back-off): when a server dies, its hundreds of
+        // sockets would otherwise all come back at the same instants, queue together past
+        // the handshake timeout and retry together again.
+        setTimeout(connect, delay * (0.5 + Math.random()));
         delay = Math.min(delay * 2, 15000);
       });
     }
