@@ -1,14 +1,16 @@
 import logging
 import smtplib
 from datetime import timedelta
+from email.utils import parseaddr
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 
 from core.mail import backend_delivers
 
@@ -17,6 +19,17 @@ from .choices import IMPORTANT_NOTIFICATIONS, EmailNotifications
 from .models import Notification
 
 logger = logging.getLogger(__name__)
+
+
+def message_id(notification: Notification) -> str:
+    """``<notification.<id>.<signature>@<the sender's domain>>``, the same on every attempt
+    and from every worker: a worker killed between sending an email and recording it leaves
+    it owed, the sweep sends it again, and a mail store that keeps one message per id drops
+    the copy (with a new id each time, the recipient got both). The signature (keyed by
+    SECRET_KEY) keeps two installations sending from one domain apart."""
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "crisisdesk"
+    signature = salted_hmac("crisisdesk.notification-email", str(notification.pk)).hexdigest()
+    return f"<notification.{notification.pk}.{signature[:16]}@{domain}>"
 
 
 @shared_task(
@@ -60,12 +73,8 @@ def deliver_notification_emails(notification_ids: list[int]) -> int:
         with translation.override(recipient.email_language):
             subject = render_to_string("emails/notification_subject.txt", context)
             body = render_to_string("emails/notification.txt", context)
-        send_mail(
-            subject=" ".join(subject.split()),
-            message=body,
-            from_email=None,
-            recipient_list=[recipient.email],
-        )
+        EmailMessage(subject=" ".join(subject.split()), body=body, to=[recipient.email],
+                     headers={"Message-ID": message_id(notification)}).send()
         if backend_delivers():  # printed by the console backend is not sent
             services.notification_mark_emailed(notification=notification)
             sent += 1
