@@ -505,7 +505,7 @@ def _check_target(values: dict) -> None:
                 % {"what": ActionItemTarget(changes).label.lower(),
                    "target": target.label.lower()}]})
     if wanted and values.get(wanted) is None:
-        raise ValidationError({wanted: [_("Link the %(what)s it changes.")
+        raise ValidationError({wanted: [_("Say which: this item changes %(what)s.")
                                         % {"what": ActionItemTarget(changes).label.lower()}]})
 
 
