@@ -315,8 +315,10 @@ def _short(text: str, limit: int = MARKER_LABEL) -> str:
 
 def approval_cycles(incident: Incident) -> list[StageCycle]:
     """Approval cycle times per stage (minutes per decided version): what the approval
-    chart draws and the ``approval_cycle`` metric summarises. Three queries."""
-    return stage_cycles(incident)
+    chart draws and the ``approval_cycle`` metric summarises, stages named in the active
+    language (they are stored in English, as the policy's admin wrote them). Three queries."""
+    return [StageCycle(stage=gettext(cycle.stage), minutes=cycle.minutes)
+            for cycle in stage_cycles(incident)]
 
 
 # --- the suggested summary ---------------------------------------------------------------------
