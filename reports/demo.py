@@ -16,7 +16,7 @@ import heapq
 import math
 import random
 
-import time_machine
+from django.db.models import Sum
 from django.utils import timezone
 
 from comms import services as comms
@@ -29,13 +29,13 @@ from monitoring.baseline import baseline_refresh
 from monitoring.choices import MentionSource
 from monitoring.detection_tasks import evaluate_and_alert
 from monitoring.ingest import MAX_BATCH, mentions_ingest
-from monitoring.models import Alert, WarningRule, Watch, WatchRecipient
+from monitoring.models import Alert, MentionBucket, WarningRule, Watch, WatchRecipient
 from teams.choices import Duty
 from teams.management.commands.seed_demo import demo_incidents_seeded
 from teams.models import Role, User
 from teams.services import duty_shift_create, role_assign
 
-from . import facts, pdf, services
+from . import pdf, services
 from .metrics import compute_metrics, metrics_by_key
 from .models import ActionItemStatus, ActionItemTarget
 
@@ -87,7 +87,7 @@ level {recovery} after the incident opened; no customer reported lasting harm.
 
 The cause was a change in our supplier's silicone curing that left residue on batch B7 tips; \
 the supplier did not tell us and our incoming inspection does not test for it. Four actions \
-follow: a material-change check in the product-quality playbook, skin-reaction terms on the \
+follow: a material-change check in the product-quality playbook, more terms on the \
 Buds 2 watch, an earlier warning on negative share, and a pre-approved holding statement that \
 legal clears in one step."""
 
@@ -106,7 +106,7 @@ brought legal, the executive sponsor and customer service onto the team.
 the customer notice offering free replacement tips went out in the afternoon.
 - Engineering confirmed the cause two days later with the supplier's lab.""",
     "impact": """\
-About 2,300 mentions over four days, at the peak more than forty times the usual \
+About {mentions} mentions over four days, at the peak more than forty times the usual \
 volume, with a reach of several million accounts. 41 customers contacted customer service \
 about a skin reaction; none needed more than over-the-counter treatment. Two regulators (Taiwan's \
 Consumer Protection Committee and the Shanghai market regulator) asked for information and \
@@ -127,8 +127,8 @@ before the first statement was published.
 - The holding statement missed the one-hour commitment: legal and the executive sponsor \
 reviewed it one after the other, and legal asked for changes to the customer notice that \
 a pre-agreed wording would have avoided.
-- The watch did not know the words people use for skin reactions (rash, itch, 過敏, 过敏), \
-so the first posts were counted but not recognised as negative at once.
+- The watch knew only the product's name: posts about rashes from "my new Lumora \
+earbuds" that did not say Buds 2 were missed until a reporter linked them.
 - Batch data for ear tips was in the supplier's system, not ours: finding which units were \
 affected took six hours.""",
     "root_cause": """\
@@ -143,7 +143,8 @@ skin in a small share of people after several days of wear.""",
 1. A product that touches skin needs the same change control as one that holds a battery.
 2. A pre-approved holding statement for product-safety reports lets legal clear it in one \
 step and keeps us inside the hour.
-3. Watches need the words customers use for harm, in all three scripts, from day one.""",
+3. Watches need the words customers use for the product and for harm, in all three \
+scripts, from day one.""",
 }
 
 HOLDING_FRAME = {
@@ -168,10 +169,12 @@ ACTION_ITEMS = [
      "the batch list, within two hours of a product-quality incident.",
      "lead", 18, ActionItemStatus.IN_PROGRESS, ActionItemTarget.PLAYBOOK),
     ("Add skin-reaction terms to the Buds 2 watch",
-     "rash, itch, dermatitis, 過敏, 发痒, 紅腫 and their hashtags.",
+     "Lumora earbuds, 露摩拉耳機 and the words of harm with them: rash, itch, dermatitis, "
+     "過敏, 发痒, 紅腫.",
      "analyst", 8, ActionItemStatus.DONE, ActionItemTarget.WATCH),
     ("Warn at yellow from a 30 % negative share on product watches",
-     "Today's rule needs 40 %; the first hour of this incident stayed at 35 %.",
+     "Today's rule needs 40 % negative: a storm of complaints about harm should warn "
+     "as it starts.",
      "analyst", 35, ActionItemStatus.OPEN, ActionItemTarget.WARNING_RULE),
     ("Pre-approve a holding statement for product-safety reports",
      "Legal and the executive office agree the wording now, so that in a crisis legal "
@@ -186,7 +189,9 @@ class Clock:
     def __init__(self, start: datetime.datetime):
         self.start = start
 
-    def at(self, minutes: float) -> time_machine.travel:
+    def at(self, minutes: float):
+        import time_machine  # on first use: only seed_demo travels in time
+
         return time_machine.travel(self.start + datetime.timedelta(minutes=minutes))
 
     def moment(self, minutes: float) -> datetime.datetime:
@@ -495,19 +500,25 @@ def _write_review(incident: Incident, clock: Clock) -> None:
     day = DAYS * 24 * 60
     with clock.at(day + 24 * 60):
         metrics = metrics_by_key(compute_metrics(incident))
-        mentions = sum(point.mentions for point in facts.volume_series(incident).points)
+        incident.refresh_from_db()
+        during = MentionBucket.objects.filter(  # as the impact's "During" row counts them
+            watch__name=WATCH[0], start__gte=incident.detected_at, start__lt=incident.closed_at,
+        ).aggregate(n=Sum("mentions"))["n"]
+        mentions = f"{round(during, -2):,}"
 
         def shown(key):
             return metrics[key].display if key in metrics else ""
 
         summary = EXECUTIVE_SUMMARY.format(
             day=timezone.localtime(clock.moment(0)).strftime("%-d %B"),
-            mentions=f"{round(mentions, -2):,}", detect=shown("time_to_detect"),
+            mentions=mentions, detect=shown("time_to_detect"),
             assemble=shown("time_to_assemble"), first_statement=shown("time_to_first_statement"),
             recovery=shown("sentiment_recovery"))
         version = review.current
         services.review_edit(actor=_user("analyst"), review=review,
-                             base_revision=version.revision, **SECTIONS)
+                             base_revision=version.revision,
+                             **{**SECTIONS, "impact": SECTIONS["impact"].format(
+                                 mentions=mentions)})
         version = review.current
         services.review_edit(actor=_user("lead"), review=review,
                              base_revision=version.revision, executive_summary=summary)
