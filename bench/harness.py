@@ -212,3 +212,17 @@ def collect_static() -> None:
         if not any(p.exists() and p.stat().st_mtime > collected for p in sources):
             return
     call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def cursor_page(client, path: str, params: dict, page: int) -> dict:
+    """The query of page ``page`` (1 = the first) of a cursor-paged API list, reached by
+    following its ``next`` links as a client does; its ``cursor`` says where it starts."""
+    from urllib.parse import parse_qs, urlsplit
+
+    query = dict(params)
+    for _ in range(page - 1):
+        following = client.get(path, query).json()["next"]
+        if following is None:
+            raise SystemExit(f"{path} {params} has fewer than {page} pages")
+        query = {key: values[-1] for key, values in parse_qs(urlsplit(following).query).items()}
+    return query

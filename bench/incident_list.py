@@ -17,13 +17,14 @@ from bench.harness import (
     TABLE_HEADER,
     Sample,
     collect_static,
+    cursor_page,
     disable_api_throttling,
     explain,
     measure,
     use_bench_database,
 )
 
-TARGET_MS = 50.0  # p95 of the API list
+TARGET_MS = 30.0  # p95 of the API list (issue 16; it was 50 ms)
 FILTER = {"severity": "critical", "status": "active"}
 SEARCH = {"q": "recall"}
 
@@ -53,6 +54,7 @@ def main(argv: list[str]) -> None:
 
     from bench.seed import ROOM_TITLE, Plan, seed
     from crisis.models import Incident, Task, TimelineEntry
+    from crisis.views import LIST_MAX_PAGES
 
     call_command("migrate", verbosity=0)
     collect_static()
@@ -89,8 +91,10 @@ def main(argv: list[str]) -> None:
         ("API list status=closed (broad filter)", "/api/incidents/",
          {"status": "closed", "page_size": 50}, True, False),
         ("API list q=recall", "/api/incidents/", {**SEARCH, "page_size": 50}, True, False),
-        (f"API list page={deep_page} (deep offset)", "/api/incidents/",
-         {"page_size": 50, "page": deep_page}, True, False),
+        (f"API list page {deep_page} (cursor)", "/api/incidents/",
+         cursor_page(client, "/api/incidents/", {"page_size": 50}, deep_page), True, False),
+        (f"page /incidents/?page={LIST_MAX_PAGES} (the deepest offered)", "/incidents/",
+         {"page": LIST_MAX_PAGES}, False, False),
         ("page /incidents/", "/incidents/", {}, False, False),
         ("page /incidents/ filtered", "/incidents/", FILTER, False, False),
         ("page /incidents/?q=recall", "/incidents/", SEARCH, False, False),

@@ -7,7 +7,7 @@ of permissions)."
 Seeds the incident_list benchmark's desk (10,000 incidents, reused when it is there), then
 makes every incident confidential (``--confidential`` < 1 makes the rest restricted, which
 the readers may not view either) and gives out roles the way the app does, as
-``RoleAssignment`` rows plus the guardian rows ``teams.services.rights_sync`` keeps in step
+``RoleAssignment`` rows plus the guardian rows ``teams.services.incident_rights_sync`` keeps in step
 with them (``IncidentUserObjectPermission``, one per right a role grants):
 
 - every incident has a lead (8 rights each) among 20 team members, and each member holds
@@ -15,7 +15,7 @@ with them (``IncidentUserObjectPermission``, one per right a role grants):
 - the reader is observer (``view_incident``) on 5,000 random incidents, a second reader on
   50, and an auditor holds ``crisis.view_every_incident`` (no subquery: the baseline).
 
-A sample of the seeded rows is checked against ``rights_sync`` (rolled back), and each
+A sample of the seeded rows is checked against ``incident_rights_sync`` (rolled back), and each
 reader's visible count against ``selectors.incident_list``. Requests then go in-process
 through the whole middleware stack, as in ``incident_list``: the API list and the
 ``/incidents/`` page, first page, a deep page and a search. The query count of a reader who
@@ -32,26 +32,20 @@ from bench.harness import (
     TABLE_HEADER,
     Sample,
     collect_static,
+    cursor_page,
     disable_api_throttling,
     drop_database,
     ensure_database,
     explain,
     measure,
-    measure_ab,
     use_bench_database,
 )
 
-TARGET_MS = 50.0  # p95 of the API list, as in incident_list
+TARGET_MS = 30.0  # p95 of the API list, as in incident_list
 SEED = 20261124
 SEARCH = {"q": "recall"}
 FILTER = {"severity": "critical", "status": "active"}
 READER, FEW, AUDITOR = "bench-vis-reader", "bench-vis-few", "bench-vis-auditor"
-EXPERIMENTS = {
-    "jit-off": "SET jit = off on the connection",
-    "permission-id": "the visibility subquery filters on the view permission's id instead "
-                     "of joining auth_permission and django_content_type",
-    "both": "jit-off and permission-id",
-}
 OTHER_ROLES = ["deputy", "spokesperson", "legal_reviewer", "communications_officer",
                "scribe", "executive_sponsor", "observer"]
 
@@ -87,10 +81,6 @@ def main(argv: list[str]) -> None:
                         help="EXPLAIN (ANALYZE, BUFFERS) the incident queries (PostgreSQL)")
     parser.add_argument("--drop", action="store_true",
                         help="drop the PostgreSQL benchmark database afterwards")
-    parser.add_argument("--ab", choices=sorted(EXPERIMENTS),
-                        help="A/B, interleaved request by request: the app as it is vs a "
-                             "change tried in this process only (" + "; ".join(
-                                 f"{k}: {v}" for k, v in EXPERIMENTS.items()) + ")")
     args = parser.parse_args(argv)
     if not 0 < args.few <= args.sees <= args.incidents:
         parser.error("need 0 < --few <= --sees <= --incidents")
@@ -101,7 +91,6 @@ def main(argv: list[str]) -> None:
 
     django.setup()
     disable_api_throttling()
-    toggle = _experiment(args.ab) if args.ab else None
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -119,14 +108,13 @@ def main(argv: list[str]) -> None:
     grant_s, grant_fresh, rows = seed_grants(grants)
     print(f"database: {connection.vendor} {url.split('@')[-1]}"
           f"{' (created)' if created else ''}   incidents: {plan.incidents} "
-          f"({grants.confidential:.0%} confidential, the rest restricted)"
-          + (f"\nA/B: every request alternates the app as it is (A) and {args.ab} (B): "
-             f"{EXPERIMENTS[args.ab]}" if args.ab else ""))
+          f"({grants.confidential:.0%} confidential, the rest restricted)")
     print(f"seed: desk {'seeded' if desk_fresh else 'reused'} in {desk_s:.1f} s, roles and "
           f"rights {'seeded' if grant_fresh else 'reused'} in {grant_s:.1f} s: "
           f"{rows['assignments']:,} role assignments, {rows['rights']:,} object permissions")
 
     from crisis import selectors
+    from crisis.views import LIST_MAX_PAGES
     from teams.models import User
 
     users = {name: User.objects.get(username=name) for name in (READER, FEW, AUDITOR)}
@@ -148,8 +136,8 @@ def main(argv: list[str]) -> None:
     requests = [
         # (key, label, reader, path, params, target applies)
         ("api", f"API sees {many}: page 1", READER, api, first, True),
-        ("api_deep", f"API sees {many}: page={deep} (deep)", READER, api,
-         {**first, "page": deep}, True),
+        ("api_deep", f"API sees {many}: page {deep} (cursor)", READER, api,
+         cursor_page(clients[READER], api, first, deep), True),
         ("api_q", f"API sees {many}: q=recall", READER, api, {**first, **SEARCH}, True),
         ("api_filter", f"API sees {many}: severity=critical&status=active", READER, api,
          {**first, **FILTER}, True),
@@ -158,8 +146,8 @@ def main(argv: list[str]) -> None:
         ("all_api", f"API sees all {plan.incidents:,} (view_every): page 1", AUDITOR, api,
          first, True),
         ("page", f"page {page} sees {many}", READER, page, {}, False),
-        ("page_deep", f"page {page}?page={deep} sees {many}", READER, page, {"page": deep},
-         False),
+        ("page_deep", f"page {page}?page={LIST_MAX_PAGES} (deepest) sees {many}", READER,
+         page, {"page": LIST_MAX_PAGES}, False),
         ("page_q", f"page {page}?q=recall sees {many}", READER, page, SEARCH, False),
         ("few_page", f"page {page} sees {few}", FEW, page, {}, False),
     ]
@@ -167,47 +155,24 @@ def main(argv: list[str]) -> None:
           f"p95 target {TARGET_MS:g} ms (API list)\n")
     print(TABLE_HEADER)
     samples: dict[str, Sample] = {}
-    counts: dict[str, int] = {}
     for key, label, reader, path, params, targeted in requests:
         client = clients[reader]
         probe = client.get(path, params)
         if probe.status_code != 200:
             print(f"note: {path} {params} answered {probe.status_code}: measured as it is")
-        elif path == api:
-            counts[key] = probe.json()["count"]
-        action = lambda c=client, p=path, q=params: c.get(p, q)  # noqa: E731
-        if toggle is None:
-            measured = [(key, measure(label, action, repeat=args.repeat,
-                                      budget_s=args.budget))]
-        else:
-            a, b = measure_ab(label, action, toggle, repeat=args.repeat, budget_s=args.budget)
-            b.name = f"  B: {args.ab}"
-            measured = [(key, a), (f"{key} B", b)]
-        for sample_key, sample in measured:
-            samples[sample_key] = sample
-            print(sample.row(TARGET_MS if targeted else None), flush=True)
-            if args.explain:
-                if toggle is not None:
-                    toggle(sample_key.endswith(" B"))
-                for line in explain(sample, min_ms=0.0, max_lines=40, match="crisis_incident"):
-                    print(line)
-        if toggle is not None:
-            toggle(False)
+        sample = measure(label, lambda c=client, p=path, q=params: c.get(p, q),
+                         repeat=args.repeat, budget_s=args.budget)
+        samples[key] = sample
+        print(sample.row(TARGET_MS if targeted else None), flush=True)
+        if args.explain:
+            for line in explain(sample, min_ms=0.0, max_lines=40, match="crisis_incident"):
+                print(line)
 
     print()
-    print("API counts: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     _compare(samples, "few_api", "api", f"API page 1, sees {few} vs {many}")
     _compare(samples, "few_api_q", "api_q", f"API q=recall, sees {few} vs {many}")
     _compare(samples, "few_page", "page", f"page /incidents/, sees {few} vs {many}")
     _compare(samples, "all_api", "api", f"API page 1, view_every vs sees {many}")
-    if toggle is not None:
-        print(f"A/B {args.ab}: p50 A -> B (p95 A -> B)")
-        for key, label, *_rest in requests:
-            a, b = samples.get(key), samples.get(f"{key} B")
-            if a and b:
-                print(f"  {label:<50} {a.percentile(50):6.1f} -> {b.percentile(50):6.1f} ms "
-                      f"({a.percentile(95):6.1f} -> {b.percentile(95):6.1f})   sql "
-                      f"{a.queries} -> {b.queries}")
     targeted = [samples[key] for key, *_rest, t in requests if t and key in samples]
     worst = max(targeted, key=lambda s: s.percentile(95))
     verdict = "meets" if worst.percentile(95) <= TARGET_MS else "MISSES"
@@ -227,63 +192,6 @@ def _compare(samples: dict[str, Sample], small: str, large: str, what: str) -> N
     print(f"queries, {what}: {a.queries} vs {b.queries} ({verdict});  p50 "
           f"{a.percentile(50):.1f} vs {b.percentile(50):.1f} ms, p95 {a.percentile(95):.1f} "
           f"vs {b.percentile(95):.1f} ms")
-
-
-def _experiment(name: str):
-    """A switch ``on(bool)`` for one of ``EXPERIMENTS``; it touches this process only."""
-    from django.db import connection
-
-    switches = []
-    if name in ("jit-off", "both"):
-        def jit(on: bool) -> None:
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute("SET jit = off" if on else "SET jit = DEFAULT")
-
-        switches.append(jit)
-    if name in ("permission-id", "both"):
-        from crisis import selectors
-
-        original, patched = selectors.visibility_filter, _visibility_by_permission_id()
-
-        def permission_id(on: bool) -> None:
-            selectors.visibility_filter = patched if on else original
-
-        switches.append(permission_id)
-
-    def switch(on: bool) -> None:
-        for each in switches:
-            each(on)
-
-    return switch
-
-
-def _visibility_by_permission_id():
-    """``crisis.selectors.visibility_filter`` with the view permission's pk, looked up once,
-    instead of joining auth_permission and django_content_type in every subquery."""
-    from django.contrib.auth.models import Permission
-    from django.db.models import Exists, OuterRef, Q
-
-    from crisis.choices import Confidentiality
-    from crisis.models import IncidentUserObjectPermission
-    from crisis.permissions import VIEW, VIEW_EVERY, VIEW_RESTRICTED, codename, is_active
-
-    view_pk = Permission.objects.get(content_type__app_label="crisis",
-                                     codename=codename(VIEW)).pk
-
-    def visibility_filter(user):
-        if not is_active(user):
-            return None
-        if user.is_superuser or user.has_perm(VIEW_EVERY):
-            return Q()
-        on_team = Exists(IncidentUserObjectPermission.objects.filter(
-            content_object=OuterRef("pk"), user=user, permission_id=view_pk))
-        visible = Q(confidentiality=Confidentiality.INTERNAL) | Q(on_team)
-        if user.has_perm(VIEW_RESTRICTED):
-            visible |= Q(confidentiality=Confidentiality.RESTRICTED)
-        return visible
-
-    return visibility_filter
 
 
 # --- seeding ------------------------------------------------------------------------------
@@ -386,13 +294,13 @@ class _RollBack(Exception):
 
 
 def check_rights_sync(sample: int = 30) -> str:
-    """Run ``rights_sync`` on a sample of the seeded (incident, person) pairs and roll it
+    """Run ``incident_rights_sync`` on a sample of the seeded (incident, person) pairs and roll it
     back: the seeded rights must be exactly what the app's own sync would hold."""
     from django.db import transaction
 
     from crisis.models import IncidentUserObjectPermission
     from teams.models import RoleAssignment
-    from teams.services import rights_sync
+    from teams.services import incident_rights_sync
 
     pairs = list(RoleAssignment.objects.filter(ended_at__isnull=True)
                  .select_related("incident", "user").order_by("?")[:sample])
@@ -407,15 +315,15 @@ def check_rights_sync(sample: int = 30) -> str:
         with transaction.atomic():
             for assignment in pairs:
                 before = rights(assignment)
-                rights_sync(incident=assignment.incident, user=assignment.user)
+                incident_rights_sync(incident=assignment.incident, user=assignment.user)
                 differ += before != rights(assignment)
             raise _RollBack
     except _RollBack:
         pass
     if differ:
-        raise SystemExit(f"seeded rights differ from rights_sync for {differ} of {len(pairs)} "
-                         "sampled role assignments")
-    return f"rights_sync agrees on {len(pairs)} sampled assignments"
+        raise SystemExit(f"seeded rights differ from incident_rights_sync for {differ} of "
+                         f"{len(pairs)} sampled role assignments")
+    return f"incident_rights_sync agrees on {len(pairs)} sampled assignments"
 
 
 if __name__ == "__main__":

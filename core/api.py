@@ -5,21 +5,88 @@ import copy
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, renderers, serializers, status
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils.serializer_helpers import BoundField
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from .errors import ConflictError
+from .keyset import InvalidCursor, Keyset
 
 
 class Pagination(PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+
+class KeysetPagination(CursorPagination):
+    """Pages that follow ``next`` / ``previous`` links (``?cursor=``), each read from where
+    the last one ended (``core.keyset``) in the view's own order, whatever its keys: page
+    200 costs what page 1 does, and no ``COUNT(*)`` of the whole list is made. The answer
+    is ``{"next": url|null, "previous": url|null, "results": [...]}``.
+
+    A cursor carries the sort keys of the row it follows; one this list did not make (or
+    made for another ``ordering``) answers 400 naming ``cursor``, and ``page`` (page
+    numbers) answers 400 saying to follow the links."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = None  # the queryset's own order (the view's and its ordering filter's)
+    cursor_query_description = gettext_lazy(
+        "Where the page starts: the `next` or `previous` link of the page before gives it.")
+
+    def paginate_queryset(self, queryset, request, view=None):
+        if "page" in request.query_params:
+            raise exceptions.ValidationError({"page": [_(
+                "This list is paged by cursor: follow the “next” and “previous” links "
+                "(the cursor parameter), not page numbers.")]})
+        self.request = request
+        self.base_url = request.build_absolute_uri()
+        self.page_size = self.get_page_size(request)
+        self.keyset = Keyset(queryset)
+        raw = request.query_params.get(self.cursor_query_param)
+        after, backwards = None, False
+        if raw:
+            try:
+                after, backwards = self.keyset.decode(raw)
+            except InvalidCursor as error:
+                raise exceptions.ValidationError({self.cursor_query_param: [_(
+                    "Not a cursor of this list (%(why)s): start again from the first page "
+                    "and follow its links.") % {"why": error.args[0]}]}) from None
+        rows = self.keyset.rows(limit=self.page_size + 1, after=after, backwards=backwards)
+        more = len(rows) > self.page_size
+        if backwards:
+            self.page = rows[1:] if more else rows
+            self.has_previous, self.has_next = more, True
+        else:
+            self.page = rows[:self.page_size]
+            self.has_previous, self.has_next = after is not None, more
+        return self.page
+
+    def _link(self, row, *, before: bool):
+        return replace_query_param(remove_query_param(self.base_url, "page"),
+                                   self.cursor_query_param,
+                                   self.keyset.encode(row, before=before))
+
+    def get_next_link(self):
+        if not (self.has_next and self.page):
+            return None
+        return self._link(self.page[-1], before=False)
+
+    def get_previous_link(self):
+        if not self.has_previous:
+            return None
+        if not self.page:  # past the end: back to where the list ends
+            return remove_query_param(self.base_url, self.cursor_query_param)
+        return self._link(self.page[0], before=True)
 
 
 class HTMLFormRenderer(renderers.HTMLFormRenderer):

@@ -12,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core.api import KeysetPagination
+
 from . import selectors, services
 from .filters import IncidentFilter, TaskFilter, TimelineEntryFilter
 from .models import Incident, Task, TaskComment, TimelineEntry
@@ -86,6 +88,9 @@ class IncidentViewSet(
     # Urgency (level, then severity by rank) is the selector's default order; these are
     # the plain orderings that mean what they say.
     ordering_fields = ["created_at", "updated_at", "detected_at"]
+    # Refreshed every few seconds during a crisis: pages read from where the last one
+    # ended along the urgency index, and no COUNT(*) of everything visible.
+    pagination_class = KeysetPagination
 
     def get_queryset(self):
         return selectors.incident_list(user=self.request.user)

@@ -1,9 +1,10 @@
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -64,6 +65,17 @@ def urgency_key(incident) -> list[int]:
     ]
 
 
+def view_permission_pk() -> Subquery:
+    """The view right's primary key, as a subquery PostgreSQL runs once per query (an
+    InitPlan): the team check then reads the (user, permission) index of the rights alone,
+    instead of joining auth_permission and django_content_type into every incident's
+    subplan (``python -m bench incident_visibility --explain``). A subquery rather than a
+    pk remembered by the process, which would go stale when permissions are made again
+    (a test database flushed)."""
+    return Subquery(Permission.objects.filter(content_type__app_label="crisis",
+                                              codename=codename(VIEW)).order_by().values("pk")[:1])
+
+
 def visibility_filter(user) -> Q | None:
     """The one confidentiality rule, as a filter on incidents (``None``: sees nothing).
 
@@ -78,8 +90,7 @@ def visibility_filter(user) -> Q | None:
     if user.is_superuser or user.has_perm(VIEW_EVERY):
         return Q()
     on_team = Exists(IncidentUserObjectPermission.objects.filter(
-        content_object=OuterRef("pk"), user=user, permission__codename=codename(VIEW),
-        permission__content_type__app_label="crisis"))
+        content_object=OuterRef("pk"), user=user, permission_id=view_permission_pk()))
     visible = Q(confidentiality=Confidentiality.INTERNAL) | Q(on_team)
     if user.has_perm(VIEW_RESTRICTED):
         visible |= Q(confidentiality=Confidentiality.RESTRICTED)

@@ -8,10 +8,11 @@ message, or the form page again with its errors (400), so everything works witho
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -52,6 +53,40 @@ from .permissions import (
 from .timeline import kinds_in_use
 
 TIMELINE_PAGE_SIZE = 25
+LIST_PAGE_SIZE = 50
+# The list page goes no deeper than this (1,000 incidents): further down, filters and search
+# find an incident faster than paging, and every page deeper makes the database walk past
+# every incident before it (OFFSET). The API pages by cursor and has no such limit.
+LIST_MAX_PAGES = 20
+
+
+class CappedPaginator(Paginator):
+    """A Paginator that offers at most ``max_pages`` pages; a page asked for beyond them
+    is the last one offered (as ``get_page`` treats any page past the end)."""
+
+    def __init__(self, *args, max_pages: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_pages = max_pages
+
+    @cached_property
+    def num_pages(self) -> int:
+        return min(super().num_pages, self.max_pages)
+
+    @property
+    def capped(self) -> bool:
+        """More rows than the pages offered hold."""
+        return self.count > self.max_pages * self.per_page
+
+    def _get_page(self, *args, **kwargs):
+        return CappedPage(*args, **kwargs)
+
+
+class CappedPage(Page):
+    def end_index(self) -> int:
+        """The last row's number: on the last page offered, not the count's (Page's)."""
+        return min(self.number * self.paginator.per_page, self.paginator.count)
+
+
 
 
 def _posted(request):
@@ -70,7 +105,8 @@ def _people():
 def incident_list(request):
     incidents = IncidentFilter(request.GET, queryset=selectors.incident_list(user=request.user),
                                request=request)
-    page = Paginator(incidents.qs, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(incidents.qs, LIST_PAGE_SIZE,
+                           max_pages=LIST_MAX_PAGES).get_page(request.GET.get("page"))
     context = {
         "filter": incidents,
         "page": page,

@@ -66,6 +66,21 @@ def test_list_query_count_does_not_grow_with_rows(client, outsider):
     assert one_row == many_rows
 
 
+def test_list_pages_stop_at_the_cap_and_say_how_to_go_further(client, outsider, monkeypatch):
+    monkeypatch.setattr("crisis.views.LIST_PAGE_SIZE", 2)
+    monkeypatch.setattr("crisis.views.LIST_MAX_PAGES", 2)
+    for n in range(5):
+        IncidentFactory(title=f"Complaint wave {n}")
+    client.force_login(outsider)
+    first = client.get(reverse("crisis:incident-list")).content.decode()
+    assert "page=2" in first and "incident-list-capped" not in first
+    deep = client.get(reverse("crisis:incident-list"), {"page": 9}).content.decode()
+    assert "Complaint wave 2" in deep and "Complaint wave 1" in deep  # page 2, newest first
+    assert "page=3" not in deep
+    assert "3–4 of 5" in deep
+    assert "The list shows the first 4 incidents; narrow it with the filters" in deep
+
+
 def test_outsider_may_not_open_incidents(client, outsider):
     client.force_login(outsider)
     list_page = client.get(reverse("crisis:incident-list")).content.decode()
