@@ -138,7 +138,9 @@ class ActionItemForm(StyledFormMixin, forms.Form):
                             widget=forms.Textarea(attrs={"rows": 3}))
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=None,
                                    help_text=_("Only people who may view this incident."))
-    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"}))
+    # A date input reads only YYYY-MM-DD, whatever the reader's language.
+    due_on = forms.DateField(label=_("Due"), widget=forms.DateInput(attrs={"type": "date"},
+                                                                    format="%Y-%m-%d"))
     status = forms.ChoiceField(label=_("Status"), choices=ActionItemStatus.choices,
                                initial=ActionItemStatus.OPEN)
     target = forms.ChoiceField(

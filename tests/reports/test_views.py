@@ -213,6 +213,19 @@ def test_action_items_owner_choices_overdue_flag_and_owner_status_only(team, rev
     assert scribe.post(edit, {**data, "status": "in_progress"}).status_code == 302
 
 
+def test_the_action_item_form_shows_its_due_day_in_every_language(team, review):
+    """<input type="date"> takes only YYYY-MM-DD: the day in the reader's own format
+    (2026/11/21 in Chinese) left the field empty, to be typed again at every save."""
+    due = timezone.localdate() + datetime.timedelta(days=14)
+    item = services.action_item_create(actor=team["lead"], review=review, title="Recall step",
+                                       owner=team["scribe"], due_on=due)
+    edit = review_url(team["incident"], "incident-review-action-edit", item.pk)
+    for language in ("en", "zh-hant", "zh-hans"):
+        type(team["lead"]).objects.filter(pk=team["lead"].pk).update(language=language)
+        page = client_for(team["lead"]).get(edit).content.decode()
+        assert f'name="due_on" value="{due.isoformat()}"' in page, language
+
+
 def test_the_room_shows_the_review_panel_once_the_incident_is_recovering(team, review):
     incident = team["incident"]
     room = text(client_for(team["observer"]).get(incident.get_absolute_url()))
