@@ -9,7 +9,7 @@ until a later event happened to show the gap, or for good if none came.
 
 Here, when the receiving connection fails, every channel of this process is sent
 ``{"type": "layer.interrupted"}`` (``INTERRUPTED``). ``core.consumers.LiveConsumer``
-closes its socket with 1013 (try again later): the page says live updates are paused,
+closes its socket with 4013 (try again later): the page says live updates are paused,
 reconnects with back-off (refused while Redis is down) and then catches up from the
 stored event log (resync). Durability comes from the log, not from Redis.
 

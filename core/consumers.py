@@ -24,7 +24,10 @@ from .outages import DEPENDENCY_ERRORS
 MAX_FRAME_BYTES = 4096
 CLOSE_NOT_ALLOWED = 4403
 MAX_SEQ = 2**63 - 1  # the database's bigint: a larger "after" is no seq at all
-CLOSE_TRY_AGAIN_LATER = 1013  # RFC 6455: a dependency is down; reconnect later
+# A dependency is down; reconnect later. RFC 6455 has 1013 for it, but a server may only
+# close with 1000 or 3000-4999 through daphne (autobahn raised "invalid close code 1013",
+# and the socket dropped through an application error): 4013 says it to our pages.
+CLOSE_TRY_AGAIN_LATER = 4013
 # A client that missed more than this many events reloads its panels instead.
 RESYNC_LIMIT = 500
 # The browser beats every 10 s; more than one beat a second per socket is ignored.
@@ -95,7 +98,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.live_groups = groups
-        # Redis unreachable: say "try again later" (1013) instead of failing the handshake
+        # Redis unreachable: say "try again later" (4013) instead of failing the handshake
         # with a 500; the page keeps working over HTTP and reconnects with back-off.
         try:
             for group in groups:
@@ -129,7 +132,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def layer_interrupted(self, message):
         """The channel layer lost Redis (core.channel_layer): events may have been missed,
-        and more will be until it is back. Close with 1013 (try again later): the page says
+        and more will be until it is back. Close with 4013 (try again later): the page says
         live updates are paused, reconnects, and catches up from the event log (resync)."""
         await self.close(code=CLOSE_TRY_AGAIN_LATER)
 
