@@ -18,6 +18,7 @@ from django.conf import settings
 
 EXPIRES_AFTER = 25.0  # seconds without a heartbeat (the browser beats every 10 s)
 LIMIT = 50  # viewers listed; the rest are counted
+POOL_SIZE, POOL_WAIT = 50, 20.0  # Redis connections per server process; seconds to wait for one
 
 
 def _key(incident_id: int) -> str:
@@ -65,7 +66,12 @@ class RedisRegistry:
 
         loop = get_running_loop()
         if loop not in self.clients:
-            self.clients[loop] = redis.asyncio.Redis.from_url(self.url)
+            # A crowd joining at once waits for a connection rather than failing: redis-py's
+            # default pool refuses past 100 in use ("Too many connections"), which turned
+            # away sockets of 200 viewers reconnecting together (tests/faults).
+            pool = redis.asyncio.BlockingConnectionPool.from_url(
+                self.url, max_connections=POOL_SIZE, timeout=POOL_WAIT)
+            self.clients[loop] = redis.asyncio.Redis(connection_pool=pool)
         return self.clients[loop]
 
     async def join(self, incident_id: int, viewer: dict) -> None:
