@@ -4,7 +4,7 @@
 (re)connect it sends ``{"type": "resync", "after": <last seq>}``; it applies events in
 ``seq`` order exactly once, holding back a frame that arrives after a gap until the
 replay fills it; when the socket closes (any code but 4403) it connects again after a
-back-off that doubles from 0.5 s, to the next server in its list, as a load balancer
+back-off that doubles from 0.5 s (jittered), to the next server in its list, as a load balancer
 sends a browser to a server that is up. Every applied ``seq`` is recorded, so a test can
 ask whether a client ended up with every event, once and in order.
 """
@@ -12,6 +12,7 @@ ask whether a client ended up with every event, once and in order.
 import asyncio
 import contextlib
 import json
+import random
 
 import websockets
 from websockets.asyncio.client import connect
@@ -21,7 +22,7 @@ CLOSE_NOT_ALLOWED = 4403
 
 class RoomClient:
     def __init__(self, servers: list[str], incident_id: int, cookie: str, *, after: int = 0,
-                 max_delay: float = 2.0):
+                 max_delay: float = 4.0):
         self.servers = list(servers)  # ws://host:port of each server, tried in turn
         self.current = 0
         self.path = f"/ws/incidents/{incident_id}/"
@@ -34,9 +35,11 @@ class RoomClient:
         self.opened = 0  # sockets opened
         self.closes: list[int | None] = []  # close codes of sockets that ended
         self.refused = 0  # handshakes refused (server down or not answering)
+        self.errors: list[str] = []  # why handshakes failed
         self.reloads = 0  # resync.reload: too much missed, panels redrawn instead
         self.max_delay = max_delay  # live.js: 15 s; shorter here to keep tests short
         self.socket = None
+        self.connected_to: str | None = None  # the server the socket is open on
         self.task: asyncio.Task | None = None
         self.stopping = False
 
@@ -90,27 +93,29 @@ class RoomClient:
             try:
                 async with connect(url, origin=self.servers[self.current].replace("ws", "http", 1),
                                    additional_headers={"Cookie": f"sessionid={self.cookie}"},
-                                   open_timeout=10, ping_interval=None) as socket:
+                                   open_timeout=60, ping_interval=None) as socket:
                     self.socket, self.opened, delay = socket, self.opened + 1, 0.5
+                    self.connected_to = self.servers[self.current]
                     self.synced.clear()
                     await self.resync()
                     async for message in socket:
                         await self.receive(json.loads(message))
                     code = socket.close_code
-            except (OSError, TimeoutError, websockets.InvalidHandshake):
+            except (OSError, TimeoutError, websockets.InvalidHandshake) as error:
                 self.refused += 1
+                self.errors.append(repr(error)[:200])
                 code = None
             except websockets.ConnectionClosed as closed:
                 code = closed.rcvd.code if closed.rcvd else None
             finally:
-                self.socket, self.syncing = None, False
+                self.socket, self.syncing, self.connected_to = None, False, None
             if self.stopping:
                 return
             self.closes.append(code)
             if code == CLOSE_NOT_ALLOWED:
                 return
             self.current = (self.current + 1) % len(self.servers)
-            await asyncio.sleep(delay)
+            await asyncio.sleep(delay * (0.5 + random.random()))  # jittered, as live.js
             delay = min(delay * 2, self.max_delay)
 
     def start(self) -> "RoomClient":

@@ -11,16 +11,21 @@ broker for the worker test): on the embedded default (SQLite, one process, no Re
 lose) they are skipped. CI's PostgreSQL + Redis lane runs them.
 """
 
+import contextlib
+import logging.config
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from daphne.testing import DaphneProcess
@@ -31,6 +36,8 @@ from django.urls import get_resolver
 
 HERE = Path(__file__).resolve().parent
 START_TIMEOUT = 30.0  # seconds for a server process to listen (busy CI cores)
+# As docs/deploy's command lines run daphne (--websocket_connect_timeout 30).
+DAPHNE_OPTIONS = {"websocket_connect_timeout": 30, "websocket_handshake_timeout": 30}
 PRODUCTION_STACK = (settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
                     and bool(settings.REDIS_URL))
 
@@ -126,6 +133,99 @@ def private_redis(private_redis_server) -> PrivateRedis:
     return private_redis_server
 
 
+# --- A PostgreSQL cluster of the test's own ----------------------------------------------
+
+def postgres_bin(name: str) -> str | None:
+    """A PostgreSQL server program (initdb, pg_ctl), from the newest version installed."""
+    found = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                   key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0)
+    return str(found[-1]) if found else shutil.which(name)
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster in a temporary directory on a free loopback port, run as the
+    ``postgres`` OS user (the server refuses to run as root), trust authentication, no
+    fsync (nothing here must survive a power cut): one ``initdb`` per session (about a
+    second), restarted as a test likes."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="crisisdesk-faults-pg-"))
+        self.data = self.directory / "data"
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def run(self, *command: str, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.as_postgres, *command], check=True, capture_output=True,
+                              text=True, **kwargs)
+
+    def init(self) -> None:
+        if self.as_postgres:
+            shutil.chown(self.directory, "postgres", "postgres")
+        self.run(postgres_bin("initdb"), "-D", str(self.data), "-U", "postgres",
+                 "--auth=trust", "-E", "UTF8", "--no-sync")
+
+    def pg_ctl(self, action: str, *options: str) -> None:
+        self.run(postgres_bin("pg_ctl"), action, "-D", str(self.data), "-w", "-t", "30",
+                 "-l", str(self.directory / "server.log"), *options,
+                 "-o", f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+                       "-c fsync=off -c full_page_writes=off")
+
+    def start(self) -> None:
+        self.pg_ctl("start")
+
+    def stop(self, mode: str = "fast") -> None:
+        """fast: what a restart does (sessions and open transactions ended at once);
+        immediate: what a crash does (recovery from the log at the next start)."""
+        self.pg_ctl("stop", "-m", mode)
+
+    def url(self, database: str, user: str = "crisisdesk") -> str:
+        return f"postgres://{user}@127.0.0.1:{self.port}/{database}"
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        return subprocess.run(["psql", self.url(database, "postgres"), "-qtAX",
+                               "-v", "ON_ERROR_STOP=1", "-c", sql],
+                              check=True, capture_output=True, text=True).stdout
+
+    def copy_of(self, settings_dict: dict, name: str) -> dict:
+        """A copy of the database ``settings_dict`` names (the test database, with what the
+        test wrote) as database ``name`` here; the settings a server connects with."""
+        self.psql(f"DROP DATABASE IF EXISTS {name}")
+        self.psql(f"CREATE DATABASE {name} OWNER crisisdesk")
+        source = database_url(settings_dict)
+        dump = subprocess.run(["pg_dump", "--no-owner", "--no-privileges", source],
+                              check=True, capture_output=True)
+        subprocess.run(["psql", self.url(name), "-qX", "-v", "ON_ERROR_STOP=1"],
+                       input=dump.stdout, check=True, capture_output=True)
+        return {"NAME": name, "HOST": "127.0.0.1", "PORT": str(self.port),
+                "USER": "crisisdesk", "PASSWORD": ""}
+
+    def remove(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):  # not running
+            self.stop("immediate")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def database_url(settings_dict: dict) -> str:
+    password = f":{quote(settings_dict['PASSWORD'])}" if settings_dict["PASSWORD"] else ""
+    return (f"postgres://{quote(settings_dict['USER'])}{password}@"
+            f"{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/"
+            f"{settings_dict['NAME']}")
+
+
+@pytest.fixture(scope="session")
+def private_postgres() -> Iterator[PrivatePostgres]:
+    if not (postgres_bin("initdb") and postgres_bin("pg_ctl") and shutil.which("pg_dump")):
+        pytest.skip("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
+    cluster = PrivatePostgres()
+    try:
+        cluster.init()
+        cluster.start()
+        cluster.psql("CREATE ROLE crisisdesk LOGIN SUPERUSER")
+        yield cluster
+    finally:
+        cluster.remove()
+
+
 # --- Server processes ---------------------------------------------------------------------
 
 def redis_settings(redis_url: str) -> dict:
@@ -139,7 +239,7 @@ def redis_settings(redis_url: str) -> dict:
     }
 
 
-def serve(*, database_names: dict[str, str], redis_url: str, log_path: str, blocker):
+def serve(*, databases: dict[str, dict], redis_url: str, log_path: str, blocker):
     """Runs in the forked server process, before it serves: the app on the test database
     and on ``redis_url`` for its channel layer, cache, presence and broker, as a process
     started with that ``REDIS_URL`` would be; its output into ``log_path``.
@@ -158,9 +258,12 @@ def serve(*, database_names: dict[str, str], redis_url: str, log_path: str, bloc
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)
     os.dup2(log, 2)
+    # The fork inherited pytest's capture of sys.stdout/stderr: log to the file instead.
+    sys.stdout = sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+    logging.config.dictConfig(settings.LOGGING)
     blocker.unblock()  # pytest-django blocks the database outside tests; this process serves
-    for alias, name in database_names.items():
-        settings.DATABASES[alias]["NAME"] = name
+    for alias, database in databases.items():  # the test database, or another one
+        settings.DATABASES[alias].update(database)
     override_settings(**redis_settings(redis_url)).enable()  # caches reset by setting_changed
     celery_app.conf.update(broker_url=redis_url, task_always_eager=False)
     presence._registry = None
@@ -173,11 +276,11 @@ def serve(*, database_names: dict[str, str], redis_url: str, log_path: str, bloc
 class Server:
     """A daphne process serving the project's ASGI app (``serve``); SIGKILL to kill it."""
 
-    def __init__(self, name: str, *, database_names: dict[str, str], redis_url: str,
+    def __init__(self, name: str, *, databases: dict[str, dict], redis_url: str,
                  log_dir: Path, blocker):
         self.name = name
         self.log_path = log_dir / f"{name}.log"
-        self.application = partial(serve, database_names=database_names, redis_url=redis_url,
+        self.application = partial(serve, databases=databases, redis_url=redis_url,
                                    log_path=str(self.log_path), blocker=blocker)
         self.process: DaphneProcess | None = None
 
@@ -194,7 +297,7 @@ class Server:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> "Server":
-        self.process = DaphneProcess("127.0.0.1", self.application)
+        self.process = DaphneProcess("127.0.0.1", self.application, kwargs=DAPHNE_OPTIONS)
         self.process.daemon = True  # never outlives the test run
         self.process.start()
         return self
@@ -226,21 +329,21 @@ class Server:
 
 
 @pytest.fixture(scope="session")
-def database_names(django_db_setup) -> dict[str, str]:
-    """The test databases' names, for forked servers. Imports the URLconf (views, DRF,
-    WeasyPrint...) first, once: every fork inherits it instead of paying on its first
-    request."""
+def test_databases(django_db_setup) -> dict[str, dict]:
+    """The test databases, for forked servers (their NAME, which the fork must be told).
+    Imports the URLconf (views, DRF, WeasyPrint...) first, once: every fork inherits it
+    instead of paying on its first request."""
     get_resolver().url_patterns  # noqa: B018
-    return {alias: connections[alias].settings_dict["NAME"] for alias in connections}
+    return {alias: {"NAME": connections[alias].settings_dict["NAME"]} for alias in connections}
 
 
 @pytest.fixture(scope="session")
-def web_servers(database_names, private_redis_server, django_db_blocker,
+def web_servers(test_databases, private_redis_server, django_db_blocker,
                 tmp_path_factory) -> Iterator[list[Server]]:
     """Two server processes on the test database and the private Redis, kept for the
     session; a test that kills one gets a new one at the next test's start."""
     log_dir = tmp_path_factory.mktemp("servers")
-    pair = [Server(name, database_names=database_names, redis_url=private_redis_server.url,
+    pair = [Server(name, databases=test_databases, redis_url=private_redis_server.url,
                    log_dir=log_dir, blocker=django_db_blocker).start()
             for name in ("web1", "web2")]
     for server in pair:

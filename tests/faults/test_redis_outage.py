@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connections
 from rest_framework.authtoken.models import Token
 
+from core.consumers import CLOSE_TRY_AGAIN_LATER
 from crisis import services
 from crisis.models import IncidentType, LiveEvent, TimelineEntry
 from crisis.permissions import ADD_INCIDENT, CONTRIBUTE
@@ -121,6 +122,7 @@ async def test_a_redis_outage_loses_no_event_and_no_request(private_redis, serve
         # says live updates are paused and the client knows it must catch up.
         await eventually(lambda: all(c.closes for c in clients), 10,
                          "every socket told that live updates stopped")
+        assert {c.closes[0] for c in clients} == {CLOSE_TRY_AGAIN_LATER}
         await asyncio.sleep(max(0.0, down_at + OUTAGE - time.monotonic()))
 
         await asyncio.to_thread(private_redis.start)
