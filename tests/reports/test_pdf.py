@@ -83,7 +83,7 @@ def make_review(*, signed_off: bool = True, notes: int = 0):
         went_well="Legal approved the holding statement in 20 minutes.",
         went_badly="The regulators' deliveries stayed queued.",
         root_cause="A seal supplier changed material without notice.",
-        contributing_factors="No incoming inspection of seals.",
+        contributing_factors="- No incoming inspection of seals.\n- **No** notice clause.",
         lessons="Inspect seals at intake.")
     if signed_off:
         for user, role in ((lead, SignOffRole.LEAD), (sponsor, SignOffRole.EXECUTIVE_SPONSOR)):
@@ -173,6 +173,9 @@ def test_cover_contents_summary_and_sections_with_the_computed_figures(documents
     assert "Recall the X2 batch 2611." in text  # the pinned decision, a key moment
     assert "Inspect seals at intake" in text and "Mei Chen" in text  # an action item
     assert "A seal supplier changed material without notice." in text
+    # The sections are Markdown, as on the review page: a list, not hyphens and asterisks.
+    assert "No incoming inspection of seals." in text and "notice clause." in text
+    assert "- No incoming" not in text and "**" not in text
 
 
 def test_every_page_after_the_cover_has_the_marking_and_its_number(documents):
