@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 ROOM_TITLE = "Bench room: battery fire video spreads"
+PEOPLE = 200  # active people, the reader and the forty who write the timelines included
 SEED = 20261122
 
 PRODUCTS = ["Aurora X2 phone", "Kettle Pro", "SmartHub", "Nimbus laptop", "Breeze fan",
@@ -145,7 +146,8 @@ def wipe() -> None:
 
 
 def bench_users():
-    """The benchmark's reader (a crisis lead) and forty colleagues who write the timelines."""
+    """The benchmark's reader (a crisis lead), forty colleagues who write the timelines and
+    more who only read, ``PEOPLE`` in all."""
     from django.contrib.auth.models import Permission
 
     from crisis.permissions import ADD_INCIDENT, CONTRIBUTE, MANAGE_INCIDENT
@@ -158,7 +160,20 @@ def bench_users():
     actors = [User.objects.get_or_create(
         username=f"bench-actor-{i:02d}",
         defaults={"first_name": f"Actor{i:02d}", "last_name": "Bench"})[0] for i in range(40)]
+    _colleagues(PEOPLE - 1 - len(actors))
     return reader, actors
+
+
+def _colleagues(count: int) -> None:
+    """People who write nothing but may view the room and be given its tasks: the room's
+    owner lists hold ``PEOPLE`` people (the issue's figure), not only the writers."""
+    from teams.models import User
+
+    wanted = {f"bench-person-{i:03d}" for i in range(count)}
+    have = set(User.objects.filter(username__in=wanted).values_list("username", flat=True))
+    User.objects.bulk_create(
+        User(username=name, first_name=f"Person{name[-3:]}", last_name="Bench")
+        for name in sorted(wanted - have))
 
 
 def seed(plan: Plan) -> tuple[float, bool]:

@@ -4,7 +4,10 @@ hold, and times that exist in UTC. The API's filters use the same fields (``core
 import datetime
 
 from django import forms
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .text import clean_text
@@ -67,3 +70,35 @@ class DateTimeField(forms.DateTimeField):
 
     def to_python(self, value):
         return check_in_utc(super().to_python(value))
+
+
+class PlainSelect(forms.Select):
+    """Django's ``Select`` drawn in Python, without a template (nor a dictionary of
+    attributes) per option: a list of everyone who may be given a task (two hundred people)
+    cost more than the rest of its form through the widget templates. The same elements
+    and attributes; one ``<select>`` (not multiple)."""
+
+    allow_multiple_selected = False
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = {str(v) for v in self.format_value(value)}
+        parts = [format_html('<select name="{}"{}>', name,
+                             flatatt(self.build_attrs(self.attrs, attrs)))]
+
+        def options(choices):
+            for option_value, label in choices:
+                if isinstance(label, list | tuple):  # a group of options
+                    parts.append(format_html('\n  <optgroup label="{}">', option_value))
+                    options(label)
+                    parts.append("\n  </optgroup>")
+                    continue
+                text = "" if option_value is None else str(option_value)
+                selected = text in chosen
+                if selected:
+                    chosen.clear()  # the first match only, as Select does
+                parts.append(f'\n  <option value="{escape(text)}"'
+                             f'{" selected" if selected else ""}>{escape(label)}</option>')
+
+        options(self.choices)
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))  # noqa: S308 -- every value and label escaped

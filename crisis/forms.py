@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateTimeField, TextField
+from core.forms import DateTimeField, PlainSelect, TextField
 
 from .choices import (
     AUTHORED_KINDS,
@@ -224,6 +224,8 @@ def _people():
 
 
 class PersonChoiceField(forms.ModelChoiceField):
+    widget = PlainSelect  # lists of everyone (task owners, team, inquiries) are long
+
     def label_from_instance(self, obj) -> str:
         return str(obj)
 

@@ -259,6 +259,15 @@ class TimelineEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
 
+    @property
+    def kind_label(self) -> str:
+        """``get_kind_display`` without the dictionary of every kind Django builds per
+        call (a room draws thirty entries)."""
+        try:
+            return TimelineKind(self.kind).label
+        except ValueError:
+            return self.kind
+
 
 class Playbook(models.Model):
     """The checklist for one incident type (or for every type, when type is empty)."""

@@ -88,9 +88,11 @@ def visible_to(queryset: QuerySet, *, user, path: str = "incident") -> QuerySet:
 def incident_get(*, user, pk) -> Incident:
     """The incident, or 404 whether it does not exist or the user may not view it."""
     try:
-        return incident_list(user=user).get(pk=pk)
+        incident = incident_list(user=user).get(pk=pk)
     except (Incident.DoesNotExist, ValueError, TypeError):
         raise Http404("No incident matches the given query.") from None
+    incident.__dict__["_viewable_by"] = user.pk  # just checked: see _visible_pks
+    return incident
 
 
 def incident_visible(*, user, incident_id: int) -> bool:
@@ -116,14 +118,21 @@ def entry_data_for(*, user, entry: TimelineEntry) -> dict:
     return data
 
 
-def _visible_pks(user, incident_pk) -> QuerySet:
-    return Incident.objects.visible_to(user).filter(pk=incident_pk).values("pk")
+def _visible_pks(user, incident) -> QuerySet | list[int]:
+    """``incident``'s pk if ``user`` may view it (else nothing), for ``incident__in``. An
+    incident ``incident_get`` just fetched for this user needs no second check: the room's
+    panels ask this a dozen times in one request."""
+    if isinstance(incident, Incident):
+        if incident.__dict__.get("_viewable_by") == user.pk and is_active(user):
+            return [incident.pk]
+        incident = incident.pk
+    return Incident.objects.visible_to(user).filter(pk=incident).values("pk")
 
 
 def timeline_for(*, user, incident: Incident) -> QuerySet[TimelineEntry]:
     """The incident's timeline, newest first; empty when ``user`` may not view it."""
     return (
-        TimelineEntry.objects.filter(incident__in=_visible_pks(user, incident.pk))
+        TimelineEntry.objects.filter(incident__in=_visible_pks(user, incident))
         .select_related("actor", "corrects__actor", "merged_from")
         .order_by("-created_at", "-pk")
     )
@@ -136,6 +145,13 @@ def timeline_entry_get(*, user, pk) -> TimelineEntry:
     if entry is None or not incident_visible(user=user, incident_id=entry.incident_id):
         raise Http404("No timeline entry matches the given query.")
     return entry
+
+
+def tasks_of(*, user, incident: Incident) -> QuerySet[Task]:
+    """``incident``'s tasks (none when ``user`` may not view it), joined as ``task_list``."""
+    return (Task.objects.filter(incident__in=_visible_pks(user, incident))
+            .select_related("incident", "owner").prefetch_related("checklist_items")
+            .order_by("position", "due_at", "pk"))
 
 
 def task_list(*, user) -> QuerySet[Task]:
@@ -151,7 +167,7 @@ def task_list(*, user) -> QuerySet[Task]:
 
 def task_counts(*, user, incident) -> dict[str, int]:
     """How many of ``incident``'s tasks there are, and how many are still open."""
-    return Task.objects.filter(incident__in=_visible_pks(user, incident.pk)).aggregate(
+    return Task.objects.filter(incident__in=_visible_pks(user, incident)).aggregate(
         tasks_total=Count("pk"),
         tasks_open=Count("pk", filter=Q(status__in=UNFINISHED_TASK_STATUSES)))
 
@@ -167,7 +183,7 @@ def checklist_item_get(*, user, task: Task, pk) -> "ChecklistItem":
     """An item of ``task``; 404 when it is not there or ``user`` may not view the task."""
     try:
         return ChecklistItem.objects.filter(
-            task=task, task__incident__in=_visible_pks(user, task.incident_id)).get(pk=pk)
+            task=task, task__incident__in=_visible_pks(user, task.incident)).get(pk=pk)
     except (ChecklistItem.DoesNotExist, ValueError, TypeError):
         raise Http404("No checklist item matches the given query.") from None
 
@@ -181,7 +197,7 @@ def with_comments(tasks: QuerySet[Task]) -> QuerySet[Task]:
 def task_comments_for(*, user, task: Task) -> QuerySet:
     """Comments of ``task``, oldest first; none when ``user`` may not view the task."""
     return (TaskComment.objects.filter(task=task,
-                                       task__incident__in=_visible_pks(user, task.incident_id))
+                                       task__incident__in=_visible_pks(user, task.incident))
             .select_related("author").order_by("created_at", "pk"))
 
 

@@ -9,8 +9,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Page, Paginator
-from django.http import Http404
+from django.db.models import Count, Window
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -53,6 +55,7 @@ from .permissions import (
 from .timeline import kinds_in_use
 
 TIMELINE_PAGE_SIZE = 25
+PINNED_SHOWN = 5  # pinned entries above the timeline; the rest behind "show all"
 LIST_PAGE_SIZE = 50
 # The list page goes no deeper than this (1,000 incidents): further down, filters and search
 # find an incident faster than paging, and every page deeper makes the database walk past
@@ -85,8 +88,6 @@ class CappedPage(Page):
     def end_index(self) -> int:
         """The last row's number: on the last page offered, not the count's (Page's)."""
         return min(self.number * self.paginator.per_page, self.paginator.count)
-
-
 
 
 def _posted(request):
@@ -171,7 +172,10 @@ def _timeline_context(request, incident) -> dict:
     entry_filter = TimelineEntryFilter(request.GET, queryset=entries)
     filtered = entry_filter.qs if entry_filter.is_valid() else entries
     page = Paginator(filtered, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
-    pinned = list(entries.filter(pinned=True))
+    # The newest few pinned entries, each carrying how many there are (a window count:
+    # one query); "show all" is the timeline filtered to pinned entries.
+    pinned = list(entries.filter(pinned=True).annotate(pinned_total=Window(Count("pk")))
+                  [:PINNED_SHOWN])
     is_filtered = any(request.GET.get(k) for k in ("kind", "actor", "pinned"))
     people_ids = selectors.timeline_for(user=request.user, incident=incident).exclude(
         actor=None).values("actor_id")
@@ -180,6 +184,7 @@ def _timeline_context(request, incident) -> dict:
         "entry_filter": entry_filter,
         "entries_page": page,
         "pinned_entries": pinned,
+        "pinned_total": pinned[0].pinned_total if pinned else 0,
         # One query for every @name on the page (highlighted when it is somebody's).
         "known_mentions": services.mentions_in(
             "\n".join(entry.body for entry in [*page, *pinned]))[0],
@@ -191,15 +196,47 @@ def _timeline_context(request, incident) -> dict:
     }
 
 
-def _checklist_context(request, incident) -> dict:
-    tasks = list(selectors.with_comments(
-        selectors.task_list(user=request.user).filter(incident=incident)))
+def prepare_tasks(tasks, *, user, incident, open_task: str = "") -> None:
+    """What ``crisis/_task.html`` shows of each task, worked out once in Python (forty tasks
+    a room: the template's own lookups, URL reversals and loops over the prefetched rows
+    were most of the room's time): its URLs, checklist items, comments, whether it is
+    overdue or finished, the version live redraws compare, and whether its forms are drawn
+    (``open_task``: the one named by ``?task=``)."""
+    room_url = incident.get_absolute_url()
     for task in tasks:
         task.incident = incident  # the same object: no query per task for permission checks
-        task.can_work = can_work_on_task(request.user, task)
+        task.key = str(task.pk)
+        task.can_work = can_work_on_task(user, task)
+        task.forms_here = task.can_work and task.key == open_task
+        task.url = reverse("crisis:task", args=[task.pk])
+        task.status_url = reverse("crisis:task-status", args=[task.pk])
+        task.open_url = f"{room_url}?task={task.pk}#task-{task.pk}"
+        task.items = list(task.checklist_items.all())
+        for item in task.items:
+            item.url = reverse("crisis:checklist-item", args=[task.pk, item.pk])
+        task.comment_list = list(task.comments.all())
+        task.finished = TaskStatus(task.status).is_finished
+        task.overdue = task.is_overdue
+        due = str(int(task.due_at.timestamp())) if task.due_at else ""
+        task.version = "|".join((
+            task.status, str(task.owner_id), due, "1" if task.overdue else "0",
+            str(len(task.status_reason)),
+            "".join("1" if item.done else "0" for item in task.items),
+            str(len(task.comment_list))))
+
+
+def _checklist_context(request, incident) -> dict:
+    """Each task's forms (status, owner, comment) are fetched when its details open
+    (``task_detail``); only the task named by ``?task=`` has them on the page (the way
+    there without JavaScript). Forty tasks each carrying an owner list of everyone who may
+    view the incident made the room's largest and slowest part."""
+    tasks = list(selectors.with_comments(selectors.tasks_of(user=request.user,
+                                                            incident=incident)))
+    prepare_tasks(tasks, user=request.user, incident=incident,
+                  open_task=request.GET.get("task", ""))
     contribute = can_contribute(request.user, incident)
     people = (list(selectors.people_who_may_view(incident))
-              if contribute or any(t.can_work for t in tasks) else [])
+              if any(t.forms_here for t in tasks) else [])
     return {
         "incident": incident,
         "tasks": tasks,
@@ -527,18 +564,28 @@ def _known_mentions(texts) -> set[str]:
     return services.mentions_in("\n".join(texts))[0]
 
 
-def _render_task(request, task, *, status=200, error="", forms=None, notice=""):
-    """One task item, with the checklist's counts swapped out of band beside it."""
-    task.can_work = can_work_on_task(request.user, task)
+def _task_context(request, task, *, forms=None) -> dict:
+    """What a task item needs; the owner list only when its forms are drawn (``forms``:
+    the bound forms of an answer with errors, or ``{}`` for the forms fetched alone)."""
+    prepare_tasks([task], user=request.user, incident=task.incident)
     contribute = can_contribute(request.user, task.incident)
-    context = {
-        "task": task, "incident": task.incident, "task_error": error, "task_notice": notice,
-        "known_mentions": _known_mentions(c.body for c in task.comments.all()),
+    with_forms = forms is not None and task.can_work
+    return {
+        "task": task, "incident": task.incident,
         "task_statuses": TaskStatus.choices, "can_contribute": contribute,
         "people": (list(selectors.people_who_may_view(task.incident))
-                   if (contribute or task.can_work) else []),
+                   if with_forms and contribute else []),
         "is_closed": task.incident.status == IncidentStatus.CLOSED,
-        "task_open": True, **(forms or {}),
+        **(forms or {}),
+    }
+
+
+def _render_task(request, task, *, status=200, error="", forms=None, notice=""):
+    """One task item, with the checklist's counts swapped out of band beside it."""
+    context = {
+        **_task_context(request, task, forms=forms), "task_error": error,
+        "task_notice": notice,
+        "known_mentions": _known_mentions(c.body for c in task.comments.all()),
         **selectors.task_counts(user=request.user, incident=task.incident),
     }
     return render(request, "crisis/_task_item.html", context, status=status)
@@ -547,10 +594,16 @@ def _render_task(request, task, *, status=200, error="", forms=None, notice=""):
 @login_required
 @require_GET
 def task_detail(request, task_pk: int):
-    """One task item, fetched by the room when the live stream says it changed."""
+    """One task item, fetched by the room when the live stream says it changed; or its
+    forms alone (HX-Target ``task-<id>-forms``), fetched when its details open."""
     task = selectors.task_get(user=request.user, pk=task_pk)
     if not request.htmx:
         return redirect(_room_url(task.incident, f"task-{task.pk}"))
+    if request.htmx.target == f"task-{task.pk}-forms":
+        context = _task_context(request, task, forms={})
+        if not context["task"].can_work or context["is_closed"]:
+            return HttpResponse("")  # nothing they may change: the details show no forms
+        return render(request, "crisis/_task_forms.html", context)
     return _render_task(request, _fresh_task(request, task))
 
 

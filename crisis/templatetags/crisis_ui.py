@@ -1,5 +1,6 @@
 """Badges and times drawn the same way on every page, email and PDF."""
 
+import functools
 import json
 
 from django import template
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
 from django.utils.text import normalize_newlines
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext as _
 
 from core import reltime as relative
@@ -28,6 +29,21 @@ from crisis.services import MENTION, mentions_in
 from crisis.timeline import headline_writer
 
 register = template.Library()
+
+
+def same_for_everyone(draw):
+    """A badge is the same markup for a value in a language: drawn once per language and
+    value, and reused (the incident list draws its four badges twice for each of 50 rows)."""
+    drawn: dict = {}
+
+    @functools.wraps(draw)
+    def badge(*args, **kwargs):
+        key = (get_language(), args, tuple(sorted(kwargs.items())))
+        if key not in drawn:
+            drawn[key] = draw(*args, **kwargs)
+        return drawn[key]
+
+    return badge
 
 # One icon per level as well as one colour, so the level reads in greyscale too.
 LEVEL_ICONS = {
@@ -67,6 +83,7 @@ ENTRY_ICONS = {
 
 
 @register.simple_tag
+@same_for_everyone
 def severity_badge(value):
     severity = Severity(value)
     bars = format_html_join(
@@ -88,6 +105,7 @@ def severity_description(value):
 
 
 @register.simple_tag
+@same_for_everyone
 def status_badge(value):
     status = IncidentStatus(value)
     return format_html('<span class="cd-badge cd-status cd-status-{}">'
@@ -96,6 +114,7 @@ def status_badge(value):
 
 
 @register.simple_tag
+@same_for_everyone
 def level_badge(value, quiet=False):
     """Warning level: colour, icon and word together; an explicit "none" when unset
     (``quiet`` in dense tables, where most rows have none)."""
@@ -116,6 +135,7 @@ def level_badge(value, quiet=False):
 
 
 @register.simple_tag
+@same_for_everyone
 def confidentiality_badge(value):
     level = Confidentiality(value)
     return format_html(
@@ -126,6 +146,7 @@ def confidentiality_badge(value):
 
 
 @register.simple_tag
+@same_for_everyone
 def drill_badge():
     return format_html(
         '<span class="cd-badge cd-drill" title="{}"><i class="ti ti-flask" aria-hidden="true">'
@@ -135,6 +156,7 @@ def drill_badge():
 
 
 @register.simple_tag
+@same_for_everyone
 def task_status_badge(value):
     status = TaskStatus(value)
     return format_html('<span class="cd-badge cd-task cd-task-{}">'
@@ -143,6 +165,7 @@ def task_status_badge(value):
 
 
 @register.simple_tag
+@same_for_everyone
 def entry_icon(kind):
     try:
         icon = ENTRY_ICONS[TimelineKind(kind)]

@@ -134,5 +134,30 @@
   document.body.addEventListener("htmx:afterSwap", (event) => {
     tick(event.detail.target);
     showPresence();
+    keepTaskForms(event.detail.target);
   });
+
+  // --- a task's forms --------------------------------------------------------------------
+  // The server draws a task without its forms (status, owner, comment): they are fetched
+  // when its details open (hx-trigger on .cd-task-forms). Fetched, they stay through live
+  // redraws of the task (data-live-keep), and are fetched again when the task changed
+  // (its data-version) unless someone is working in them.
+  function keepTaskForms(target) {
+    if (!(target instanceof Element)) return;
+    if (target.matches(".cd-task-forms")) {
+      const task = target.closest(".cd-task-item");
+      target.dataset.liveKeep = "";
+      target.dataset.taskVersion = task ? task.dataset.version : "";
+      return;
+    }
+    const scope = target.isConnected ? target : document.getElementById("checklist-panel");
+    if (!scope) return;
+    scope.querySelectorAll(".cd-task-forms[data-live-keep]").forEach((forms) => {
+      const task = forms.closest(".cd-task-item");
+      if (!task || task.dataset.version === forms.dataset.taskVersion) return;
+      const busy = Array.from(forms.querySelectorAll("input, textarea, select"))
+        .some((field) => window.CrisisDesk.inUse(field));
+      if (!busy) window.htmx.trigger(forms, "cd:refresh");
+    });
+  }
 })();

@@ -284,5 +284,5 @@
     (field || part).focus({ preventScroll: true });
   });
 
-  window.CrisisDesk = { live, on, frames: F, refreshTimes };
+  window.CrisisDesk = { live, on, frames: F, refreshTimes, inUse };
 })();

@@ -4,10 +4,12 @@ bad input is a 4xx naming the field, never a database error."""
 from datetime import timedelta
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.test import Client
+from django.test.html import parse_html
 
-from core.forms import DateTimeField, ModelMultipleIdChoiceField, TextField
+from core.forms import DateTimeField, ModelMultipleIdChoiceField, PlainSelect, TextField
 from core.text import clean_text
 from crisis.models import IncidentType, Task
 from crisis.services import incident_create
@@ -94,3 +96,15 @@ def test_ids_chosen_from_a_queryset_that_no_row_can_have_are_not_valid_values(va
     assert raised.value.code in {"invalid_pk_value", "invalid_choice"}
     chosen = IncidentType.objects.first()
     assert list(field.clean([str(chosen.pk)])) == [chosen]
+
+
+@pytest.mark.parametrize("value", ["2", "", None, ["3"]])
+def test_a_plain_select_draws_what_djangos_select_draws(value):
+    choices = [("", "Nobody"), ("1", "Ann & <Bo>"), ("Team", [("2", "Cy"), ("3", "Di")]),
+               ("4", "Ed")]
+    attrs = {"id": "id_owner", "class": "form-select is-invalid", "aria-invalid": "true",
+             "required": True, "disabled": False}
+    ours = PlainSelect(choices=choices).render("owner", value, attrs)
+    django = forms.Select(choices=choices).render("owner", value, attrs)
+    assert parse_html(ours) == parse_html(django)
+

@@ -677,6 +677,54 @@ def test_task_comment_assign_checklist_and_new_task(client, contributor, inciden
                        {"done": "true"}).status_code == 404
 
 
+def test_task_forms_come_when_a_task_is_opened_not_with_the_room(client, contributor, incident):
+    client.force_login(contributor)
+    task = incident.tasks.get(title="Verify the facts (5W1H)")
+    room = client.get(incident.get_absolute_url()).content.decode()
+    assert 'name="owner" id="task-' not in room and 'id="task-{task.pk}-status"' not in room
+    assert f'id="task-{task.pk}-forms" hx-get="{reverse("crisis:task", args=[task.pk])}"' in room
+    assert f'href="{incident.get_absolute_url()}?task={task.pk}#task-{task.pk}"' in room
+
+    forms = client.get(reverse("crisis:task", args=[task.pk]),
+                       headers={**HTMX, "HX-Target": f"task-{task.pk}-forms"})
+    html = forms.content.decode()
+    assert forms.status_code == 200 and "<li" not in html.split("<form")[0]
+    for field in ("status", "owner", "comment"):
+        assert f'id="task-{task.pk}-{field}"' in html
+    assert f">{contributor.get_full_name()}</option>" in html
+    # Without JavaScript: the room drawn with that one task's forms, its details open.
+    opened = client.get(incident.get_absolute_url(), {"task": task.pk}).content.decode()
+    assert f'id="task-{task.pk}-owner"' in opened and f'id="task-{task.pk}-forms"' not in opened
+    assert opened.count('name="owner" id="task-') == 1
+
+
+def test_task_forms_are_empty_for_who_may_only_read(client, outsider, incident):
+    task = incident.tasks.get(title="Verify the facts (5W1H)")
+    client.force_login(outsider)
+    response = client.get(reverse("crisis:task", args=[task.pk]),
+                          headers={**HTMX, "HX-Target": f"task-{task.pk}-forms"})
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_the_room_shows_the_newest_pinned_entries_and_links_the_rest(
+        client, contributor, incident):
+    from crisis.views import PINNED_SHOWN
+
+    client.force_login(contributor)
+    pinned = [services.timeline_entry_add(actor=contributor, incident=incident, kind="decision",
+                                          body=f"Decision {n}") for n in range(PINNED_SHOWN + 2)]
+    for entry in pinned:
+        services.timeline_entry_pin(actor=contributor, entry=entry, pinned=True)
+    room = client.get(incident.get_absolute_url()).content.decode()
+    shown = room[room.index('id="timeline-pinned"'):room.index('id="timeline-entries"')]
+    assert [f'id="pinned-{e.pk}"' in shown for e in pinned] == [False, False] + [True] * 5
+    assert f"Pinned ({PINNED_SHOWN + 2})" in shown
+    assert f"Show all {PINNED_SHOWN + 2} pinned entries" in shown
+    everything = client.get(incident.get_absolute_url(), {"pinned": "true"}).content.decode()
+    listed = everything[everything.index('id="timeline-entries"'):]
+    assert all(f'id="entry-{e.pk}"' in listed for e in pinned)
+
+
 def test_a_changed_task_is_fetched_alone_with_the_checklist_counts(client, outsider, incident):
     """What a watcher's room fetches when the live stream says one task changed."""
     client.force_login(outsider)

@@ -143,6 +143,35 @@ def test_a_task_done_by_the_lead_appears_live_in_another_users_room(new_page, cr
     screenshot(watcher, "room-live")
 
 
+def test_a_tasks_forms_come_when_it_is_opened_and_follow_its_changes(new_page, crisis_lead):
+    """The room is drawn without its tasks' forms; opening a task fetches them, and a change
+    to that task made elsewhere brings them up to date without closing them."""
+    liaison = grant(UserFactory(username="liaison"), CONTRIBUTE)
+    incident = off_the_event_loop(lambda: services.incident_create(
+        actor=crisis_lead, title="Payment page down", severity="medium",
+        type=IncidentType.objects.get(code="service_failure")))
+    task = Task.objects.get(incident=incident, title="Verify the facts (5W1H)")
+
+    page = new_page()
+    open_room(page, liaison.username, incident)
+    item = task_item(page, task.title)
+    expect(item.get_by_label("Status")).to_have_count(0)
+    item.locator("summary").click()
+    expect(item.get_by_label("Status")).to_have_value("open")
+
+    lead_page = new_page()
+    open_room(lead_page, crisis_lead.username, incident)
+    task_item(lead_page, task.title).get_by_role("button", name=re.compile("^Mark .* done$")
+                                                 ).click()
+    expect(item.locator(".cd-task-done")).to_have_text("Done")
+    expect(item.get_by_label("Status")).to_have_value("done")
+    expect(item.locator("details")).to_have_attribute("open", "")
+    item.get_by_label("Status").select_option("in_progress")
+    item.get_by_role("button", name="Update status").click()
+    expect(item.locator(".cd-task-in_progress")).to_have_count(1)
+    assert Task.objects.get(pk=task.pk).status == "in_progress"
+
+
 @pytest.mark.parametrize("language", ["en", "zh-hant", "zh-hans"])
 def test_relative_times_read_the_same_after_the_page_refreshes_them(
         new_page, crisis_lead, language):
