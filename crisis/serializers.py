@@ -355,6 +355,10 @@ class TimelineEntryPinSerializer(StrictInputMixin, serializers.Serializer):
 
 # --- input: tasks --------------------------------------------------------------------------
 
+# The browsable API's form takes a user's id in a number field: a <select> would list every
+# active user, with names, to anyone signed in.
+USER_ID_INPUT = {"base_template": "input.html", "input_type": "number"}
+
 
 class TaskCreateSerializer(StrictInputMixin, serializers.Serializer):
     incident = serializers.IntegerField(min_value=1)
@@ -362,7 +366,7 @@ class TaskCreateSerializer(StrictInputMixin, serializers.Serializer):
     description = StrictCharField(required=False, allow_blank=True,
                                         max_length=MAX_TEXT_LENGTH)
     owner = serializers.PrimaryKeyRelatedField(queryset=_active_users(), required=False,
-                                               allow_null=True)
+                                               allow_null=True, style=USER_ID_INPUT)
     due_at = serializers.DateTimeField(required=False, allow_null=True)
 
     def validate_incident(self, value: int) -> Incident:
@@ -376,7 +380,8 @@ class TaskStatusSerializer(StrictInputMixin, serializers.Serializer):
 
 class TaskAssignSerializer(StrictInputMixin, serializers.Serializer):
     owner = serializers.PrimaryKeyRelatedField(
-        queryset=_active_users(), allow_null=True, help_text="User id, or null to unassign.")
+        queryset=_active_users(), allow_null=True, help_text="User id, or null to unassign.",
+        style=USER_ID_INPUT)
 
 
 class ChecklistItemSetSerializer(StrictInputMixin, serializers.Serializer):

@@ -236,8 +236,9 @@ class ActionItemUpdateSerializer(StrictInputMixin, serializers.Serializer):
     title = StrictCharField(max_length=MAX_TITLE_LENGTH, required=False)
     description = StrictCharField(max_length=MAX_DESCRIPTION_LENGTH, required=False,
                                   allow_blank=True)
+    # A number field in the browsable API, not a list of every user for anyone to read.
     owner = serializers.PrimaryKeyRelatedField(queryset=_active_users(), required=False,
-                                               help_text="User id.")
+                                               help_text="User id.", style=AS_ID)
     due_on = serializers.DateField(required=False)
     status = serializers.ChoiceField(choices=ActionItemStatus.choices, required=False)
     changes = serializers.ChoiceField(choices=ActionItemTarget.choices, required=False)
@@ -261,7 +262,8 @@ class ActionItemCreateSerializer(ActionItemUpdateSerializer):
     review = serializers.IntegerField(min_value=1, max_value=MAX_ID,
                                       help_text="The review's id.")
     title = StrictCharField(max_length=MAX_TITLE_LENGTH)
-    owner = serializers.PrimaryKeyRelatedField(queryset=_active_users(), help_text="User id.")
+    owner = serializers.PrimaryKeyRelatedField(queryset=_active_users(), help_text="User id.",
+                                               style=AS_ID)
     due_on = serializers.DateField()
 
     def validate_review(self, value: int) -> PostIncidentReview:

@@ -293,6 +293,10 @@ def test_the_browsable_api_offers_forms_only_to_those_who_may_send_them(client, 
     assert client.get(_detail(review), HTTP_ACCEPT="text/html").status_code == 404
     page = client.get(reverse("api:action-item-list"), HTTP_ACCEPT="text/html")
     assert page.status_code == 200
+    # The owner is a number field: the form lists nobody (the lead is on a team the
+    # stranger may not see).
+    assert 'name="owner"' in page.content.decode()
+    assert people["lead"].get_full_name() not in page.content.decode()
     bad = client.post(reverse("api:action-item-list"), {"review": review.pk, "title": "x",
                                                         "owner": "", "due_on": "garbage"},
                       HTTP_ACCEPT="text/html")
