@@ -125,3 +125,28 @@ def test_summary_pdf_lays_out_a_bounded_summary_and_says_where_it_was_cut(tmp_pa
     assert "Cut here: this document shows" in text
     assert f"of the summary's {len(summary)} characters" in text
     assert text.count("\f") <= 6  # pages
+
+
+def test_the_cyclic_gc_is_paused_while_weasyprint_lays_out_and_restored_after():
+    """Full collections walked the whole worker during a render (reports.rendering):
+    paused then, back on afterwards, even when the render fails."""
+    import gc
+
+    from django.utils import timezone
+
+    from reports.rendering import render_document
+
+    incident = IncidentFactory()
+    seen = []
+
+    def laid_out():
+        seen.append(gc.isenabled())
+        raise RuntimeError("stop after layout")
+
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError, match="stop after layout"):
+        render_document(template="reports/incident_summary.html", laid_out=laid_out,
+                        context={"incident": incident, "generated_at": timezone.now(),
+                                 "summary": incident.summary, "summary_cut": False})
+    assert seen == [False]
+    assert gc.isenabled()
