@@ -1,7 +1,7 @@
 """Permission-aware reads: every incident, entry and task a user sees comes through here."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -148,10 +148,26 @@ def timeline_entry_get(*, user, pk) -> TimelineEntry:
 
 
 def tasks_of(*, user, incident: Incident) -> QuerySet[Task]:
-    """``incident``'s tasks (none when ``user`` may not view it), joined as ``task_list``."""
-    return (Task.objects.filter(incident__in=_visible_pks(user, incident))
-            .select_related("incident", "owner").prefetch_related("checklist_items")
-            .order_by("position", "due_at", "pk"))
+    """``incident``'s tasks (none when ``user`` may not view it), with owners and checklist
+    items. Read through ``incident.tasks``, each task's ``incident`` is that instance, not
+    a copy joined and read again for every task."""
+    return (incident.tasks.filter(incident__in=_visible_pks(user, incident))
+            .select_related("owner").order_by("position", "due_at", "pk"))
+
+
+def task_parts(tasks) -> tuple[dict[int, list], dict[int, list]]:
+    """The checklist items and the comments (with their authors) of ``tasks`` (already
+    read through a selector), by task id: two queries, and none of the related-manager
+    querysets Django's prefetch builds for every task."""
+    ids = [task.pk for task in tasks]
+    items: dict[int, list] = {pk: [] for pk in ids}
+    comments: dict[int, list] = {pk: [] for pk in ids}
+    for item in ChecklistItem.objects.filter(task_id__in=ids).order_by("position", "pk"):
+        items[item.task_id].append(item)
+    for comment in (TaskComment.objects.filter(task_id__in=ids).select_related("author")
+                    .order_by("created_at", "pk")):
+        comments[comment.task_id].append(comment)
+    return items, comments
 
 
 def task_list(*, user) -> QuerySet[Task]:
@@ -186,12 +202,6 @@ def checklist_item_get(*, user, task: Task, pk) -> "ChecklistItem":
             task=task, task__incident__in=_visible_pks(user, task.incident)).get(pk=pk)
     except (ChecklistItem.DoesNotExist, ValueError, TypeError):
         raise Http404("No checklist item matches the given query.") from None
-
-
-def with_comments(tasks: QuerySet[Task]) -> QuerySet[Task]:
-    """Tasks with their comments and authors, for pages that show the discussion."""
-    return tasks.prefetch_related(
-        Prefetch("comments", queryset=TaskComment.objects.select_related("author")))
 
 
 def task_comments_for(*, user, task: Task) -> QuerySet:

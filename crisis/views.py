@@ -196,6 +196,9 @@ def _timeline_context(request, incident) -> dict:
     }
 
 
+_TASK_ID, _ITEM_ID = 918273645546372819, 192837465564738291  # stand-ins no real id takes
+
+
 def prepare_tasks(tasks, *, user, incident, open_task: str = "") -> None:
     """What ``crisis/_task.html`` shows of each task, worked out once in Python (forty tasks
     a room: the template's own lookups, URL reversals and loops over the prefetched rows
@@ -203,18 +206,26 @@ def prepare_tasks(tasks, *, user, incident, open_task: str = "") -> None:
     overdue or finished, the version live redraws compare, and whether its forms are drawn
     (``open_task``: the one named by ``?task=``)."""
     room_url = incident.get_absolute_url()
+    # Reversed once with stand-in ids, filled in per task and item (a reverse() each was
+    # more than half of this function's time).
+    task_url, status_url, item_url = (
+        reverse(name, args=args) for name, args in (
+            ("crisis:task", [_TASK_ID]), ("crisis:task-status", [_TASK_ID]),
+            ("crisis:checklist-item", [_TASK_ID, _ITEM_ID])))
+    items, comments = selectors.task_parts(tasks)
     for task in tasks:
         task.incident = incident  # the same object: no query per task for permission checks
         task.key = str(task.pk)
         task.can_work = can_work_on_task(user, task)
         task.forms_here = task.can_work and task.key == open_task
-        task.url = reverse("crisis:task", args=[task.pk])
-        task.status_url = reverse("crisis:task-status", args=[task.pk])
+        task.url = task_url.replace(str(_TASK_ID), task.key)
+        task.status_url = status_url.replace(str(_TASK_ID), task.key)
         task.open_url = f"{room_url}?task={task.pk}#task-{task.pk}"
-        task.items = list(task.checklist_items.all())
+        task.items = items[task.pk]
         for item in task.items:
-            item.url = reverse("crisis:checklist-item", args=[task.pk, item.pk])
-        task.comment_list = list(task.comments.all())
+            item.url = (item_url.replace(str(_TASK_ID), task.key)
+                        .replace(str(_ITEM_ID), str(item.pk)))
+        task.comment_list = comments[task.pk]
         task.finished = TaskStatus(task.status).is_finished
         task.overdue = task.is_overdue
         due = str(int(task.due_at.timestamp())) if task.due_at else ""
@@ -230,8 +241,7 @@ def _checklist_context(request, incident) -> dict:
     (``task_detail``); only the task named by ``?task=`` has them on the page (the way
     there without JavaScript). Forty tasks each carrying an owner list of everyone who may
     view the incident made the room's largest and slowest part."""
-    tasks = list(selectors.with_comments(selectors.tasks_of(user=request.user,
-                                                            incident=incident)))
+    tasks = list(selectors.tasks_of(user=request.user, incident=incident))
     prepare_tasks(tasks, user=request.user, incident=incident,
                   open_task=request.GET.get("task", ""))
     contribute = can_contribute(request.user, incident)
@@ -248,7 +258,7 @@ def _checklist_context(request, incident) -> dict:
         "is_closed": incident.status == IncidentStatus.CLOSED,
         "task_create_form": TaskCreateForm(people=selectors.people_who_may_view(incident),
                                            auto_id="id_newtask_%s"),
-        "known_mentions": _known_mentions(c.body for t in tasks for c in t.comments.all()),
+        "known_mentions": _known_mentions(c.body for t in tasks for c in t.comment_list),
     }
 
 
@@ -585,7 +595,7 @@ def _render_task(request, task, *, status=200, error="", forms=None, notice=""):
     context = {
         **_task_context(request, task, forms=forms), "task_error": error,
         "task_notice": notice,
-        "known_mentions": _known_mentions(c.body for c in task.comments.all()),
+        "known_mentions": _known_mentions(c.body for c in task.comment_list),
         **selectors.task_counts(user=request.user, incident=task.incident),
     }
     return render(request, "crisis/_task_item.html", context, status=status)
@@ -608,7 +618,7 @@ def task_detail(request, task_pk: int):
 
 
 def _fresh_task(request, task):
-    return selectors.with_comments(selectors.task_list(user=request.user)).get(pk=task.pk)
+    return selectors.tasks_of(user=request.user, incident=task.incident).get(pk=task.pk)
 
 
 def _task_action(request, task, form, call, *, form_name: str, success: str):
