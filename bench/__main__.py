@@ -7,7 +7,8 @@ BENCHMARKS = {"incident_list": "bench.incident_list",
               "approvals": "bench.approvals",
               "status_page": "bench.status_page",
               "delivery": "bench.delivery",
-              "monitoring": "bench.monitoring"}
+              "monitoring": "bench.monitoring",
+              "review": "bench.review"}
 
 
 def main() -> None:
