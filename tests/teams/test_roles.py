@@ -51,7 +51,7 @@ SHIPPED_RIGHTS = {
     "spokesperson": {VIEW, CONTRIBUTE, DRAFT, PUBLISH},
     "legal_reviewer": {VIEW, CONTRIBUTE, APPROVE},
     "communications_officer": {VIEW, CONTRIBUTE, DRAFT, PUBLISH, STAKEHOLDERS},
-    "scribe": {VIEW, CONTRIBUTE},
+    "scribe": {VIEW, CONTRIBUTE, REVIEW},  # writes the post-incident review (teams 0012)
     "liaison": {VIEW, CONTRIBUTE},
     "executive_sponsor": {VIEW, CONTRIBUTE, APPROVE},
     "observer": {VIEW},
@@ -186,9 +186,10 @@ def test_nobody_else_gains_a_right_when_a_role_is_assigned(boss, alice, bob, inc
 def test_ending_one_of_two_roles_keeps_what_the_other_still_grants(boss, alice, incident):
     scribe = role_assign(actor=boss, incident=incident, user=alice, role=role("scribe"))
     legal = role_assign(actor=boss, incident=incident, user=alice, role=role("legal_reviewer"))
-    assert held(alice, incident) == {VIEW, CONTRIBUTE, APPROVE}
+    assert held(alice, incident) == {VIEW, CONTRIBUTE, APPROVE, REVIEW}
 
-    # Both roles grant view and contribute: ending one must not revoke them.
+    # Both roles grant view and contribute: ending one must not revoke them (only what
+    # the scribe alone granted goes).
     role_end(actor=boss, assignment=scribe)
     assert held(alice, incident) == {VIEW, CONTRIBUTE, APPROVE}
     assert fresh(alice).has_perm("crisis.contribute_incident", incident)
