@@ -8,7 +8,8 @@ BENCHMARKS = {"incident_list": "bench.incident_list",
               "status_page": "bench.status_page",
               "delivery": "bench.delivery",
               "monitoring": "bench.monitoring",
-              "review": "bench.review"}
+              "review": "bench.review",
+              "room_browser": "bench.room_browser"}
 
 
 def main() -> None:
