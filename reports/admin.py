@@ -11,34 +11,31 @@ from crisis.admin import ReadOnlyAdmin
 from .models import ActionItem, PostIncidentReview, ReviewPdf, ReviewSignOff, ReviewVersion
 
 
-class ReviewVersionInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Listed under the review, linked, never added, changed or deleted here."""
+
+    extra = 0
+    show_change_link = True
+    can_delete = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ReviewVersionInline(ReadOnlyInline):
     model = ReviewVersion
-    extra = 0
     fields = ("number", "revision", "updated_by", "updated_at", "signed_off_at")
-    readonly_fields = fields
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
-class ActionItemInline(admin.TabularInline):
+class ActionItemInline(ReadOnlyInline):
     model = ActionItem
-    extra = 0
     fields = ("title", "owner", "due_on", "status", "changes")
-    readonly_fields = fields
-    show_change_link = True
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(PostIncidentReview)
@@ -51,18 +48,10 @@ class PostIncidentReviewAdmin(ReadOnlyAdmin):
     inlines = [ReviewVersionInline, ActionItemInline]
 
 
-class ReviewSignOffInline(admin.TabularInline):
+class ReviewSignOffInline(ReadOnlyInline):
     model = ReviewSignOff
-    extra = 0
     fields = ("role", "user", "signed_at")
-    readonly_fields = fields
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    show_change_link = False
 
 
 @admin.register(ReviewVersion)
