@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter
+from core.filters import BooleanFilter, IdFilter
 
 from .choices import LANGUAGE_CHOICES, StatementKind, StatementStatus
 from .models import PublishingFreeze, Statement
@@ -26,8 +26,8 @@ class StatementFilter(django_filters.FilterSet):
 
 class PublishingFreezeFilter(django_filters.FilterSet):
     incident = IdFilter(field_name="incident_id", label=_("Incident"))
-    active = django_filters.BooleanFilter(field_name="lifted_at", lookup_expr="isnull",
-                                          label=_("Active"))
+    active = BooleanFilter(field_name="lifted_at", lookup_expr="isnull",
+                           label=_("Active"))
 
     class Meta:
         model = PublishingFreeze

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter
+from core.filters import BooleanFilter, IdFilter
 from crisis.models import Incident
 from crisis.permissions import DRAFT_STATEMENT, can_contribute, has_right
 from crisis.selectors import may_view
@@ -76,7 +76,7 @@ class MediaInquiryFilter(django_filters.FilterSet):
     incident = IdFilter(field_name="incident_id", label=_("Incident"))
     status = django_filters.MultipleChoiceFilter(choices=InquiryStatus.choices,
                                                  label=_("Status"), distinct=False)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:
         model = MediaInquiry

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.filters import IdFilter
+from core.filters import BooleanFilter, IdFilter
 from crisis.permissions import is_active
 
 from .models import Contact, StakeholderGroup
@@ -73,8 +73,8 @@ class ContactFilter(django_filters.FilterSet):
                                   max_length=MAX_SEARCH_LENGTH)
     # One group at a time: a contact is in a group once, so no duplicates to remove.
     group = IdFilter(field_name="groups", label=_("Group"))
-    active = django_filters.BooleanFilter(field_name="is_active",
-                                          label=pgettext_lazy("contact", "Active"))
+    active = BooleanFilter(field_name="is_active",
+                           label=pgettext_lazy("contact", "Active"))
 
     class Meta:
         model = Contact

@@ -17,6 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from .errors import ConflictError
+from .forms import BooleanField
 from .keyset import InvalidCursor, Keyset
 
 
@@ -87,6 +88,16 @@ class KeysetPagination(CursorPagination):
         if not self.page:  # past the end: back to where the list ends
             return remove_query_param(self.base_url, self.cursor_query_param)
         return self._link(self.page[0], before=True)
+
+
+def query_boolean(request, name: str, *, default: bool = False) -> bool:
+    """A true/false query parameter read as the filters read one (``core.forms``); any
+    other value answers 400 naming it."""
+    try:
+        value = BooleanField(required=False).clean(request.query_params.get(name))
+    except DjangoValidationError as error:
+        raise exceptions.ValidationError({name: error.messages}) from None
+    return default if value is None else value
 
 
 class HTMLFormRenderer(renderers.HTMLFormRenderer):

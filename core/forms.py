@@ -33,6 +33,46 @@ class IdField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+class BooleanWidget(forms.Select):
+    """A yes/no choice that hands the value on as it was sent (``BooleanField`` says
+    whether it is one), drawn as a select of "", "true" and "false"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, choices=(("", "---------"), ("true", _("Yes")),
+                                         ("false", _("No"))))
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class BooleanField(forms.NullBooleanField):
+    """true or false (1 or 0, in any case) or nothing; anything else is refused, not read
+    as nothing (Django's NullBooleanField takes "maybe" for "no filter")."""
+
+    widget = BooleanWidget
+    WORDS = {"true": True, "1": True, "false": False, "0": False}
+    default_error_messages = {"invalid": _("Use true or false.")}
+
+    def to_python(self, value):
+        if value is None or isinstance(value, bool):
+            return value
+        if value == "":
+            return None
+        try:
+            return self.WORDS[str(value).strip().lower()]
+        except KeyError:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+    def prepare_value(self, value):
+        """"true" or "false" for a value read as one (what the pages' selects compare
+        with), else the value as sent."""
+        try:
+            parsed = self.to_python(value)
+        except forms.ValidationError:
+            return value
+        return {True: "true", False: "false"}.get(parsed, "")
+
+
 class ModelMultipleIdChoiceField(forms.ModelMultipleChoiceField):
     """Objects chosen by their ids: an id the database cannot hold is "not a valid value"
     (the ``pk__in`` query would fail on it: OverflowError on SQLite, a 500)."""

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from core.filters import IdFilter, IsoDateTimeFilter
+from core.filters import BooleanFilter, IdFilter, IsoDateTimeFilter
 
 from .choices import IncidentStatus, Severity, TaskStatus, TimelineKind, WarningLevel
 from .models import Incident, IncidentType, IncidentUserObjectPermission, Task, TimelineEntry
@@ -35,7 +35,7 @@ class IncidentFilter(django_filters.FilterSet):
     type = IncidentTypeCodeFilter(
         field_name="type__code", to_field_name="code", queryset=IncidentType.objects.all(),
         label=_("Type"))
-    mine = django_filters.BooleanFilter(method="filter_mine", label=_("Mine"))
+    mine = BooleanFilter(method="filter_mine", label=_("Mine"))
     drill = django_filters.ChoiceFilter(choices=DRILL_CHOICES, method="filter_drill",
                                         label=_("Drills"), empty_label=None)
     created_after = IsoDateTimeFilter(
@@ -82,7 +82,7 @@ class IncidentFilter(django_filters.FilterSet):
 class TimelineEntryFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=TimelineKind.choices, label=_("Kind"))
     actor = IdFilter(field_name="actor_id", label=_("Person"))
-    pinned = django_filters.BooleanFilter(label=_("Pinned"))
+    pinned = BooleanFilter(label=_("Pinned"))
 
     class Meta:
         model = TimelineEntry
@@ -93,7 +93,7 @@ class TaskFilter(django_filters.FilterSet):
     incident = IdFilter(field_name="incident_id", label=_("Incident"))
     owner = IdFilter(field_name="owner_id", label=_("Owner"))
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:
         model = Task

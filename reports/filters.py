@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import IdFilter
+from core.filters import BooleanFilter, IdFilter
 
 from .models import ActionItem, ActionItemStatus, PostIncidentReview
 from .selectors import overdue_q
@@ -23,7 +23,7 @@ class ActionItemFilter(django_filters.FilterSet):
     owner = IdFilter(field_name="owner_id", label=_("Owner"))
     status = django_filters.MultipleChoiceFilter(choices=ActionItemStatus.choices,
                                                  label=_("Status"), distinct=False)
-    overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
 
     class Meta:
         model = ActionItem

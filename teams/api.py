@@ -10,6 +10,7 @@ from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import query_boolean
 from crisis import selectors as incident_selectors
 from crisis.api import error_responses, path_id, require
 from crisis.models import Incident
@@ -69,7 +70,7 @@ class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if getattr(self, "swagger_fake_view", False):
             return RoleAssignment.objects.none()
         include_ended = (self.action != "list"
-                         or self.request.query_params.get("include_ended") in ("true", "1"))
+                         or query_boolean(self.request, "include_ended"))
         return selectors.team_for(incident=self.incident, include_ended=include_ended)
 
     @extend_schema(summary="Give someone a role", request=RoleAssignSerializer,

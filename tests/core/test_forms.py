@@ -108,3 +108,41 @@ def test_a_plain_select_draws_what_djangos_select_draws(value):
     django = forms.Select(choices=choices).render("owner", value, attrs)
     assert parse_html(ours) == parse_html(django)
 
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "field"), [
+    ("/api/incidents/?mine=", "mine"),
+    ("/api/incidents/{pk}/timeline/?pinned=", "pinned"),
+    ("/api/incidents/{pk}/team/?include_ended=", "include_ended"),
+    ("/api/tasks/?overdue=", "overdue"),
+    ("/api/media-inquiries/?overdue=", "overdue"),
+    ("/api/publishing-freezes/?active=", "active"),
+    ("/api/contacts/?active=", "active"),
+    ("/api/action-items/?overdue=", "overdue"),
+])
+def test_api_true_false_filters_refuse_anything_else(incident, path, field):
+    """Django's NullBooleanField reads "maybe" as no filter: the list came back unfiltered."""
+    client = Client(raise_request_exception=False)
+    client.force_login(join(incident.created_by, Capability.ADMINISTRATOR))
+    url = path.format(pk=incident.pk)
+    refused = client.get(url + "maybe")
+    assert refused.status_code == 400, refused.content
+    assert refused.json() == {field: ["Use true or false."]}
+    for value in ("true", "FALSE", "1", "0", ""):
+        assert client.get(url + value).status_code == 200, (url, value)
+
+
+@pytest.mark.django_db
+def test_pages_name_a_true_false_filter_they_cannot_apply(incident):
+    client = Client(raise_request_exception=False)
+    client.force_login(incident.created_by)
+
+    listed = client.get("/incidents/", {"mine": "maybe"})
+    room = client.get(incident.get_absolute_url(), {"pinned": "maybe"})
+
+    assert listed.status_code == 400
+    assert room.status_code == 200  # the rest of the room is there; the timeline says why
+    for page in (listed, room):
+        assert "These filters could not be applied" in page.content.decode()
+        assert "Use true or false." in page.content.decode()
