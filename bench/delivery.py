@@ -437,7 +437,8 @@ def main(argv: list[str]) -> None:
         "DEBUG": "0", "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
         "CELERY_QUEUE": QUEUE, "CRISISDESK_CLOCK": "0", "LOG_LEVEL": "WARNING",
         "EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(smtp_port), "EMAIL_USE_TLS": "0",
-        "EMAIL_USE_SSL": "0", "BENCH_WEBHOOK_PORT": str(http_port)})
+        "EMAIL_USE_SSL": "0", "BENCH_WEBHOOK_PORT": str(http_port),
+        "CRISISDESK_WEBHOOK_ALLOW_PRIVATE": "1"})  # the loopback receiver
     ensure_database(url)
     import django
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from core.text import clean_text
 
+from .channels import webhook
 from .models import Contact, StakeholderGroup
 from .stakeholder_choices import ADDRESS_CHANNELS, Channel
 from .stakeholders import can_manage_contacts
@@ -73,6 +74,9 @@ def check_address(channel: str, address: str) -> str:
         return address
     if channel == Channel.WEBHOOK:
         URLValidator(schemes=["https"], message=_("Enter an https:// URL."))(address)
+        if host := webhook.private_host(address):
+            raise ValidationError(_("“%(host)s” is a private or local address: webhooks go to "
+                                    "public hosts only.") % {"host": host})
         return address
     if channel == Channel.SMS:
         return normalise_phone(address)

@@ -424,6 +424,10 @@ if not CRISISDESK_WEBHOOK_SECRET:
     except FileExistsError:
         pass
     CRISISDESK_WEBHOOK_SECRET = _webhook_secret_file.read_text().strip()
+# Webhooks go to public hosts only: loopback, private, link-local (a cloud's metadata
+# service), shared and reserved addresses are refused when typed and when connecting, unless
+# this allows them (receivers inside the organisation's network; the tests' loopback ones).
+CRISISDESK_WEBHOOK_ALLOW_PRIVATE = env_bool("CRISISDESK_WEBHOOK_ALLOW_PRIVATE", default=False)
 
 # --- Security (production) --------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -6,20 +6,34 @@ sha256=<hex>`` (HMAC-SHA256, keyed by ``settings.CRISISDESK_WEBHOOK_SECRET``, of
 delivery's, the same on every attempt: a receiver drops what it has seen). 2xx is sent;
 timeouts (``TIMEOUT`` seconds to connect, and between bytes of the answer), connection and
 TLS errors, 408, 425, 429 and 5xx are tried again; other answers, redirects included, are
-final. Where the group requires acknowledgement the body carries ``acknowledge_url``."""
+final. Where the group requires acknowledgement the body carries ``acknowledge_url``.
+
+Receivers must be public hosts: a connection that reaches a loopback, private, link-local
+(169.254.169.254, a cloud's metadata service), shared or reserved address is closed before
+anything is sent and the delivery fails for good, unless ``CRISISDESK_WEBHOOK_ALLOW_PRIVATE``
+is on (an internal system as a receiver; the tests' loopback receivers). The address is
+checked on the connection itself, after DNS, so a name that resolves (or re-resolves) to an
+internal address is refused too; behind a proxy from the environment the target's name is
+resolved and checked before the request."""
 
 import hashlib
 import hmac
+import ipaddress
 import json
+import socket
 import threading
 import time
 import urllib.request
+from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from ..acknowledgement_links import acknowledgement_link
 from ..models import Delivery
@@ -47,6 +61,90 @@ def signature(*, secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+def not_public(address: str) -> bool:
+    """Whether an IP address is one a webhook may not reach: loopback, private, link-local,
+    shared, reserved, unspecified or multicast (an IPv4-mapped IPv6 address as its IPv4)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+def private_host(url: str) -> str:
+    """The host of ``url`` when it names an address a webhook may not reach without DNS (an
+    IP address or ``localhost``) and private targets are not allowed; else "". For checking
+    addresses as they are typed; the connection is checked again when sending."""
+    if settings.CRISISDESK_WEBHOOK_ALLOW_PRIVATE:
+        return ""
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return host
+    try:
+        return host if not_public(host) else ""
+    except ValueError:  # a name, not an address
+        return ""
+
+
+class PrivateTarget(Exception):
+    """The receiver's address is not public (and private targets are not allowed)."""
+
+    def __init__(self, address: str):
+        super().__init__(address)
+        self.address = address
+
+
+class _PublicOnly:
+    """A urllib3 connection that refuses, once connected and before sending a byte, a peer
+    whose address is not public."""
+
+    def _new_conn(self):
+        sock = super()._new_conn()
+        if not settings.CRISISDESK_WEBHOOK_ALLOW_PRIVATE:
+            peer = sock.getpeername()[0]
+            if not_public(peer):
+                sock.close()
+                raise PrivateTarget(peer)
+        return sock
+
+
+class _HTTPConnection(_PublicOnly, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_PublicOnly, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _PublicOnlyAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+def _check_resolved(url: str) -> None:
+    """Through a proxy the connection is to the proxy: resolve the target and check every
+    address it has instead."""
+    parts = urlsplit(url)
+    try:
+        found = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except OSError:
+        return  # the proxy says what it makes of it
+    for *_rest, sockaddr in found:
+        if not_public(sockaddr[0]):
+            raise PrivateTarget(sockaddr[0])
+
+
 _local = threading.local()
 
 
@@ -59,6 +157,8 @@ def _session() -> requests.Session:
         # Proxies from the environment as urllib takes them; without any, the environment
         # is not read again on every request (a third of a request's time here).
         session.trust_env = bool(urllib.request.getproxies())
+        session.mount("http://", _PublicOnlyAdapter())
+        session.mount("https://", _PublicOnlyAdapter())
         _local.session = session
     return _local.session
 
@@ -79,8 +179,15 @@ def send(delivery: Delivery, message: Message) -> Outcome:
         "Idempotency-Key": str(delivery.idempotency_key),
     }
     try:
-        response = _session().post(delivery.address, data=body, headers=headers,
-                                   timeout=TIMEOUT, allow_redirects=False)
+        session = _session()
+        if session.trust_env and not settings.CRISISDESK_WEBHOOK_ALLOW_PRIVATE:
+            _check_resolved(delivery.address)
+        response = session.post(delivery.address, data=body, headers=headers,
+                                timeout=TIMEOUT, allow_redirects=False)
+    except PrivateTarget as refused:
+        return Outcome(_("“%(host)s” is a private or local address (%(address)s): webhooks go "
+                         "to public hosts only.") % {"host": urlsplit(delivery.address).hostname,
+                                                     "address": refused.address})
     except requests.exceptions.SSLError as error:
         return Outcome(_("TLS failed: %(why)s") % {"why": error}, transient=True)
     except requests.exceptions.Timeout:

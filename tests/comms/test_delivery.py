@@ -85,7 +85,8 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
+def receiver(settings):
+    settings.CRISISDESK_WEBHOOK_ALLOW_PRIVATE = True  # a loopback receiver
     server = Receiver()
     yield server
     server.close()
@@ -437,7 +438,8 @@ def test_transient_errors_stop_at_the_cap(approved, publish, receiver):
     assert len(receiver.requests) == delivery_services.MAX_ATTEMPTS
 
 
-def test_a_receiver_that_hangs_is_a_recorded_timeout(approved, publish, monkeypatch):
+def test_a_receiver_that_hangs_is_a_recorded_timeout(approved, publish, monkeypatch, settings):
+    settings.CRISISDESK_WEBHOOK_ALLOW_PRIVATE = True
     hanging = socket.socket()
     hanging.bind(("127.0.0.1", 0))
     hanging.listen(1)  # accepts the connection, never answers
@@ -449,6 +451,35 @@ def test_a_receiver_that_hangs_is_a_recorded_timeout(approved, publish, monkeypa
         hanging.close()
     delivery = rows(publication)[0]
     assert delivery.status == "queued" and "No answer within" in delivery.last_error
+
+
+def test_a_webhook_to_a_private_or_local_address_is_refused_typed_and_sent_unless_allowed(
+        approved, publish, receiver, settings):
+    from django.core.exceptions import ValidationError
+
+    from comms.stakeholder_services import check_address
+
+    settings.CRISISDESK_WEBHOOK_ALLOW_PRIVATE = False
+    for url in ("https://169.254.169.254/latest/meta-data/", "https://10.0.0.8/hook",
+                "https://[::ffff:127.0.0.1]/", "https://localhost/hook"):
+        with pytest.raises(ValidationError, match="private or local address"):
+            check_address("webhook", url)
+    assert check_address("webhook", "https://hooks.example.com/x")  # a name: checked on sending
+    # A name that resolves to loopback (as one could be made to) is refused on the
+    # connection, before a byte is sent, and for good.
+    contact("Inside", "partners", hook=receiver.url.replace("127.0.0.1", "localhost"))
+    publication = publish(approved, ["partners"], ["webhook"])
+    [delivery] = rows(publication)
+    assert (delivery.status, delivery.attempts) == ("failed", 1)
+    assert "private or local address (127.0.0.1)" in delivery.last_error
+    assert receiver.requests == []
+
+    settings.CRISISDESK_WEBHOOK_ALLOW_PRIVATE = True  # an internal receiver, allowed
+    assert check_address("webhook", "https://10.0.0.8/hook")
+    delivery_services.delivery_resend(actor=publication.published_by, delivery=delivery)
+    delivery_tasks.deliveries_send(publication.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "sent" and len(receiver.requests) == 1
 
 
 # --- exactly once -----------------------------------------------------------------------------

@@ -132,7 +132,8 @@ def workers(tmp_path):
            "DATABASE_URL": (f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}"
                             f":{db['PORT'] or 5432}/{db['NAME']}"),
            "CRISISDESK_VAR_DIR": str(settings.VAR_DIR),
-           "CRISISDESK_WEBHOOK_SECRET": settings.CRISISDESK_WEBHOOK_SECRET}
+           "CRISISDESK_WEBHOOK_SECRET": settings.CRISISDESK_WEBHOOK_SECRET,
+           "CRISISDESK_WEBHOOK_ALLOW_PRIVATE": "1"}  # the loopback receiver
     started: list[subprocess.Popen] = []
 
     def start(name: str) -> subprocess.Popen:
