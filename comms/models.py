@@ -569,6 +569,10 @@ class StakeholderGroup(models.Model):
     def __str__(self) -> str:
         return gettext(self.name)  # shipped names are translated
 
+    def channel_labels(self) -> list[str]:
+        """The channels in order, named in the reader's language (not their codes)."""
+        return [Channel(code).label for code in self.channels if code in Channel.values]
+
     def clean(self) -> None:
         channels = self.channels
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):

@@ -12,6 +12,7 @@ from django.utils import translation
 from comms import stakeholder_services as services
 from comms import stakeholders
 from comms.models import Contact, StakeholderGroup
+from comms.stakeholder_choices import Channel
 from teams.choices import Capability
 from tests.conftest import as_new_request, count_queries, join
 from tests.teams.factories import UserFactory
@@ -191,6 +192,9 @@ def test_the_groups_page_counts_active_contacts_for_those_who_view_them(client, 
 
     assert "Active contacts" in counted and "Active contacts" not in uncounted
     assert 'data-label="Active contacts">1<' in counted
+    # Channels named in words, in the order they are tried, not as codes.
+    employees = " → ".join(str(Channel(code).label) for code in group("employees").channels)
+    assert "In-app notice" in employees and employees in uncounted and "in_app" not in uncounted
 
 
 # --- the API ------------------------------------------------------------------------------------
