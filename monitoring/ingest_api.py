@@ -85,6 +85,8 @@ def parse_json(body: bytes):
         raise ParseError(_("The body is not valid JSON: %(error)s (line %(line)d, column "
                            "%(column)d).") % {"error": error.msg, "line": error.lineno,
                                               "column": error.colno}) from None
+    except ValueError:  # a number of more than 4,300 digits (Python's int limit)
+        raise ParseError(_("The body holds a number too long to read.")) from None
 
 
 class WatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -154,6 +154,7 @@ def test_each_bad_item_is_reported_by_index_and_the_others_are_stored(service, k
     (b"[{\"platform\": \"x\",", "not valid JSON"),
     (b"\xff\xfe[]", "UTF-8"),
     (b"[" * 100_000, "nested"),
+    (b'[{"likes": 1' + b"0" * 5_000 + b"}]", "number too long"),
     ({"platform": "x"}, "JSON array"),
     ([item(str(n), "kettle") for n in range(MAX_BATCH + 1)], "At most 5,000"),
 ])
