@@ -80,6 +80,21 @@ class RoleAdmin(admin.ModelAdmin):
     prepopulated_fields = {"code": ("name",)}
     inlines = [RolePolicyInline]
 
+    # A shipped role's code is what services, approval stages and sign-offs find it by:
+    # it stays as shipped and the role is never deleted; its name and the rest are the
+    # administrators' to change. Their own roles stay theirs entirely.
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "code") if obj is not None and obj.is_shipped else fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj is not None and obj.is_shipped else super().get_prepopulated_fields(
+            request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not (obj is not None and obj.is_shipped) and super().has_delete_permission(
+            request, obj)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if change and "permissions" in form.changed_data:

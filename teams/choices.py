@@ -106,6 +106,15 @@ class RoleCode(StrEnum):
     SCRIBE = "scribe"
 
 
+#: The roles the migrations ship (0003), by code. Services and approval stages look them up
+#: by code and sign-offs name them, so their codes stay as shipped and they are never
+#: deleted; administrators may rename them and add roles of their own.
+SHIPPED_ROLE_CODES = frozenset({
+    "lead", "deputy", "spokesperson", "legal_reviewer", "communications_officer", "scribe",
+    "liaison", "executive_sponsor", "observer",
+})
+
+
 class HandoverPrevious(models.TextChoices):
     """What becomes of the old lead when the lead is handed over."""
 

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from crisis.choices import DepartmentKind, Severity
 from crisis.permissions import INCIDENT_RIGHT_CODENAMES
 
-from .choices import Duty, EmailNotifications, NotificationKind, RoleCode
+from .choices import SHIPPED_ROLE_CODES, Duty, EmailNotifications, NotificationKind, RoleCode
 
 TIMEZONE_CHOICES = [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -191,6 +191,11 @@ class Role(models.Model):
     def __str__(self) -> str:
         # Shipped roles are translated; a role an admin named is shown as named.
         return gettext(self.name)
+
+    @property
+    def is_shipped(self) -> bool:
+        """One of the roles CrisisDesk ships: its code is fixed and it is never deleted."""
+        return self.pk is not None and self.code in SHIPPED_ROLE_CODES
 
     @property
     def is_lead(self) -> bool:

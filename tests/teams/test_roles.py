@@ -23,7 +23,7 @@ from crisis.models import (
 from crisis.permissions import can_manage_team
 from crisis.selectors import incident_list, incident_visible, may_view
 from crisis.services import incident_create, incident_escalate
-from teams.choices import Capability, Duty, NotificationKind
+from teams.choices import SHIPPED_ROLE_CODES, Capability, Duty, NotificationKind
 from teams.models import (
     DutyShift,
     Notification,
@@ -910,3 +910,39 @@ def _run_steps(steps):
                                                   ended_at__isnull=True).count()
             had_lead[i] = had_lead[i] or leads > 0
             assert leads == (1 if had_lead[i] else 0), (step, i)
+
+
+def _admin_role_form(client, role) -> dict:
+    """The admin's change form of ``role`` as it stands, ready to post back."""
+    form = client.get(f"/admin/teams/role/{role.pk}/change/").context["adminform"].form
+    data = {name: value for name, value in form.initial.items()
+            if name in form.fields and value is not None and name != "permissions"}
+    data["permissions"] = [p.pk for p in role.permissions.all()]
+    data.update({"policies-TOTAL_FORMS": "0", "policies-INITIAL_FORMS": "0"})
+    return {key: value.pk if hasattr(value, "pk") else value for key, value in data.items()
+            if not isinstance(value, bool) or value}
+
+
+def test_shipped_roles_keep_their_codes_in_the_admin_and_stay(admin_client):
+    """Approval stages, sign-offs and services find shipped roles by code: a renamed code
+    left every review unsignable. Their names stay editable; an administrator's own role
+    stays editable and deletable entirely."""
+    assert set(Role.objects.values_list("code", flat=True)) == SHIPPED_ROLE_CODES
+    sponsor = Role.objects.get(code="executive_sponsor")
+    own = Role.objects.create(code="duty_vet", name="Duty vet")
+
+    posted = admin_client.post(f"/admin/teams/role/{sponsor.pk}/change/", {
+        **_admin_role_form(admin_client, sponsor), "code": "sponsor", "name": "Sponsor"})
+    assert posted.status_code == 302, posted.context["adminform"].form.errors
+    sponsor.refresh_from_db()
+    assert (sponsor.code, sponsor.name) == ("executive_sponsor", "Sponsor")
+    assert admin_client.get(f"/admin/teams/role/{sponsor.pk}/delete/").status_code == 403
+    bulk = admin_client.post("/admin/teams/role/", {
+        "action": "delete_selected", "_selected_action": [sponsor.pk], "post": "yes"})
+    assert bulk.status_code == 403 and Role.objects.filter(pk=sponsor.pk).exists()
+
+    admin_client.post(f"/admin/teams/role/{own.pk}/change/", {
+        **_admin_role_form(admin_client, own), "code": "duty_vet_2"})
+    own.refresh_from_db()
+    assert own.code == "duty_vet_2"
+    assert admin_client.get(f"/admin/teams/role/{own.pk}/delete/").status_code == 200
