@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core import api
 from core.api import Pagination
 from crisis.api import require
 from crisis.permissions import IncidentApiPermission
@@ -72,15 +73,8 @@ def may_not_draft() -> str:
 
 def error_responses(*codes: int) -> dict:
     """The error answers a write documents besides its success."""
-    described = {
-        400: OpenApiResponse(description="Bad input; the body names each field at fault."),
-        403: OpenApiResponse(description="You may not do this."),
-        404: OpenApiResponse(description="No such statement, or you may not view its "
-                                         "incident."),
-        409: OpenApiResponse(StatementConflictSerializer,
-                             description="Valid, but not from the current state."),
-    }
-    return {code: described[code] for code in codes}
+    return api.error_responses(*codes, conflict_serializer=StatementConflictSerializer,
+                               not_found="No such statement, or you may not view its incident.")
 
 
 def with_details(statements: QuerySet[Statement]) -> QuerySet[Statement]:

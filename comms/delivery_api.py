@@ -5,11 +5,12 @@ the user may not view answers 404."""
 import django_filters
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import error_responses
 from core.filters import IdFilter
 from crisis.api import require
 from crisis.permissions import IncidentApiPermission
@@ -20,13 +21,11 @@ from .delivery_serializers import DeliverySerializer, PublicationSerializer
 from .models import Delivery, Publication
 from .serializers import EmptySerializer, StatementConflictSerializer
 
-ERRORS = {
-    400: OpenApiResponse(description="Bad input; the body names each field at fault."),
-    403: OpenApiResponse(description="You may not publish statements in this incident."),
-    404: OpenApiResponse(description="No such delivery, or you may not view its incident."),
-    409: OpenApiResponse(StatementConflictSerializer,
-                         description="Only a failed delivery can be sent again."),
-}
+ERRORS = error_responses(
+    400, 403, 404, 409, conflict_serializer=StatementConflictSerializer,
+    forbidden="You may not publish statements in this incident.",
+    not_found="No such delivery, or you may not view its incident.",
+    conflict="Only a failed delivery can be sent again.")
 
 
 class PublicationFilter(django_filters.FilterSet):

@@ -2,10 +2,11 @@
 ``comms.inquiry_services`` and ``comms.media``. An inquiry of an incident the user may not
 view answers 404; an incident in a body the user may not view, 400 naming ``incident``."""
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from core.api import error_responses
 from crisis.api import require
 from crisis.permissions import IncidentApiPermission
 
@@ -18,13 +19,11 @@ from .inquiry_serializers import (
 from .models import MediaInquiry
 from .serializers import StatementConflictSerializer
 
-ERRORS = {
-    400: OpenApiResponse(description="Bad input; the body names each field at fault."),
-    403: OpenApiResponse(description="You may not work on media inquiries in this incident."),
-    404: OpenApiResponse(description="No such inquiry, or you may not view its incident."),
-    409: OpenApiResponse(StatementConflictSerializer,
-                         description="The incident was merged or closed."),
-}
+ERRORS = error_responses(
+    400, 403, 404, 409, conflict_serializer=StatementConflictSerializer,
+    forbidden="You may not work on media inquiries in this incident.",
+    not_found="No such inquiry, or you may not view its incident.",
+    conflict="The incident was merged or closed.")
 
 
 class MediaInquiryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,

@@ -4,12 +4,13 @@ incident, and a change to one group's entry by the group's id. A thin viewset ov
 may not view answers 404."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from core.api import error_responses
 from crisis.api import path_id, require
 from crisis.selectors import incident_get
 
@@ -19,14 +20,11 @@ from .serializers import EmptySerializer, StatementConflictSerializer
 from .stakeholder_map import can_manage_stakeholders, map_entries, map_entry
 from .stakeholder_map_serializers import StakeholderEditSerializer, StakeholderEntrySerializer
 
-ERRORS = {
-    400: OpenApiResponse(description="Bad input; the body names each field at fault."),
-    403: OpenApiResponse(description="You may not manage the stakeholders of this incident."),
-    404: OpenApiResponse(description="No such incident or group, or you may not view the "
-                                     "incident."),
-    409: OpenApiResponse(StatementConflictSerializer,
-                         description="The incident was merged or closed."),
-}
+ERRORS = error_responses(
+    400, 403, 404, 409, conflict_serializer=StatementConflictSerializer,
+    forbidden="You may not manage the stakeholders of this incident.",
+    not_found="No such incident or group, or you may not view the incident.",
+    conflict="The incident was merged or closed.")
 PARAMETERS = [path_id("incident_pk", "The incident's id."),
               path_id("pk", "The stakeholder group's id.")]
 

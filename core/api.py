@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, renderers, serializers, status
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.response import Response
@@ -88,6 +89,22 @@ class KeysetPagination(CursorPagination):
         if not self.page:  # past the end: back to where the list ends
             return remove_query_param(self.base_url, self.cursor_query_param)
         return self._link(self.page[0], before=True)
+
+
+def error_responses(*codes: int, conflict_serializer=None,
+                    forbidden: str = "You may not do this.",
+                    not_found: str = "No such object, or you may not view it.",
+                    conflict: str = "Valid, but not from the current state.") -> dict:
+    """The error answers an operation documents besides its success (``codes`` of 400,
+    403, 404 and 409), worded for its objects; a 409's body is ``conflict_serializer``
+    (each app's own, as ``core.errors.ConflictError`` carries its own fields)."""
+    described = {
+        400: OpenApiResponse(description="Bad input; the body names each field at fault."),
+        403: OpenApiResponse(description=forbidden),
+        404: OpenApiResponse(description=not_found),
+        409: OpenApiResponse(conflict_serializer, description=conflict),
+    }
+    return {code: described[code] for code in codes}
 
 
 def query_boolean(request, name: str, *, default: bool = False) -> bool:

@@ -6,12 +6,13 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from core import api
 from core.api import KeysetPagination
 
 from . import selectors, services
@@ -53,14 +54,7 @@ ID = r"\d+"
 
 def error_responses(*codes: int) -> dict:
     """The error answers a write documents besides its success."""
-    described = {
-        400: OpenApiResponse(description="Bad input; the body names each field at fault."),
-        403: OpenApiResponse(description="You may not do this."),
-        404: OpenApiResponse(description="No such object, or you may not view it."),
-        409: OpenApiResponse(ConflictErrorSerializer,
-                             description="Valid, but not from the current state."),
-    }
-    return {code: described[code] for code in codes}
+    return api.error_responses(*codes, conflict_serializer=ConflictErrorSerializer)
 
 
 def require(allowed: bool, message: str) -> None:

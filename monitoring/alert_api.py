@@ -6,11 +6,12 @@ acted on with ``monitoring.change_alert``. Escalating onto an incident the user 
 view answers 404, like the incident itself."""
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import error_responses
 from crisis.api import require
 from crisis.selectors import incident_list
 from crisis.serializers import ConflictErrorSerializer
@@ -26,13 +27,11 @@ from .alert_serializers import (
 from .models import WarningRule
 from .permissions import can_change_alerts, can_view_alerts
 
-ERRORS = {
-    400: OpenApiResponse(description="Bad input; the body names each field at fault."),
-    403: OpenApiResponse(description="You may not act on alerts (or change that incident)."),
-    404: OpenApiResponse(description="No such alert (or incident you may view)."),
-    409: OpenApiResponse(ConflictErrorSerializer,
-                         description="The alert is not open or acknowledged any more."),
-}
+ERRORS = error_responses(
+    400, 403, 404, 409, conflict_serializer=ConflictErrorSerializer,
+    forbidden="You may not act on alerts (or change that incident).",
+    not_found="No such alert (or incident you may view).",
+    conflict="The alert is not open or acknowledged any more.")
 
 
 class AlertApiPermission(permissions.BasePermission):
@@ -119,11 +118,9 @@ class WarningRuleApiPermission(permissions.BasePermission):
         return rules.can_change_rules(request.user)
 
 
-RULE_ERRORS = {
-    400: OpenApiResponse(description="Bad input; the body names each field at fault."),
-    403: OpenApiResponse(description="You may not read (or change) the warning rules."),
-    404: OpenApiResponse(description="No such warning rule."),
-}
+RULE_ERRORS = error_responses(
+    400, 403, 404, forbidden="You may not read (or change) the warning rules.",
+    not_found="No such warning rule.")
 
 
 @extend_schema_view(

@@ -10,11 +10,12 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core import api
 from crisis.api import require
 from crisis.permissions import IncidentApiPermission
 
@@ -39,16 +40,11 @@ ID = r"\d+"
 
 def error_responses(*codes: int) -> dict:
     """The error answers a write documents besides its success."""
-    described = {
-        400: OpenApiResponse(description="Bad input; the body names each field at fault."),
-        403: OpenApiResponse(description="You may not do this."),
-        404: OpenApiResponse(description="No such review or action item, or you may not "
-                                         "view its incident."),
-        409: OpenApiResponse(ReviewConflictSerializer,
-                             description="Valid, but not against the review as it now "
-                                         "stands (another revision or version)."),
-    }
-    return {code: described[code] for code in codes}
+    return api.error_responses(
+        *codes, conflict_serializer=ReviewConflictSerializer,
+        not_found="No such review or action item, or you may not view its incident.",
+        conflict="Valid, but not against the review as it now stands (another revision or "
+                 "version).")
 
 
 def may_not_edit() -> str:
