@@ -435,6 +435,17 @@ def _crisis(story: Story):
                  "engineering knows the cause. @comms drafts the holding statement.")
         crisis.timeline_entry_pin(actor=lead(), entry=entry, pinned=True)
 
+    def approve_and_publish(key, *, version: int, legal: float, executive: float,
+                            published: float):
+        """Legal, then the executive, approve ``version`` of a statement; the
+        communications officer publishes it (each at its minute)."""
+        for approver, minute in (("legal", legal), ("exec", executive)):
+            at(minute, lambda approver=approver: comms.statement_decide(
+                actor=_user(approver), statement=statement(key), version=version,
+                decision="approve"))
+        at(published, lambda: comms.statement_publish(actor=comms_officer(),
+                                                      statement=statement(key)))
+
     def draft_holding():
         state["holding"] = comms.statement_create(
             actor=comms_officer(), incident=incident(), kind="holding", language="en",
@@ -446,14 +457,7 @@ def _crisis(story: Story):
             **HOLDING_FRAME).pk
         at(56, lambda: comms.statement_submit(actor=comms_officer(),
                                               statement=statement("holding")))
-        at(79, lambda: comms.statement_decide(actor=_user("legal"),
-                                              statement=statement("holding"), version=1,
-                                              decision="approve"))
-        at(88, lambda: comms.statement_decide(actor=_user("exec"),
-                                              statement=statement("holding"), version=1,
-                                              decision="approve"))
-        at(91, lambda: comms.statement_publish(actor=comms_officer(),
-                                               statement=statement("holding")))
+        approve_and_publish("holding", version=1, legal=79, executive=88, published=91)
 
     def draft_notice():
         state["notice"] = comms.statement_create(
@@ -477,14 +481,7 @@ def _crisis(story: Story):
                                                 "skin irritation."}))
         at(175, lambda: comms.statement_submit(actor=comms_officer(),
                                                statement=statement("notice")))
-        at(193, lambda: comms.statement_decide(actor=_user("legal"),
-                                               statement=statement("notice"), version=2,
-                                               decision="approve"))
-        at(204, lambda: comms.statement_decide(actor=_user("exec"),
-                                               statement=statement("notice"), version=2,
-                                               decision="approve"))
-        at(209, lambda: comms.statement_publish(actor=comms_officer(),
-                                                statement=statement("notice")))
+        approve_and_publish("notice", version=2, legal=193, executive=204, published=209)
 
     return start
 
