@@ -171,6 +171,12 @@ def _collect(alert: Alert, now: datetime.datetime) -> None:
     alert.top_terms = _terms([m.text for m in recent], alert.watch)
     platforms = Counter(m.platform for m in recent)
     alert.top_platforms = [{"platform": p, "count": n} for p, n in platforms.most_common(5)]
+    _name_influencer(alert, now)
+
+
+def _name_influencer(alert: Alert, now: datetime.datetime) -> None:
+    """The influential author's handle in the influencer signal (the buckets hold only
+    the followers): the spike's negative mention by the author with the most followers."""
     for signal in alert.signals:
         if signal["code"] == "influencer" and signal.get("threshold") is not None:
             loudest = (_spike_matches(alert, now)
@@ -295,6 +301,8 @@ def alert_update_from_evaluation(evaluation: Evaluation) -> Alert | None:
             _collect(alert, now)
             _notify(alert)
             fields += ["rule", "top_terms", "top_platforms", "notified_level"]
+        else:  # falling: the new signals still name the author, as when it rose
+            _name_influencer(alert, now)
         alert.save(update_fields=fields)
         if went_up:
             _follow_on_incident(alert)

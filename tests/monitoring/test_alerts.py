@@ -215,6 +215,18 @@ def red_alert(watch: Watch) -> Alert:
     return alert
 
 
+def test_a_falling_alert_still_names_the_influential_author(watch):
+    storm_mentions(watch, ENGLISH_STORM * 90, start=T0, per_minute=20, followers=600_000,
+                   platform="x")  # nine minutes of negative posts by big accounts: red
+    for minute in range(9):
+        look(watch, minute)
+    assert Alert.objects.get().level == "red"
+    alert = look(watch, 13)  # quiet since minute 8: the influencer rule's orange
+    assert alert.level == "orange" and alert.peak_level == "red"
+    assert "@user179 (600.2K followers) posted negatively" in describe_signals(alert.signals)
+    assert Alert.objects.get().signals == alert.signals
+
+
 def test_acknowledge_then_escalate_into_a_new_incident_with_the_evidence(
         watch, analyst, api_client):
     alert = red_alert(watch)

@@ -1,7 +1,6 @@
 """Detection on synthetic timelines: the level each reaches and when (default rules)."""
 
 import datetime
-import time
 
 import pytest
 
@@ -127,7 +126,4 @@ def test_evaluating_a_watch_reads_a_few_small_queries_however_much_it_holds():
     watch = ordinary_watch("Busy", days=3, rate=lambda minute: 30.0)  # ~130,000 mentions
     history(watch, end=T0 + 10 * MINUTE, days=10 / 1440, rate=lambda minute: 30.0, seed=3)
     queries = count_queries(lambda: evaluate(watch_id=watch.pk, now=T0 + 9 * MINUTE))
-    assert queries <= 3
-    started = time.perf_counter()
-    evaluate(watch_id=watch.pk, now=T0 + 9 * MINUTE)
-    assert time.perf_counter() - started < 0.2
+    assert queries <= 3  # its time is python -m bench monitoring's figure
