@@ -13,7 +13,7 @@ the copy). Nothing here sends: the channels (``comms.channels``) do, from
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,6 +44,7 @@ from .models import (
     Statement,
 )
 from .permissions import can_publish
+from .stakeholder_choices import Channel
 
 MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = 30  # 30 s, 1, 2, 4 min... between attempts
@@ -139,16 +140,12 @@ def _contact_address(contact: Contact, channel: str) -> str:
     return addresses.get(channel, "")
 
 
-def _recipients(*, publication: Publication, audience: Audience) -> list[Delivery]:
-    """One unsaved Delivery per recipient and channel: active contacts of the groups with
-    an address on the channel (a contact in two groups counts once, for the first group;
-    SMS only when an SMS gateway is active, through the first one), each active chat room
-    of the groups (apprise endpoints; the address shown is the URL masked), and for the
+def _recipient_fields(*, statement: Statement, audience: Audience) -> Iterator[dict]:
+    """The fields of each delivery to ``audience``: active contacts of the groups with an
+    address on the channel (a contact in two groups counts once, for the first group; SMS
+    only when an SMS gateway is active, through the first one), each active chat room of
+    the groups (apprise endpoints; the address shown is the URL masked), and for the
     employees group in-app notices to everyone who may view the incident."""
-    version = publication.version
-    common = {"publication": publication, "version_number": version.number,
-              "version_hash": publication.version_hash}
-    rows: list[Delivery] = []
     seen: set[tuple[str, int, str]] = set()
     gateway = (AppriseEndpoint.objects.filter(channel="sms", is_active=True).order_by("pk")
                .first() if "sms" in audience.channels else None)
@@ -164,21 +161,62 @@ def _recipients(*, publication: Publication, audience: Audience) -> list[Deliver
                     key = ("contact", contact.pk, channel)
                     if address and key not in seen:
                         seen.add(key)
-                        rows.append(Delivery(group=group, contact=contact, channel=channel,
-                                             address=address, **common,
-                                             endpoint=gateway if channel == "sms" else None))
+                        yield {"group": group, "contact": contact, "channel": channel,
+                               "address": address,
+                               "endpoint": gateway if channel == "sms" else None}
         if "chat" in audience.channels:
             rooms = AppriseEndpoint.objects.filter(group=group, channel="chat", is_active=True)
             for endpoint in rooms.order_by("pk"):
-                rows.append(Delivery(group=group, endpoint=endpoint, channel="chat",
-                                     address=masked_url(endpoint.url), **common))
+                yield {"group": group, "endpoint": endpoint, "channel": "chat",
+                       "address": masked_url(endpoint.url)}
         if "in_app" in audience.channels and group.kind == StakeholderKind.EMPLOYEES:
-            incident = publication.statement.incident
-            for user in people_who_may_view(incident).order_by("pk").iterator():
+            for user in people_who_may_view(statement.incident).order_by("pk").iterator():
                 key = ("user", user.pk, "in_app")
                 if key not in seen:
                     seen.add(key)
-                    rows.append(Delivery(group=group, user=user, channel="in_app", **common))
+                    yield {"group": group, "user": user, "channel": "in_app"}
+
+
+def _recipients(*, publication: Publication, audience: Audience) -> list[Delivery]:
+    """One unsaved Delivery per recipient and channel (``_recipient_fields``)."""
+    version = publication.version
+    common = {"publication": publication, "version_number": version.number,
+              "version_hash": publication.version_hash}
+    return [Delivery(**fields, **common) for fields in _recipient_fields(
+        statement=publication.statement, audience=audience)]
+
+
+@dataclass(frozen=True)
+class ChannelCount:
+    channel: str
+    label: str
+    count: int
+    note: str = ""
+
+
+def recipients_count(*, statement: Statement, groups=(), channels=()) -> list[ChannelCount]:
+    """How many deliveries publishing ``statement`` to these groups on these channels would
+    write now, per chosen channel (what the publish step confirms), with why a channel
+    reaches nobody where that is not the groups' addresses. Bad groups or channels: the
+    ValidationError of ``check_audience``."""
+    audience = check_audience(groups=groups, channels=channels, statement=statement)
+    found: dict[str, int] = defaultdict(int)
+    for fields in _recipient_fields(statement=statement, audience=audience):
+        found[fields["channel"]] += 1
+    rows = []
+    for channel in audience.channels:
+        note = ""
+        if not found[channel]:
+            if channel == "sms" and not AppriseEndpoint.objects.filter(
+                    channel="sms", is_active=True).exists():
+                note = _("no SMS gateway is set up")
+            elif channel == "chat":
+                note = _("none of these groups has a chat room")
+            elif channel == "in_app" and not any(
+                    group.kind == StakeholderKind.EMPLOYEES for group in audience.groups):
+                note = _("in-app notices reach the employees group only")
+        rows.append(ChannelCount(channel=channel, label=str(Channel(channel).label),
+                                 count=found[channel], note=note))
     return rows
 
 

@@ -10,4 +10,6 @@ incident_patterns = [
          name="publication-detail"),
     path("deliveries/<int:delivery_pk>/resend/", delivery_views.delivery_resend,
          name="delivery-resend"),
+    path("statements/<int:statement_pk>/publish/recipients/", delivery_views.publish_recipients,
+         name="statement-publish-recipients"),
 ]

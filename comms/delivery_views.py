@@ -3,7 +3,7 @@ from ``delivery.changed``), the failed ones with their reasons, and resending on
 A publication of an incident the user may not view is not found (404)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +13,8 @@ from core.errors import ConflictError
 from core.views import redirect_with_message
 from crisis import live
 
-from . import delivery, delivery_services
+from . import delivery, delivery_services, selectors
+from .permissions import can_publish
 
 FRAGMENT = "publication-progress"
 
@@ -61,3 +62,23 @@ def delivery_resend(request, delivery_pk: int):
                       status=409)
     return redirect_with_message(request, url, _("Sending to %(recipient)s again.")
                                  % {"recipient": found.recipient_name})
+
+
+@login_required
+@require_GET
+def publish_recipients(request, statement_pk: int):
+    """How many would receive the statement, per channel, for the groups and channels
+    ticked in its publish step (``groups``, ``channels`` in the query): the step redraws it
+    on every change, so the confirmation says who hears it before anyone presses it."""
+    statement = selectors.statement_get(user=request.user, pk=statement_pk)
+    if not can_publish(request.user, statement.incident):
+        raise PermissionDenied(_("You may not publish statements in this incident."))
+    groups, channels = request.GET.getlist("groups"), request.GET.getlist("channels")
+    context = {"statement": statement, "counts": [], "errors": []}
+    try:
+        context["counts"] = delivery_services.recipients_count(
+            statement=statement, groups=groups, channels=channels)
+    except ValidationError as error:
+        context["errors"] = error.messages
+    return render(request, "comms/delivery/_recipients.html", context,
+                  status=400 if context["errors"] else 200)

@@ -752,6 +752,9 @@ PAGE_ROWS = [
     Row("crisis:statement-publish", "post",
         url("crisis:statement-publish", statement_pk=lambda s: s.approved),
         lambda s: {"version": "1"}, need=PUBLISH, ok=302),
+    Row("crisis:statement-publish-recipients", "get",
+        lambda s: url("crisis:statement-publish-recipients",
+                      statement_pk=lambda s: s.approved)(s) + "?channels=email", need=PUBLISH),
     Row("crisis:statement-comment", "post", url("crisis:statement-comment", **DRAFT_PAGE),
         lambda s: {"body": "Say when it started.", "version": "1"}, need=COMMENT, ok=302),
     # The approval queue is one's own; a decision refused there is said on the queue.

@@ -264,6 +264,32 @@ def test_the_statement_page_offers_the_audience_and_publishes_to_it(
     assert reverse("crisis:publication-detail", args=[publication.pk]) in page
 
 
+def test_the_publish_step_says_how_many_each_channel_reaches_before_publishing(
+        client, officer, legal, approved):
+    both = contact("In both groups", "customers", email="both@example.com")
+    both.groups.add(group("partners"))
+    contact("Hook only", "partners", hook="https://hooks.example.com/p")
+    contact("Gone", "customers", email="gone@example.com", active=False)
+    client.force_login(officer)
+    url = reverse("crisis:statement-publish-recipients", args=[approved.pk])
+    page = client.get(reverse("crisis:statement-detail", args=[approved.pk])).content.decode()
+    assert f'hx-get="{url}"' in page  # the step asks on every change
+
+    ids = [group("customers").pk, group("partners").pk]
+    answer = client.get(url, {"groups": ids, "channels": ["email", "webhook", "sms", "chat"]})
+    text = " ".join(re.sub(r"<[^>]+>", " ", answer.content.decode()).split())
+    assert answer.status_code == 200
+    assert "Email : 1 recipient " in text  # one contact in two groups: one email
+    assert "Webhook : 1 recipient " in text
+    assert "SMS (apprise) : 0 recipients (no SMS gateway is set up)" in text
+    assert "Chat (apprise) : 0 recipients (none of these groups has a chat room)" in text
+    assert "status page only" in client.get(url).content.decode()  # no group
+    refused = client.get(url, {"groups": ids, "channels": ["fax"]})
+    assert refused.status_code == 400 and "not a channel to publish on" in refused.content.decode()
+    client.force_login(legal)  # may read the statement, may not publish it
+    assert client.get(url, {"groups": ids, "channels": ["email"]}).status_code == 403
+
+
 # --- email ------------------------------------------------------------------------------------
 
 def test_the_email_is_the_published_text_around_it_the_contacts_language(approved, publish):
