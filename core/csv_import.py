@@ -96,7 +96,9 @@ def read_table(text: str, *, encoding: str, max_rows: int, too_many: str, no_row
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    # strict: a quote left open is an error naming its row, not the rest of the file read
+    # as one cell (it made one contact of every line after it)
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
     try:
         headers = [clean_text(h) for h in next(reader, [])]
         rows = []

@@ -195,6 +195,16 @@ def test_a_file_too_large_or_with_too_many_rows_is_refused(api):
     assert not Contact.objects.exists()
 
 
+def test_a_quote_left_open_refuses_the_file_naming_the_row(api):
+    text = 'Name,Email\nAmy,amy@example.com\n"Bob,bob@example.com\nCarol,carol@example.com\n'
+
+    response = api.post(IMPORT, {"file": upload("open.csv", text.encode())}, format="multipart")
+
+    assert response.status_code == 400
+    assert response.json()["file"] == ["Row 3 cannot be read as CSV: unexpected end of data"]
+    assert not Contact.objects.exists()
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({}, "file"),
     ({"mapping": "{not json"}, "mapping"),
