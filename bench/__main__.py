@@ -9,7 +9,8 @@ BENCHMARKS = {"incident_list": "bench.incident_list",
               "delivery": "bench.delivery",
               "monitoring": "bench.monitoring",
               "review": "bench.review",
-              "room_browser": "bench.room_browser"}
+              "room_browser": "bench.room_browser",
+              "load": "bench.load"}
 
 
 def main() -> None:

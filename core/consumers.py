@@ -5,6 +5,7 @@ may join and whether they may still see a frame; ``ResyncMixin`` replays a numbe
 stream (core.live) after a reconnect and ``PresenceMixin`` tells who is here."""
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import json
@@ -340,8 +341,13 @@ class PresenceMixin:
         self.presence_flush = None
         self.presence_sent_at = time.monotonic()
         if pending and not getattr(self, "access_lost", False):
-            await self.send_json({
-                "type": Frame.PRESENCE_CHANGED,
-                "here": [viewer for here, viewer in pending.values() if here],
-                "left": [viewer for here, viewer in pending.values() if not here],
-            })
+            # The socket may have closed during the batch's wait (a room emptying at once;
+            # its disconnect is on its way): Uvicorn refuses a send to a closed socket
+            # (ClientDisconnected, an OSError), and nothing awaits this task, so each was an
+            # ERROR with a traceback in the log (python -m bench load).
+            with contextlib.suppress(OSError):
+                await self.send_json({
+                    "type": Frame.PRESENCE_CHANGED,
+                    "here": [viewer for here, viewer in pending.values() if here],
+                    "left": [viewer for here, viewer in pending.values() if not here],
+                })
