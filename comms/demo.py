@@ -55,7 +55,7 @@ def seed_statements(incident: Incident) -> None:
 
     memo = services.statement_create(
         actor=_user("comms"), incident=incident, kind="internal_memo", language="en",
-        title="To all staff: X2 power bank reports",
+        title="To all staff: X2 power bank reports", audience=["employees"],
         body="Please do not comment on the X2 reports in public. Refer media enquiries to "
              "Corporate Communications and customers to the hotline's approved answer.",
         **FRAME)

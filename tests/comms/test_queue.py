@@ -218,6 +218,8 @@ def test_the_demo_data_holds_a_statement_in_each_state_and_legal_has_one_waiting
     delivered = Delivery.objects.filter(publication__statement__kind="holding")
     assert delivered.exists()
     assert set(delivered.values_list("channel", "status")) == {("in_app", "sent")}
+    # The approved staff memo is for the employees: its publish step offers them only.
+    assert Statement.objects.get(kind="internal_memo").audience == ["employees"]
     SeedDemo().seed()  # seeding again adds nothing
     assert Contact.objects.count() == 7
 
