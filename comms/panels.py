@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
+from core.text import join_list
 from crisis import panels
 from crisis.choices import TimelineKind
 from crisis.timeline import write_headlines
@@ -58,7 +59,7 @@ def review_summaries(statements) -> dict[int, ReviewSummary]:
     for statement_id, stage_progress in progress.items():
         summary = summaries[statement_id]
         for stage in stage_progress.open_stages:
-            who = ", ".join(gettext(roles.get(code, code)) for code in stage.role_codes)
+            who = join_list(gettext(roles.get(code, code)) for code in stage.role_codes)
             if not who and stage.capability:
                 who = gettext(stage.capability)
             summary.waiting_for.append(

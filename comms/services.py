@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
+from core.text import join_list
 from crisis import live
 from crisis.choices import IncidentStatus, StakeholderKind, TimelineKind
 from crisis.models import Incident
@@ -406,7 +407,7 @@ def check_decide(*, user, statement: Statement, version: int, decision: str,
     if later:
         raise ConflictError(_("“%(stage)s” decides after “%(open)s”, which is still open.")
                             % {"stage": str(later[0]),
-                               "open": ", ".join(str(s) for s in open_stages)},
+                               "open": join_list(open_stages)},
                             current=statement.status)
     raise PermissionDenied(_("You may not decide at this stage of the review."))
 

@@ -1,6 +1,9 @@
-"""What counts as text a person wrote: one rule for every form, serializer and service."""
+"""What counts as text a person wrote: one rule for every form, serializer and service; and
+how text is joined in the reader's language (a label and its value, the items of a list)."""
 
 import unicodedata
+
+from django.utils.translation import pgettext
 
 # Control and format characters (zero-width spaces and joiners, the word joiner, the byte
 # order mark, soft hyphens...) and every kind of space and line separator draw nothing;
@@ -24,3 +27,24 @@ def clean_text(value: str) -> str:
     while end > start and is_invisible(value[end - 1]):
         end -= 1
     return value[start:end]
+
+
+def label_separator() -> str:
+    """What stands between a label and its value in the active language ("Legal: 2 hours",
+    "法務：2 小時")."""
+    # Translators: between a label and its value, as in "Legal: 2 hours". Chinese: the
+    # full-width colon "：", with no space after it.
+    return pgettext("between a label and its value", ": ")
+
+
+def labelled(label, value) -> str:
+    """``label`` and ``value`` joined as the active language joins them."""
+    return f"{label}{label_separator()}{value}"
+
+
+def join_list(items) -> str:
+    """Items of a list (translated labels, names...) joined as the active language joins
+    them: "red, orange" in English, "紅色、橙色" in Chinese."""
+    # Translators: between the items of a list, as in "red from 10:00, orange from 11:00".
+    # Chinese: the enumeration comma "、", with no space after it.
+    return pgettext("list separator", ", ").join(str(item) for item in items)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.errors import ConflictError
-from core.text import clean_text
+from core.text import clean_text, join_list
 
 from . import events, hooks, live
 from .choices import (
@@ -213,7 +213,7 @@ def check_transition(*, incident: Incident, to_status: IncidentStatus) -> None:
         raise ConflictError(
             _("%(ref)s is %(current)s; it can move to %(allowed)s, not to %(target)s.")
             % {"ref": incident.reference, "current": current.label,
-               "allowed": ", ".join(str(s.label) for s in allowed) or _("nowhere (reopen it)"),
+               "allowed": join_list(s.label for s in allowed) or _("nowhere (reopen it)"),
                "target": to_status.label},
             current=current.value, allowed=[s.value for s in allowed],
         )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ConflictError
+from core.text import join_list
 from core.views import add_service_errors, form_action, redirect_with_message
 
 from . import live, panels, selectors, services
@@ -489,7 +490,7 @@ def _unknown_mentions(written) -> str:
     if not names:
         return ""
     return _("Saved. Names not recognised: %(names)s. Nobody by these names was told; use "
-             "the person's username after @.") % {"names": ", ".join(f"@{n}" for n in names)}
+             "the person's username after @.") % {"names": join_list(f"@{n}" for n in names)}
 
 
 def _added(request, entry, to: str, message: str):

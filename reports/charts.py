@@ -36,7 +36,7 @@ from xml.etree import ElementTree as ET
 import matplotlib
 import numpy as np
 from django.utils import formats, timezone, translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from matplotlib import dates as mdates
 from matplotlib import font_manager
 from matplotlib.figure import Figure
@@ -46,6 +46,7 @@ from matplotlib.path import Path
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from core.reltime import elapsed
+from core.text import join_list
 from crisis.choices import WarningLevel
 
 from .series import StageCycle, VolumeSeries
@@ -358,13 +359,17 @@ def _volume_description(points, series: VolumeSeries, markers, levels) -> str:
         parts.append(gettext("Highest negative share: %(share)s%% at %(at)s.")
                      % {"share": f"{share * 100:.0f}", "at": _when(at)})
     if series.bands:
-        bands = ", ".join(
+        bands = join_list(
             gettext("%(level)s from %(start)s") % {"level": WarningLevel(b.level).label,
                                                   "start": _when(b.start)}
             for b in sorted(series.bands, key=lambda b: b.start))
         parts.append(gettext("Warning levels: %(bands)s.") % {"bands": bands})
     if markers:
-        statements = ", ".join(f"{m.label} ({_when(m.at)})" for m in markers)
+        statements = join_list(
+            # Translators: a statement in a chart's description and when it was published,
+            # as in "Holding statement (10:42)"; Chinese: full-width brackets "（）".
+            pgettext("statement and time", "%(statement)s (%(at)s)")
+            % {"statement": m.label, "at": _when(m.at)} for m in markers)
         parts.append(gettext("Statements published: %(statements)s.")
                      % {"statements": statements})
     return " ".join(parts)

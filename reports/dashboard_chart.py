@@ -10,7 +10,7 @@ from datetime import date
 
 from django.core.cache import cache
 from django.utils import formats, timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from .charts import (
@@ -100,7 +100,11 @@ def _draw(dashboard: Dashboard, *, width: int, columns: int) -> str:
             ax.set_ylim(0, (max(known) / size if known else 1) * 1.2 or 1)
             ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
             ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
-            ax.set_title(f"{metric.label} ({unit})", loc="left", fontsize=FONT_SIZE, color=INK)
+            ax.set_title(
+                # Translators: a dashboard chart's title, as in "Time to first statement
+                # (hours)"; Chinese: full-width brackets "（）".
+                pgettext("metric and unit", "%(metric)s (%(unit)s)")
+                % {"metric": metric.label, "unit": unit}, loc="left", fontsize=FONT_SIZE, color=INK)
             if not known:
                 ax.text(0.5, 0.5, gettext("Not measured"), transform=ax.transAxes,
                         ha="center", va="center", color=AXIS_COLOUR, fontsize=FONT_SIZE - 1)

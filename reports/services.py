@@ -42,7 +42,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from core.errors import ConflictError
-from core.text import clean_text
+from core.text import clean_text, join_list
 from crisis import live
 from crisis.choices import (
     IncidentStatus,
@@ -193,7 +193,7 @@ def prefill_what_happened(incident: Incident) -> str:
 
 
 def _labels(values, choices) -> str:
-    return ", ".join(str(choices(value).label) for value in values if value in choices.values)
+    return join_list(choices(value).label for value in values if value in choices.values)
 
 
 def _share(share) -> str:
@@ -213,10 +213,10 @@ def prefill_impact(incident: Incident) -> str:
         lines.append(_("Stakeholders affected: %(kinds)s") % {"kinds": kinds})
     if incident.affected_products:
         lines.append(_("Products: %(products)s")
-                     % {"products": ", ".join(incident.affected_products)})
+                     % {"products": join_list(incident.affected_products)})
     if incident.affected_regions:
         lines.append(_("Regions: %(regions)s")
-                     % {"regions": ", ".join(incident.affected_regions)})
+                     % {"regions": join_list(incident.affected_regions)})
     found = facts.impact(incident)
     during, before = found["during"], found["before"]
     if during["mentions"]:
@@ -231,7 +231,7 @@ def prefill_impact(incident: Incident) -> str:
     reached = [group["group"] for group in found["groups_reached"]]
     if reached:
         lines.append(_("Stakeholder groups reached: %(groups)s")
-                     % {"groups": ", ".join(reached)})
+                     % {"groups": join_list(reached)})
     return "\n".join(f"- {line}" for line in lines)  # a Markdown list, as it is shown
 
 

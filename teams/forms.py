@@ -5,6 +5,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import TextField
+from core.text import join_list
 from crisis.forms import PersonChoiceField, StyledFormMixin
 from crisis.selectors import assignable_people
 
@@ -69,7 +70,7 @@ class AccountForm(StyledFormMixin, forms.ModelForm):
             "name": dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]}),
             *settings.LANGUAGES]
         self.fields["email_notifications"].choices = list(EmailNotifications.choices)
-        important = ", ".join(str(NotificationKind(kind).label)
+        important = join_list(NotificationKind(kind).label
                               for kind in NotificationKind.values
                               if NotificationKind(kind).is_important)
         self.fields["email_notifications"].help_text = _(

@@ -13,6 +13,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext as _
 
 from core import reltime as relative
+from core.text import join_list
 from crisis.choices import (
     Confidentiality,
     IncidentStatus,
@@ -221,7 +222,7 @@ def _field_value(field: str, value) -> str:
     if isinstance(value, list):
         if field == "stakeholder_kinds":
             value = [_label(StakeholderKind, v) for v in value]
-        return ", ".join(str(v) for v in value) or "—"
+        return join_list(value) or "—"
     if field == "origin":
         return _label(Origin, value)
     if field == "confidentiality":
@@ -385,6 +386,12 @@ def shipped(value):
     """Text CrisisDesk ships as data (playbook tasks, roles): shown in the reader's
     language when the catalogs have it, otherwise exactly as stored."""
     return gettext(value) if isinstance(value, str) and value else value
+
+
+@register.filter(name="join_list")
+def join_list_filter(items) -> str:
+    """The items joined as the reader's language joins a list ("a, b"; "甲、乙")."""
+    return join_list(items or [])
 
 
 @register.filter
