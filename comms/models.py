@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from crisis.choices import Severity
@@ -180,7 +180,8 @@ class Statement(models.Model):
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      null=True, blank=True, related_name="+",
                                      verbose_name=_("published by"))
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    published_at = models.DateTimeField(pgettext_lazy("a time", "published"), null=True,
+                                        blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -401,7 +402,8 @@ class Publication(models.Model):
     version_hash = models.CharField(_("version SHA-256"), max_length=64)
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                      related_name="+", verbose_name=_("published by"))
-    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    published_at = models.DateTimeField(pgettext_lazy("a time", "published"),
+                                        default=timezone.now)
 
     class Meta:
         ordering = ["-published_at"]
@@ -538,7 +540,6 @@ class MediaInquiry(models.Model):
 # --- stakeholder groups and contacts -----------------------------------------------------------
 # (Imported here, with the section, so the statements' imports above stay as they are.)
 from django.db.models.functions import Lower  # noqa: E402
-from django.utils.translation import pgettext_lazy  # noqa: E402
 
 from crisis.choices import StakeholderKind  # noqa: E402
 

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RankedChoices(models.TextChoices):
@@ -116,7 +117,7 @@ class TimelineKind(models.TextChoices):
     ROLE = "role", _("Role")
     STATEMENT = "statement", _("Statement")
     ALERT = "alert", _("Alert")
-    REVIEW = "review", _("Review")
+    REVIEW = "review", pgettext_lazy("post-incident review", "Review")
 
 
 # What people write themselves; everything else is written by the services.

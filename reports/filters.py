@@ -2,6 +2,7 @@
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.filters import BooleanFilter, IdFilter
 
@@ -18,7 +19,7 @@ class ReviewFilter(django_filters.FilterSet):
 
 
 class ActionItemFilter(django_filters.FilterSet):
-    review = IdFilter(field_name="review_id", label=_("Review"))
+    review = IdFilter(field_name="review_id", label=pgettext_lazy("post-incident review", "Review"))
     incident = IdFilter(field_name="review__incident_id", label=_("Incident"))
     owner = IdFilter(field_name="owner_id", label=_("Owner"))
     status = django_filters.MultipleChoiceFilter(choices=ActionItemStatus.choices,

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 EXECUTIVE_SUMMARY_MAX_WORDS = 200
 
@@ -93,8 +94,9 @@ class ReviewVersion(models.Model):
         related_name="+", verbose_name=_("last edited by"),
     )
     updated_at = models.DateTimeField(_("last edited"), default=timezone.now)
-    signed_off_at = models.DateTimeField(_("signed off"), null=True, blank=True,
-                                         help_text=_("When the last required sign-off came."))
+    signed_off_at = models.DateTimeField(
+        pgettext_lazy("a time", "signed off"), null=True, blank=True,
+        help_text=_("When the last required sign-off came."))
 
     class Meta:
         ordering = ["review", "-number"]
