@@ -55,6 +55,11 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             return alert_selectors.Alert.objects.none()
         return alert_selectors.alert_list(user=self.request.user)
 
+    def offers_form(self, request) -> bool:
+        """The browsable API's forms (acknowledge, dismiss, escalate) are for those who may
+        act on alerts (an executive follows them and is offered none)."""
+        return can_change_alerts(request.user)
+
     def _answer(self, alert) -> Response:
         return Response(AlertSerializer(
             alert_selectors.alert_get(user=self.request.user, pk=alert.pk)).data)

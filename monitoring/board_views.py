@@ -24,7 +24,7 @@ from .alert_selectors import alert_get
 from .board_filters import MentionStreamFilter
 from .board_forms import NEW_INCIDENT, DismissForm, EscalateForm
 from .choices import ACTIVE_ALERT_STATUSES
-from .ingest_api import can_ingest
+from .ingest_api import can_import
 from .permissions import can_change_alerts, can_view_alerts, can_view_mentions
 
 MENTIONS_PER_PAGE = 25
@@ -70,7 +70,7 @@ def _mentions_context(request) -> dict:
     page = Paginator(mentions, MENTIONS_PER_PAGE).get_page(request.GET.get("page"))
     return {"can_view_mentions": True, "mention_filter": stream, "mention_page": page,
             "mentions_filtered": any(v for k, v in request.GET.items() if k != "page"),
-            "can_import_mentions": can_ingest(request.user)}
+            "can_import_mentions": can_import(request.user)}
 
 
 def _filter_status(mentions: dict) -> int:

@@ -39,6 +39,7 @@ from .mention_filters import MentionFilter
 from .permissions import can_view_mentions
 
 INGEST_MENTION = "monitoring.ingest_mention"
+IMPORT_MENTION = "monitoring.import_mention"
 
 
 def can_ingest(user) -> bool:
@@ -46,9 +47,20 @@ def can_ingest(user) -> bool:
                 and user.has_perm(INGEST_MENTION))
 
 
+def can_import(user) -> bool:
+    """The CSV import (page and API): a service account's ingest right, or the analysts'
+    own right to import a file (``monitoring.import_mention``)."""
+    return can_ingest(user) or bool(user and user.is_authenticated and user.is_active
+                                     and user.has_perm(IMPORT_MENTION))
+
+
 def _may_not_ingest() -> str:
     return _("Ingesting mentions takes the “Can ingest mentions” right (a service "
              "account's token).")
+
+
+def _may_not_import() -> str:
+    return _("Importing mentions takes the “Can import mentions from CSV files” right.")
 
 
 # 5,000 mentions of up to 10,000 characters: Django's own limit for a body read at once
@@ -103,6 +115,13 @@ class WatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             require(watches.can_view_watches(request.user),
                     _("Watches are for monitoring analysts."))
 
+    def offers_form(self, request) -> bool:
+        """The browsable API's forms: adding for those who may add, changing for those who
+        may change (an executive reads watches and is offered neither)."""
+        if request.method == "POST":
+            return watches.can_add_watches(request.user)
+        return watches.can_change_watches(request.user)
+
     @extend_schema(summary="Add a watch", request=WatchInputSerializer,
                    responses={201: WatchSerializer, **error_responses(400, 403)})
     def create(self, request, *args, **kwargs):
@@ -148,6 +167,12 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if self.action in ("list", "retrieve"):
             require(can_view_mentions(request.user), _("Mentions are for monitoring analysts."))
 
+    def offers_form(self, request) -> bool:
+        """The browsable API's forms are for those who may send them (bulk: ingest;
+        import: ingest or import)."""
+        return can_import(request.user) if self.action == "import_file" \
+            else can_ingest(request.user)
+
     @extend_schema(
         summary="Ingest up to 5,000 mentions",
         description=f"A JSON array of at most {MAX_BATCH:,} mentions. Each is checked on its "
@@ -180,13 +205,14 @@ class MentionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     "check the first rows, write nothing). A row with a problem is skipped "
                     "and listed by row number and field. A file that cannot be read, or a "
                     "bad mapping, is a 400 naming `file`, `encoding`, `mapping` or "
-                    "`timezone`, and nothing is written.",
+                    "`timezone`, and nothing is written. Takes `monitoring.import_mention` "
+                    "(monitoring analysts) or `monitoring.ingest_mention`.",
         request={"multipart/form-data": MentionImportSerializer},
         responses={200: MentionImportResultSerializer, **error_responses(400, 403)})
     @action(detail=False, methods=["post"], url_path="import", url_name="import",
             parser_classes=[MultiPartParser, FormParser])
     def import_file(self, request):
-        require(can_ingest(request.user), _may_not_ingest())
+        require(can_import(request.user), _may_not_import())
         serializer = MentionImportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

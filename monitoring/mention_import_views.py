@@ -2,7 +2,8 @@
 preview → import → result with the per-row error report (``.../errors/``, CSV). Thin:
 ``monitoring.mention_import`` reads, checks and imports. Between the steps the decoded
 table waits in a file under ``VAR_DIR/mention-imports/`` named by a random token only the
-uploader's session holds (kept an hour). Takes the ``monitoring.ingest_mention`` right."""
+uploader's session holds (kept an hour). Takes ``monitoring.import_mention`` (monitoring
+analysts) or a service account's ``monitoring.ingest_mention``."""
 
 import json
 import re
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import mention_import as importer
-from .ingest_api import can_ingest
+from .ingest_api import can_import
 from .mention_import_forms import MentionImportMappingForm, MentionImportUploadForm
 
 SESSION_KEY = "mention_import"
@@ -29,7 +30,7 @@ ERRORS_SHOWN = 100
 
 
 def _refuse_unless_may_import(request) -> None:
-    if not can_ingest(request.user):
+    if not can_import(request.user):
         raise PermissionDenied
 
 

@@ -93,7 +93,8 @@ class Mention(models.Model):
         ordering = ["-posted_at", "-pk"]
         verbose_name = _("mention")
         verbose_name_plural = _("mentions")
-        permissions = [("ingest_mention", _("Can ingest mentions (API, CSV, connectors)"))]
+        permissions = [("ingest_mention", _("Can ingest mentions (API, CSV, connectors)")),
+                       ("import_mention", _("Can import mentions from CSV files"))]
         constraints = [
             models.UniqueConstraint(fields=["platform", "external_id"],
                                     name="mention_once_per_platform"),

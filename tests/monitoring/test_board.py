@@ -91,8 +91,35 @@ def test_an_executive_posting_an_action_is_refused_whatever_the_form_holds(watch
 def test_the_csv_import_is_offered_on_the_board_to_those_who_may_import(analyst):
     link = reverse("monitoring-mention-import")
     assert link not in client_for(analyst).get(BOARD).content.decode()
-    importer = grant(analyst, "monitoring.ingest_mention")
-    assert f'href="{link}"' in client_for(importer).get(BOARD).content.decode()
+    assert client_for(analyst).get(link).status_code == 403
+    importer = grant(analyst, "monitoring.import_mention")  # the analysts' group holds it
+    client = client_for(importer)
+    assert f'href="{link}"' in client.get(BOARD).content.decode()
+    assert client.get(link).status_code == 200
+    # A file, not the bulk API: that stays a service account's (monitoring.ingest_mention).
+    bulk = client.post(reverse("api:mention-bulk"), "[]", content_type="application/json")
+    assert bulk.status_code == 403
+
+
+def test_the_browsable_api_offers_forms_only_to_those_who_may_send_them(analyst, watch):
+    alert = make_alert(watch)
+    pages = {"watches": reverse("api:watch-list"),
+             "watch": reverse("api:watch-detail", args=[watch.pk]),
+             "acknowledge": reverse("api:alert-acknowledge", args=[alert.pk]),
+             "import": reverse("api:mention-import")}
+
+    def forms(user) -> set[str]:
+        client = client_for(user)
+        return {name for name, url in pages.items()
+                if 'name="_content"' in client.get(url, HTTP_ACCEPT="text/html")
+                .content.decode()}
+
+    executive = grant(UserFactory(), VIEW_ALERT)  # reads alerts and watches, sends nothing
+    assert forms(executive) == set()
+    assert forms(analyst) == {"acknowledge"}
+    administrator = grant(UserFactory(), VIEW_ALERT, CHANGE_ALERT, "monitoring.add_watch",
+                          "monitoring.change_watch", "monitoring.import_mention")
+    assert forms(administrator) == set(pages)
 
 
 # --- the mention stream --------------------------------------------------------------------
