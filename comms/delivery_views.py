@@ -14,6 +14,7 @@ from core.views import redirect_with_message
 from crisis import live
 
 from . import delivery, delivery_services, selectors
+from .choices import StatementKind
 from .permissions import can_publish
 
 FRAGMENT = "publication-progress"
@@ -74,7 +75,8 @@ def publish_recipients(request, statement_pk: int):
     if not can_publish(request.user, statement.incident):
         raise PermissionDenied(_("You may not publish statements in this incident."))
     groups, channels = request.GET.getlist("groups"), request.GET.getlist("channels")
-    context = {"statement": statement, "counts": [], "errors": []}
+    context = {"statement": statement, "counts": [], "errors": [],
+               "public": StatementKind(statement.kind).is_public}
     try:
         context["counts"] = delivery_services.recipients_count(
             statement=statement, groups=groups, channels=channels)

@@ -283,7 +283,10 @@ def test_the_publish_step_says_how_many_each_channel_reaches_before_publishing(
     assert "Webhook : 1 recipient " in text
     assert "SMS (apprise) : 0 recipients (no SMS gateway is set up)" in text
     assert "Chat (apprise) : 0 recipients (none of these groups has a chat room)" in text
+    assert "It also appears on the public status page." in text  # a holding statement
     assert "status page only" in client.get(url).content.decode()  # no group
+    type(approved).objects.filter(pk=approved.pk).update(kind="internal_memo")
+    assert "nobody receives it" in client.get(url).content.decode()  # no group, not public
     refused = client.get(url, {"groups": ids, "channels": ["fax"]})
     assert refused.status_code == 400 and "not a channel to publish on" in refused.content.decode()
     client.force_login(legal)  # may read the statement, may not publish it
