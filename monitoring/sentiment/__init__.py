@@ -6,7 +6,9 @@
     detect_language("退款什么时候到账？")          # "zh-Hans"
 
 ``score`` is in [-1, 1]; ``label`` is a ``monitoring.choices.SentimentLabel`` value. English
-goes through VADER (with crisis vocabulary and sarcasm cues added), Chinese of either
+goes through a small trained model (``english_model``: logistic regression over words, word
+pairs and what VADER with our crisis vocabulary and sarcasm cues makes of the post; its
+weights ship in ``data/en_model.tsv``), Chinese of either
 script through the lexicon analyzer in ``chinese`` (Traditional is converted to Simplified
 first). Other languages are scored neutral. Nothing is downloaded: the lexicons ship in
 ``data/``. docs/sentiment.md gives the method and the measured accuracy.

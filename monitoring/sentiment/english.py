@@ -1,5 +1,7 @@
-"""English polarity: VADER (vaderSentiment, lexicon and rules shipped with the package)
-adjusted for posts about companies:
+"""English lexicon rules: VADER (vaderSentiment, lexicon and rules shipped with the package)
+adjusted for posts about companies. Their reading of a post (``reading``) is the main input
+of the trained English model (``english_model``), which gives the score and label;
+``polarity`` is the rules' own score (the English analyzer before the model). The rules:
 - words it lacks or misreads here (outage, recall, breach; "support" and "shares" are
   neutral, not praise) from ``data/en_lexicon.tsv``;
 - phrases read whole ("on hold", "couldn't be happier", "five stars") from
@@ -143,7 +145,24 @@ def _literal(text: str) -> str:
     return max(runs, key=len, default="")
 
 
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the lexicon rules make of a text (the trained model's dense features)."""
+    compound: float  # the rules' score in [-1, 1]: VADER, phrases, emoji, sarcasm, weights
+    vader: float  # VADER's compound with phrases and emoji, before sarcasm and weights
+    negative: float  # VADER's share of negative words
+    emoji: float  # the emoji polarity added (on VADER's unnormalised scale)
+    sarcasm: bool  # a sarcasm cue turned praise into complaint
+    question: bool
+    notice: bool
+
+
 def polarity(text: str) -> float:
+    """The lexicon rules' score in [-1, 1]."""
+    return reading(text).compound
+
+
+def reading(text: str) -> Reading:
     setup = _setup()
     emoji_sum = 0.0
     plain = text.replace("\ufe0f", "")
@@ -161,16 +180,18 @@ def polarity(text: str) -> float:
     compound = scores["compound"]
     if emoji_sum:
         compound = _squash(_unsquash(compound) + emoji_sum)
-    if not compound:
-        return 0.0
-    if compound > 0 and (setup.sarcasm.search(text) or (
-            scores["neg"] >= 0.1 and _COMPLAINT_PRAISE.search(text))):
+    vader = compound
+    sarcasm = compound > 0 and bool(setup.sarcasm.search(text) or (
+        scores["neg"] >= 0.1 and _COMPLAINT_PRAISE.search(text)))
+    if sarcasm:
         compound = -max(0.3, compound * 0.8)
-    if _is_question(text):
+    question = _is_question(text)
+    if question:
         compound *= QUESTION_WEIGHT
-    if any(word in lowered for word in _NOTICE_WORDS) and _NOTICE.search(text):
+    notice = any(word in lowered for word in _NOTICE_WORDS) and _NOTICE.search(text) is not None
+    if notice:
         compound *= NOTICE_WEIGHT
-    return compound
+    return Reading(compound, vader, scores["neg"], emoji_sum, sarcasm, question, notice)
 
 
 def _any_of(strings) -> str:

@@ -2,10 +2,13 @@
 
     python -m monitoring.sentiment.evaluate             # the evaluation set (tests/data/sentiment)
     python -m monitoring.sentiment.evaluate --tuning    # the tuning texts (data/tune_*.csv)
+    python -m monitoring.sentiment.evaluate --holdout   # held-out batches (data/holdout_*.csv)
     python -m monitoring.sentiment.evaluate --errors    # also list the misclassified posts
 
 The evaluation set is only measured, never tuned on: lexicon changes and the Chinese
-neutral band are checked against the tuning texts in ``data/``, written separately.
+neutral band are checked against the tuning texts in ``data/``, written separately, and the
+English model is trained on ``data/train_en.csv`` and ``data/tune_en.csv``. The held-out
+batches are written before a round of training and only measured, like the evaluation set.
 """
 
 import argparse
@@ -67,6 +70,11 @@ def tuning_set(language: str) -> list[tuple[str, str]]:
     return read_labelled(TUNING_DIR / f"tune_{SETS[language]}.csv")
 
 
+def holdout_set(language: str) -> list[tuple[str, str]]:
+    path = TUNING_DIR / f"holdout_{SETS[language]}.csv"
+    return read_labelled(path) if path.exists() else []
+
+
 def print_report(report: Report, *, errors: bool = False) -> None:
     print(f"{report.language}: {report.size} posts, accuracy {report.accuracy:.3f}, "
           f"macro-F1 {report.macro_f1:.3f} "
@@ -82,11 +90,17 @@ def print_report(report: Report, *, errors: bool = False) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tuning", action="store_true", help="measure the tuning texts")
+    parser.add_argument("--holdout", action="store_true", help="measure the held-out batches")
     parser.add_argument("--errors", action="store_true", help="list misclassified posts")
     parser.add_argument("--language", choices=list(SETS), action="append")
     args = parser.parse_args(argv)
     for language in args.language or SETS:
-        rows = tuning_set(language) if args.tuning else evaluation_set(language)
+        if args.holdout:
+            rows = holdout_set(language)
+            if not rows:
+                continue
+        else:
+            rows = tuning_set(language) if args.tuning else evaluation_set(language)
         print_report(evaluate(rows, language), errors=args.errors)
 
 

@@ -1,19 +1,20 @@
 """The one entry point: ``score(text, language)`` picks the analyzer for the language
 (detected when not given) and turns its polarity in [-1, 1] into a label.
 
-Labels: negative below ``-NEUTRAL_BAND``, positive above ``+NEUTRAL_BAND``, neutral in
-between. English keeps VADER's published convention (±0.05 on the compound score); the
-Chinese band was chosen on the tuning texts in ``data/`` (never on the evaluation set).
+Labels: English takes the trained model's most probable class (its score is P(positive) −
+P(negative), so the signs agree); Chinese is negative below ``-NEUTRAL_BAND``, positive
+above ``+NEUTRAL_BAND``, neutral in between, the band chosen on the tuning texts in
+``data/`` (never on the evaluation set).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ..choices import SentimentLabel
-from . import chinese, english
+from . import chinese, english_model
 from .language import CHINESE, ENGLISH, detect_language
 
-NEUTRAL_BAND = {ENGLISH: english.NEUTRAL_BAND, **dict.fromkeys(CHINESE, chinese.NEUTRAL_BAND)}
+NEUTRAL_BAND = dict.fromkeys(CHINESE, chinese.NEUTRAL_BAND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +42,9 @@ def score(text: str, language: str = "") -> Sentiment:
         return NEUTRAL
     language = _analyzer_language(language) or detect_language(text)
     if language == ENGLISH:
-        value = english.polarity(text)
-    elif language in CHINESE:
+        value, label = english_model.classify(text)
+        return Sentiment(round(max(-1.0, min(1.0, value)), 4), label)
+    if language in CHINESE:
         value = chinese.polarity(text)
     else:
         return NEUTRAL
