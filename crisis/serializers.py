@@ -6,9 +6,11 @@ from collections.abc import Mapping
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.fields import empty
+from rest_framework.reverse import reverse as drf_reverse
 
 from core.text import clean_text
 
@@ -134,6 +136,70 @@ def _reader(serializer):
     return getattr(request, "user", None)
 
 
+_STAND_IN_PK = 918273645546372819  # an id no incident takes: one reverse() for a whole page
+
+
+class IncidentListSerializer(serializers.ListSerializer):
+    """``IncidentSerializer``'s answer for many incidents (the list API, refreshed every few
+    seconds during a crisis), written in plain Python: the same keys and values, in the same
+    order (a test compares the two on every kind of incident), without a DRF field object
+    per key and row — about half of a page's time — one ``reverse()`` per page instead of
+    one per row, and the incidents merged into others checked in one query, not one each."""
+
+    def to_representation(self, data):
+        incidents = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        request = self.context.get("request")
+        url = drf_reverse("api:incident-detail", kwargs={"pk": _STAND_IN_PK}, request=request,
+                          format=self.context.get("format"))
+        survivors = {survivor for survivor in selectors.incident_list(user=_reader(self)).filter(
+            pk__in={i.merged_into_id for i in incidents if i.merged_into_id}).values_list(
+            "pk", flat=True)} if any(i.merged_into_id for i in incidents) else set()
+        zone = timezone.get_current_timezone()  # the reader's (DRF's DateTimeField, ISO 8601)
+
+        def moment(value):
+            if value is None:
+                return None
+            text = value.astimezone(zone).isoformat()
+            return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+        return [self._incident(incident, url, survivors, moment) for incident in incidents]
+
+    @staticmethod
+    def _incident(incident: Incident, url: str, survivors: set, moment) -> dict:
+        kind, author = incident.type, incident.created_by
+        return {
+            "id": incident.pk,
+            "url": url.replace(str(_STAND_IN_PK), str(incident.pk)),
+            "reference": incident.reference,
+            "title": incident.title,
+            "summary": incident.summary,
+            "type": {"code": kind.code, "name": kind.name},
+            "origin": incident.origin,
+            "status": incident.status,
+            "severity": incident.severity,
+            "warning_level": incident.warning_level,
+            "warning_level_auto": incident.warning_level_auto,
+            "warning_level_manual": incident.warning_level_manual,
+            "warning_level_overridden": bool(incident.warning_level_overridden),
+            "confidentiality": incident.confidentiality,
+            "stakeholder_kinds": incident.stakeholder_kinds,
+            "affected_products": incident.affected_products,
+            "affected_regions": incident.affected_regions,
+            "tags": incident.tags,
+            "is_drill": bool(incident.is_drill),
+            "detected_at": moment(incident.detected_at),
+            "acknowledged_at": moment(incident.acknowledged_at),
+            "contained_at": moment(incident.contained_at),
+            "resolved_at": moment(incident.resolved_at),
+            "closed_at": moment(incident.closed_at),
+            "merged_into": incident.merged_into_id if incident.merged_into_id in survivors
+            else None,
+            "created_by": {"id": author.pk, "username": author.username, "name": str(author)},
+            "created_at": moment(incident.created_at),
+            "updated_at": moment(incident.updated_at),
+        }
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     type = IncidentTypeSummarySerializer(read_only=True)
@@ -159,6 +225,7 @@ class IncidentSerializer(serializers.ModelSerializer):
                   "acknowledged_at", "contained_at", "resolved_at", "closed_at", "merged_into",
                   "created_by", "created_at", "updated_at"]
         read_only_fields = fields
+        list_serializer_class = IncidentListSerializer
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):

@@ -1,3 +1,5 @@
+import zoneinfo
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -167,6 +169,43 @@ def test_list_query_count_does_not_grow_with_rows_or_depth(api_client, outsider)
     deeper = api_client.get(LIST_URL, {"page_size": 10}).json()["next"]
     deep = count_queries(lambda: as_new_request(api_client, outsider).get(deeper))
     assert one_row == many_rows == deep <= 3  # user, their global rights, the page
+
+
+def test_list_answers_each_incident_as_the_detail_serializer_does(api_client, outsider):
+    """The list writes its rows in plain Python (``IncidentListSerializer``): the same keys,
+    values and order as ``IncidentSerializer`` for every kind of incident, and the merged
+    ones checked in one query whatever their number."""
+    from crisis.serializers import IncidentSerializer
+
+    now = timezone.now()
+    hidden = IncidentFactory(confidentiality="confidential")
+    visible = IncidentFactory(tags=["recall", "直播"], affected_regions=["HK"],
+                              stakeholder_kinds=["customers"], warning_level="red",
+                              warning_level_overridden=True, is_drill=True, detected_at=now,
+                              acknowledged_at=now, contained_at=now)
+    IncidentFactory(summary="", status="closed", closed_at=now, resolved_at=now)
+    IncidentFactory.create_batch(2, merged_into=visible, status="closed")
+    IncidentFactory(merged_into=hidden, status="closed")
+    outsider.timezone = "Asia/Hong_Kong"  # times in the reader's zone, as DRF writes them
+    outsider.save()
+    api_client.force_login(outsider)  # signed in by session: the middleware sets the zone
+
+    response = api_client.get(LIST_URL, {"page_size": 50})
+
+    rows = response.json()["results"]
+    request = response.wsgi_request
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Hong_Kong")):
+        expected = [IncidentSerializer(incident, context={"request": request}).data
+                    for incident in selectors.incident_list(user=outsider)]
+    assert rows[0]["created_at"].endswith("+08:00")
+    assert len(rows) == 5  # not the confidential one
+    assert rows == expected
+    assert sorted(str(row["merged_into"]) for row in rows) == sorted(
+        ["None", "None", "None", str(visible.pk), str(visible.pk)])  # not into the hidden one
+    assert [list(row) for row in rows] == [list(IncidentSerializer.Meta.fields)] * 5
+    before = count_queries(lambda: api_client.get(LIST_URL))
+    IncidentFactory.create_batch(3, merged_into=visible, status="closed")
+    assert count_queries(lambda: api_client.get(LIST_URL)) == before  # one for the survivors
 
 
 def test_token_authentication(api_client, lead):
