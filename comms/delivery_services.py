@@ -85,6 +85,10 @@ def check_audience(*, groups, channels, statement: Statement | None = None) -> A
     except (TypeError, ValueError):
         ids = set()
         problems["groups"] = [_("Name stakeholder groups by their ids.")]
+    if any(not 0 < pk < 2**63 for pk in ids):  # no such id (a database cannot hold one)
+        problems["groups"] = [_("No stakeholder group has the id %(ids)s.") % {
+            "ids": ", ".join(str(pk) for pk in sorted(ids) if not 0 < pk < 2**63)}]
+        ids = set()
     found = list(StakeholderGroup.objects.filter(pk__in=ids).order_by("position", "name"))
     if len(found) != len(ids) and "groups" not in problems:
         missing = sorted(ids - {group.pk for group in found})

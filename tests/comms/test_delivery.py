@@ -287,6 +287,9 @@ def test_the_publish_step_says_how_many_each_channel_reaches_before_publishing(
     assert "status page only" in client.get(url).content.decode()  # no group
     type(approved).objects.filter(pk=approved.pk).update(kind="internal_memo")
     assert "nobody receives it" in client.get(url).content.decode()  # no group, not public
+    huge = client.get(url, {"groups": [2**64], "channels": ["email"]})  # was a 500 on SQLite
+    assert huge.status_code == 400 and f"no stakeholder group has the id {2**64}" in \
+        huge.content.decode().lower()
     refused = client.get(url, {"groups": ids, "channels": ["fax"]})
     assert refused.status_code == 400 and "not a channel to publish on" in refused.content.decode()
     client.force_login(legal)  # may read the statement, may not publish it
