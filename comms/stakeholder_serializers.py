@@ -2,13 +2,13 @@
 write (types only; ``comms.stakeholder_services`` owns the rules) and the import's body
 and answer."""
 
-import json
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import ColumnMappingField
 from crisis.serializers import RequiredBooleanField, StrictCharField, StrictInputMixin
 
 from .contact_import import ENCODING_CHOICES, FIELDS
@@ -102,18 +102,8 @@ class ContactInputSerializer(StrictInputMixin, serializers.Serializer):
                       "description": "JSON object {field: column header}; fields: "
                                      + ", ".join(FIELDS) + ". Left out: guessed from the "
                                        "headers (English and Chinese)."})
-class MappingField(serializers.JSONField):
-    """A JSON object sent as text in a multipart body (or as an object in JSON)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):
-            try:
-                data = json.loads(data)
-            except ValueError:
-                raise serializers.ValidationError(_("Not valid JSON.")) from None
-        if not isinstance(data, dict):
-            raise serializers.ValidationError(_("An object of field: column header."))
-        return data
+class MappingField(ColumnMappingField):
+    """The contacts import's mapping, documented with the fields it takes."""
 
 
 class ContactImportSerializer(StrictInputMixin, serializers.Serializer):

@@ -1,6 +1,7 @@
 """API conventions shared by every app: pagination, error shapes and the browsable API."""
 
 import copy
+import json
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -105,6 +106,21 @@ def error_responses(*codes: int, conflict_serializer=None,
         409: OpenApiResponse(conflict_serializer, description=conflict),
     }
     return {code: described[code] for code in codes}
+
+
+class ColumnMappingField(serializers.JSONField):
+    """Which column of an imported CSV file holds which field: a JSON object of field:
+    column header, sent as text in a multipart body (or as an object in JSON)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                raise serializers.ValidationError(_("Not valid JSON.")) from None
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(_("An object of field: column header."))
+        return data
 
 
 def query_boolean(request, name: str, *, default: bool = False) -> bool:

@@ -3,11 +3,10 @@ write (types only; ``monitoring.watches`` and ``monitoring.ingest`` own the rule
 bulk body's item (for the schema: the bulk body is checked by ``monitoring.ingest``, not
 here: a serializer per item is ten times too slow) and the answers."""
 
-import json
 
-from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from core.api import ColumnMappingField
 from core.csv_import import ENCODING_CHOICES
 from crisis.serializers import StrictCharField, StrictInputMixin
 from teams.models import Department
@@ -91,26 +90,12 @@ class IngestResultSerializer(serializers.Serializer):
     errors = ItemErrorSerializer(many=True)
 
 
-class MappingField(serializers.JSONField):
-    """A JSON object sent as text in a multipart body (or as an object in JSON)."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, str):
-            try:
-                data = json.loads(data)
-            except ValueError:
-                raise serializers.ValidationError(_("Not valid JSON.")) from None
-        if not isinstance(data, dict):
-            raise serializers.ValidationError(_("An object of field: column header."))
-        return data
-
-
 class MentionImportSerializer(StrictInputMixin, serializers.Serializer):
     file = serializers.FileField(help_text=f"The CSV file: UTF-8 (with or without BOM), "
                                            f"GB18030 or Big5; at most "
                                            f"{MAX_BYTES // (1024 * 1024)} MB, "
                                            f"{MAX_ROWS:,} rows.")
-    mapping = MappingField(required=False, help_text="{field: column header}; guessed "
+    mapping = ColumnMappingField(required=False, help_text="{field: column header}; guessed "
                                                      "from the headers when left out.")
     encoding = serializers.ChoiceField(choices=ENCODING_CHOICES, required=False,
                                        default="auto")
