@@ -236,6 +236,14 @@ def run(*, actor, table: Table, columns: dict[str, int]) -> ImportResult:
     return contacts_import(actor=actor, rows=rows(table, columns))
 
 
+def field_label(field: str) -> str:
+    """A field a row's problem names, in the reader's language (its code stays in the API)."""
+    if field == "addresses":
+        return _("Addresses")
+    return str(FIELDS.get(field, field))
+
+
 def error_report(errors: list[RowError]) -> str:
-    """The per-row error report as CSV text (row, field, message)."""
-    return csv_import.error_report(errors)
+    """The per-row error report as CSV text (row, field, message), fields named in words."""
+    return csv_import.error_report(
+        [RowError(error.row, field_label(error.field), error.message) for error in errors])

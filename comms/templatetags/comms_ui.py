@@ -43,3 +43,11 @@ def short_hash(value: str) -> str:
 def markdown(value):
     """A statement's text as sanitised HTML (core.markdown)."""
     return render_markdown(value)
+
+
+@register.filter
+def import_field_label(field: str) -> str:
+    """A contact import field (``comms.contact_import.FIELDS``) in words, not its code."""
+    from ..contact_import import field_label
+
+    return field_label(field)

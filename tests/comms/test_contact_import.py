@@ -248,7 +248,7 @@ def test_the_wizard_uploads_guesses_previews_imports_and_reports_the_skipped_row
     assert columns.status_code == 200
     page = columns.content.decode()
     assert 'value="Email" selected' in page  # guessed
-    assert "not-an-email" in page and "Enter a valid email address." in page  # preview
+    assert "not-an-email" in page and "Email: Enter a valid email address." in page  # preview
     assert not Contact.objects.exists()  # a preview writes nothing
 
     done = client.post(reverse("contact-import-columns"), {
@@ -259,8 +259,8 @@ def test_the_wizard_uploads_guesses_previews_imports_and_reports_the_skipped_row
     assert report["Content-Type"].startswith("text/csv")
     lines = report.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "row,field,message"
-    assert [line.split(",")[:2] for line in lines[1:]] == [
-        ["3", "email"], ["3", "phone"], ["3", "groups"]]
+    assert [line.split(",")[:2] for line in lines[1:]] == [  # fields in words, not codes
+        ["3", "Email"], ["3", "Phone"], ["3", "Groups"]]
     assert Contact.objects.count() == 2
 
 
