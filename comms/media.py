@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import BooleanFilter, IdFilter
+from core.filters import IdFilter, OverdueFilter
 from crisis.models import Incident
 from crisis.permissions import DRAFT_STATEMENT, can_contribute, has_right
 from crisis.selectors import may_view
@@ -76,13 +76,8 @@ class MediaInquiryFilter(django_filters.FilterSet):
     incident = IdFilter(field_name="incident_id", label=_("Incident"))
     status = django_filters.MultipleChoiceFilter(choices=InquiryStatus.choices,
                                                  label=_("Status"), distinct=False)
-    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = OverdueFilter(overdue_q)
 
     class Meta:
         model = MediaInquiry
         fields = ["incident", "status", "overdue"]
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
-from core.filters import BooleanFilter, IdFilter, IsoDateTimeFilter
+from core.filters import BooleanFilter, IdFilter, IsoDateTimeFilter, OverdueFilter
 
 from .choices import IncidentStatus, Severity, TaskStatus, TimelineKind, WarningLevel
 from .models import Incident, IncidentType, IncidentUserObjectPermission, Task, TimelineEntry
@@ -93,13 +93,8 @@ class TaskFilter(django_filters.FilterSet):
     incident = IdFilter(field_name="incident_id", label=_("Incident"))
     owner = IdFilter(field_name="owner_id", label=_("Owner"))
     status = django_filters.MultipleChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
-    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = OverdueFilter(overdue_q)
 
     class Meta:
         model = Task
         fields = ["incident", "owner", "status", "overdue"]
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())

@@ -4,7 +4,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.filters import BooleanFilter, IdFilter
+from core.filters import IdFilter, OverdueFilter
 
 from .models import ActionItem, ActionItemStatus, PostIncidentReview
 from .selectors import overdue_q
@@ -24,13 +24,8 @@ class ActionItemFilter(django_filters.FilterSet):
     owner = IdFilter(field_name="owner_id", label=_("Owner"))
     status = django_filters.MultipleChoiceFilter(choices=ActionItemStatus.choices,
                                                  label=_("Status"), distinct=False)
-    overdue = BooleanFilter(method="filter_overdue", label=_("Overdue"))
+    overdue = OverdueFilter(overdue_q)
 
     class Meta:
         model = ActionItem
         fields = ["review", "incident", "owner", "status", "overdue"]
-
-    def filter_overdue(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(overdue_q()) if value else queryset.exclude(overdue_q())
