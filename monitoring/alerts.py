@@ -89,9 +89,19 @@ def compact_number(value: float) -> str:
 
 
 def hour_of_week_words(hour_of_week: int) -> str:
-    """"Sunday 09:00 UTC" in the active language."""
-    return _("%(day)s %(hour)02d:00 UTC") % {"day": WEEKDAYS[hour_of_week // 24],
-                                              "hour": hour_of_week % 24}
+    """An hour of the week (kept in UTC) in the reader's time zone and language: "Sunday
+    17:00" for someone in Taipei; "Sunday 09:00 UTC" where the active zone is UTC (an
+    email written by a worker, say)."""
+    zone = timezone.get_current_timezone()
+    now = timezone.now().astimezone(datetime.UTC)
+    monday = (now - datetime.timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0,
+                                                                    microsecond=0)
+    local = (monday + datetime.timedelta(hours=hour_of_week)).astimezone(zone)
+    if local.utcoffset() == datetime.timedelta(0) and str(zone) in ("UTC", "Etc/UTC"):
+        return _("%(day)s %(hour)02d:00 UTC") % {"day": WEEKDAYS[hour_of_week // 24],
+                                                  "hour": hour_of_week % 24}
+    return _("%(day)s %(time)s") % {"day": WEEKDAYS[local.weekday()],
+                                     "time": local.strftime("%H:%M")}
 
 
 def describe_signal(signal: dict) -> str | None:

@@ -331,6 +331,11 @@ def test_signals_read_in_words_in_the_readers_language():
             "@bigaccount (2.1M followers) posted negatively")
     with translation.override("zh-hant"):
         assert "星期日" in describe_signals(signals)
+    # In the reader's time zone, as every time on the pages (Sunday 09:00 UTC):
+    with translation.override("en"), timezone.override("Asia/Taipei"):
+        assert "the usual for Sunday 17:00;" in describe_signals(signals)
+    with translation.override("en"), timezone.override("America/Los_Angeles"):
+        assert "the usual for Sunday 0" in describe_signals(signals)  # 01:00 or 02:00 (DST)
 
 
 @pytest.mark.django_db(transaction=True)
