@@ -9,12 +9,7 @@ Between the wizard's steps the decoded file is kept in a file under ``CRISISDESK
 never in the database, never in the page."""
 
 import json
-import re
-import secrets
-import time
-from pathlib import Path
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.csv_import import UploadStore
 from core.views import form_action, redirect_with_message
 
 from . import contact_import as importer
@@ -35,9 +31,8 @@ from .stakeholder_services import RowError
 
 PAGE_SIZE = 50
 ERRORS_SHOWN = 100
-SESSION_KEY = "contact_import"
-TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
-KEEP_SECONDS = 24 * 3600  # an abandoned upload is removed a day later
+# An abandoned upload is removed a day later.
+UPLOADS = UploadStore("contact-imports", "contact_import", keep_seconds=24 * 3600)
 
 
 def _refuse_unless(allowed: bool, message: str) -> None:
@@ -119,56 +114,6 @@ def group_list(request):
 
 # --- the import wizard --------------------------------------------------------------------------
 
-def _upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "contact-imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _prune(directory: Path) -> None:
-    cutoff = time.time() - KEEP_SECONDS
-    for old in directory.glob("*.json"):
-        try:
-            if old.stat().st_mtime < cutoff:
-                old.unlink()
-        except FileNotFoundError:
-            pass
-
-
-def _store(request, payload: dict) -> None:
-    directory = _upload_dir()
-    _prune(directory)
-    _forget(request)
-    token = secrets.token_urlsafe(24)  # 32 characters
-    (directory / f"{token}.json").write_text(
-        json.dumps({**payload, "user": request.user.pk}), encoding="utf-8")
-    request.session[SESSION_KEY] = token
-
-
-def _update(request, payload: dict) -> None:
-    token = request.session.get(SESSION_KEY, "")
-    (_upload_dir() / f"{token}.json").write_text(
-        json.dumps({**payload, "user": request.user.pk}), encoding="utf-8")
-
-
-def _stored(request) -> dict | None:
-    """What this session uploaded, if it is still there."""
-    token = request.session.get(SESSION_KEY, "")
-    if not isinstance(token, str) or not TOKEN.fullmatch(token):
-        return None
-    try:
-        payload = json.loads((_upload_dir() / f"{token}.json").read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
-    return payload if payload.get("user") == request.user.pk else None
-
-
-def _forget(request) -> None:
-    token = request.session.pop(SESSION_KEY, "")
-    if isinstance(token, str) and TOKEN.fullmatch(token):
-        (_upload_dir() / f"{token}.json").unlink(missing_ok=True)
-
-
 def _refuse_unless_may_import(request) -> None:
     _refuse_unless(stakeholders.can_manage_contacts(request.user),
                    stakeholder_services.may_not_manage())
@@ -188,8 +133,8 @@ def contact_import(request):
             form.add_error(problem.field if problem.field in form.fields else "file",
                            problem.message)
         else:
-            _store(request, {"filename": upload.name[:200], "encoding": table.encoding,
-                             "text": _table_text(table)})
+            UPLOADS.save(request, {"filename": upload.name[:200], "encoding": table.encoding,
+                                   "text": _table_text(table)})
             return redirect("contact-import-columns")
     return render(request, "comms/stakeholders/import_upload.html", {"form": form},
                   status=400 if form.errors else 200)
@@ -212,7 +157,7 @@ def contact_import_columns(request):
     """Step 2: which column is which field (guessed from the headers), the first rows as
     they would be imported with their problems, and the import itself."""
     _refuse_unless_may_import(request)
-    payload = _stored(request)
+    payload = UPLOADS.read(request)
     if payload is None or "text" not in payload:
         messages.info(request, _("Upload the file first."))
         return redirect("contact-import")
@@ -238,10 +183,10 @@ def contact_import_columns(request):
         except ValidationError as error:  # the file's emails taken meanwhile: nothing written
             form.add_error(None, error.messages)
             return _columns_page(request, form, payload, table, columns, rows)
-        _update(request, {"filename": payload["filename"], "encoding": table.encoding,
-                          "result": {"created": result.created, "updated": result.updated,
-                                     "skipped": result.skipped},
-                          "errors": [[e.row, e.field, e.message] for e in result.errors]})
+        UPLOADS.save(request, {"filename": payload["filename"], "encoding": table.encoding,
+                               "result": {"created": result.created, "updated": result.updated,
+                                          "skipped": result.skipped},
+                               "errors": [[e.row, e.field, e.message] for e in result.errors]})
         return redirect("contact-import-done")
     return _columns_page(request, form, payload, table, columns, rows)
 
@@ -256,7 +201,7 @@ def _columns_page(request, form, payload, table, columns, rows):
 
 
 def _stored_result(request) -> dict | None:
-    payload = _stored(request)
+    payload = UPLOADS.read(request)
     return payload if payload is not None and "result" in payload else None
 
 

@@ -1,19 +1,24 @@
 """Reading a CSV file a person uploads, for any import (contacts, mentions): its encoding
 (UTF-8 with or without BOM, GB18030, Big5, told apart by charset-normalizer), its table,
 a guess of which column is which field from the headers, the mapping a person chose checked
-against the file, and the per-row error report as CSV. What the rows mean is the
-importing app's.
+against the file, the per-row error report as CSV, and the decoded table kept between the
+wizard's steps (``UploadStore``). What the rows mean is the importing app's.
 
 Every problem with the file as a whole is a ``FileProblem`` naming the input at fault
 (``file``, ``mapping``, ``encoding``)."""
 
 import csv
 import io
+import json
 import re
+import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from charset_normalizer import from_bytes
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -198,3 +203,53 @@ def error_report(errors: Iterable) -> str:
 def csv_safe(value: str) -> str:
     """A cell a spreadsheet shows as text, never runs as a formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+class UploadStore:
+    """An uploaded file's decoded table (and what the steps after it add), kept between the
+    steps of an import wizard: a JSON file under ``VAR_DIR/<folder>/`` named by a random
+    token that only the uploader's session holds, never in the database nor the page. A
+    file older than ``keep_seconds`` is removed when another is saved."""
+
+    TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+
+    def __init__(self, folder: str, session_key: str, keep_seconds: int):
+        self.folder, self.session_key, self.keep_seconds = folder, session_key, keep_seconds
+
+    def _directory(self) -> Path:
+        path = Path(settings.VAR_DIR) / self.folder
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def _token(self, request) -> str | None:
+        token = request.session.get(self.session_key)
+        return token if isinstance(token, str) and self.TOKEN.fullmatch(token) else None
+
+    def save(self, request, payload: dict) -> None:
+        """Keep ``payload`` for this session (in place of what it kept before)."""
+        directory = self._directory()
+        cutoff = time.time() - self.keep_seconds
+        for old in directory.glob("*.json"):
+            try:
+                if old.stat().st_mtime < cutoff:
+                    old.unlink()
+            except FileNotFoundError:
+                pass
+        token = self._token(request)
+        if token is None:
+            token = request.session[self.session_key] = secrets.token_urlsafe(24)  # 32 chars
+        (directory / f"{token}.json").write_text(
+            json.dumps({**payload, "user": request.user.pk}, ensure_ascii=False),
+            encoding="utf-8")
+
+    def read(self, request) -> dict | None:
+        """What this session kept, if it is still there (and was kept for this user)."""
+        token = self._token(request)
+        if token is None:
+            return None
+        try:
+            payload = json.loads((self._directory() / f"{token}.json").read_text(
+                encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+        return payload if payload.get("user") == request.user.pk else None
