@@ -267,6 +267,11 @@ def test_attaching_offers_only_incidents_one_manages(analyst, watch):
     client = client_for(manager)
     board = client.get(BOARD).content.decode()
     assert "Managed one" in board
+    # Nothing chosen for her: one click must not attach it to whichever incident came first.
+    choices = board[board.index(f'id="attach-{alert.pk}"'):]
+    assert choices.index('<option value="" selected>') < choices.index("Managed one")
+    empty = client.post(reverse("monitoring-alert-escalate", args=[alert.pk]), {"incident": ""})
+    assert empty.status_code == 400 and Alert.objects.get(pk=alert.pk).status == "open"
 
     plain = grant(UserFactory(), VIEW_ALERT, CHANGE_ALERT)
     refused = client_for(plain).post(reverse("monitoring-alert-escalate", args=[alert.pk]),
