@@ -22,9 +22,9 @@ from monitoring.sentiment.train import training_rows
 # Measured on the evaluation set (docs/sentiment.md) less about 0.02: a change that makes
 # the analyzers worse fails here; one that makes them better should raise the floor.
 MACRO_F1_FLOOR = {"en": 0.92, "zh-Hant": 0.83, "zh-Hans": 0.84}
-# Held-out English batches (data/holdout_en.csv, never trained on): measured 0.913 and 0.799
-# (0.875 together) less about 0.02.
-HOLDOUT_MACRO_F1_FLOOR = {"en": 0.85}
+# Held-out English batches (data/holdout_en.csv, never trained on): measured 0.885 together
+# (0.927, 0.845, 0.853 each) less about 0.02.
+HOLDOUT_MACRO_F1_FLOOR = {"en": 0.86}
 
 
 @pytest.mark.parametrize("language", list(SETS))
