@@ -17,12 +17,14 @@ What runs, all on this machine:
   observers), each also on two of nine other open incidents; role assignments and their
   rights as ``teams`` grants them (``incident_rights_sync``). Everyone has one password.
 - **Locust** (``bench/locustfile.py``, a process of its own, headless): ``--users``
-  members (200; ``--spawn-rate`` a second) sign in through the login form, then, each
-  ``--wait-min``–``--wait-max`` seconds, do one of: the incident list page (3), the
-  ``/api/incidents/`` list (3), open a room (4; the main crisis 3 times in 4), open a task's
-  forms (1), post a note with the room's composer (2), complete a task with its Done button
-  (1) — the last two only for writers, as htmx posts with the CSRF header. Half the members
-  use each web process. Each request's time is recorded exactly.
+  members (200; ``--spawn-rate`` 2 a second) sign in through the login form, then for
+  ``--duration`` (5 minutes) once all have started, each pausing ``--wait-min`` to
+  ``--wait-max`` seconds (10–30) between actions, do one of (weights): the incident list
+  page (3), the ``/api/incidents/`` list (3), open a room (4: the page, then the panels it
+  fetches once loaded; the main crisis 3 times in 4), open a task's forms (1), post a note
+  with the room's composer (2), complete a task with its Done button (1) — the last two
+  only for writers, as htmx posts with the CSRF header — or a floor request (1 each). Half
+  the members use each web process. Each request's time is recorded exactly.
 - **500 room websockets** (``--sockets``) on the main crisis, split over the two web
   processes, held by bench/fanout.py's load process (asyncio + ``websockets``) from before
   Locust starts until it ends. Every ``--probe-interval`` seconds this process commits a
@@ -48,6 +50,7 @@ printed, say it with the figures.
 import argparse
 import contextlib
 import json
+import math
 import os
 import random
 import re
@@ -337,11 +340,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--spawn-rate", type=float, default=2.0,
                         help="members starting (signing in) per second")
     parser.add_argument("--duration", type=int, default=300,
-                        help="seconds of Locust, ramp-up included")
+                        help="seconds of Locust once every member has started (the ramp-up, "
+                             "users / spawn rate, comes first)")
     parser.add_argument("--sockets", type=int, default=500, help="room websockets")
-    parser.add_argument("--wait-min", type=float, default=5.0,
+    parser.add_argument("--wait-min", type=float, default=10.0,
                         help="a member's pause between actions, at least (s)")
-    parser.add_argument("--wait-max", type=float, default=15.0, help="… at most (s)")
+    parser.add_argument("--wait-max", type=float, default=30.0, help="… at most (s)")
     parser.add_argument("--probe-interval", type=float, default=0.5,
                         help="seconds between probe events (frame latency)")
     parser.add_argument("--quick", action="store_true",
@@ -435,7 +439,8 @@ def main(argv: list[str]) -> None:
         locust = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", str(BASE_DIR / "bench" / "locustfile.py"),
              "--headless", "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
-             "--run-time", f"{args.duration}s", "--stop-timeout", "30", "--only-summary",
+             "--run-time", f"{args.duration + math.ceil(args.users / args.spawn_rate)}s",
+             "--stop-timeout", "30", "--only-summary",
              "--host", config["hosts"][0], "--loglevel", "WARNING"],
             cwd=BASE_DIR, env={**os.environ, "LOAD_CONFIG": str(logs / "locust.json")},
             stdout=locust_log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -79,6 +79,7 @@ class Member(FastHttpUser):
         self.room = CONFIG["main_room"]
         self.open_tasks: list[int] = []
         self.tasks_seen: list[int] = []
+        self.signed_in = False
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -108,30 +109,53 @@ class Member(FastHttpUser):
             if response.status_code != expect:
                 response.failure(f"{response.status_code} (expected {expect}): "
                                  f"{(response.text or '')[:200]!r}")
+                location = (response.headers or {}).get("location") or ""
+                if response.status_code == 401 or "/accounts/login/" in location:
+                    self.signed_in = False  # the session is gone: sign in again
             return response
 
     # --- the member's day ---------------------------------------------------------------
 
     def on_start(self) -> None:
-        """Sign in through the login form."""
+        self.sign_in()
+
+    def sign_in(self) -> None:
+        """Sign in through the login form; a refusal (an error) is tried again, as a person
+        would, before anything else."""
+        self.cookies.clear()
         self._request("GET", "/accounts/login/", "sign in: login page")
         form = {"username": self.account["username"], "password": CONFIG["password"],
                 "csrfmiddlewaretoken": self.cookies.get("csrftoken", ""),
                 "next": "/incidents/"}
-        self._request("POST", "/accounts/login/", "sign in: POST", expect=302, data=form)
+        response = self._request("POST", "/accounts/login/", "sign in: POST", expect=302,
+                                 data=form)
+        self.signed_in = response.status_code == 302
+
+    def run_task(self) -> bool:
+        """False (and signing in again instead) while the member is not signed in."""
+        if not self.signed_in:
+            self.sign_in()
+            return False
+        return True
 
     @task(3)
     def incident_list_page(self) -> None:
+        if not self.run_task():
+            return
         self._request("GET", "/incidents/", "incident list (page)",
                       params=random.choice(LIST_QUERIES))
 
     @task(3)
     def incident_list_api(self) -> None:
+        if not self.run_task():
+            return
         self._request("GET", "/api/incidents/", "incident list (API)",
                       params=random.choice(LIST_QUERIES))
 
     @task(4)
     def open_room(self) -> None:
+        if not self.run_task():
+            return
         others = self.account["incidents"]
         self.room = (CONFIG["main_room"] if random.random() < 0.75 or not others
                      else random.choice(others))
@@ -148,6 +172,8 @@ class Member(FastHttpUser):
 
     @task(1)
     def open_task(self) -> None:
+        if not self.run_task():
+            return
         if self.tasks_seen:
             pk = random.choice(self.tasks_seen)
             self._request("GET", f"/incidents/tasks/{pk}/", "task: open (its forms)",
@@ -155,6 +181,8 @@ class Member(FastHttpUser):
 
     @task(2)
     def post_note(self) -> None:
+        if not self.run_task():
+            return
         if self.account["writer"] and self.csrf:
             self._request("POST", f"/incidents/{self.room}/timeline/", "room: post a note",
                           htmx_target="composer",
@@ -162,6 +190,8 @@ class Member(FastHttpUser):
 
     @task(1)
     def complete_task(self) -> None:
+        if not self.run_task():
+            return
         if self.account["writer"] and self.csrf and self.open_tasks:
             pk = self.open_tasks.pop(random.randrange(len(self.open_tasks)))
             self._request("POST", f"/incidents/tasks/{pk}/status/", "room: complete a task",
@@ -170,9 +200,13 @@ class Member(FastHttpUser):
     @task(1)
     def floor_healthz(self) -> None:
         """The floor, in the same run: the same servers answering /healthz."""
+        if not self.run_task():
+            return
         self._request("GET", "/healthz", "floor: /healthz")
 
     @task(1)
     def floor_static(self) -> None:
         """The floor: a static file (whitenoise, through the same ASGI app)."""
+        if not self.run_task():
+            return
         self._request("GET", CONFIG["static"], "floor: static file")

@@ -140,6 +140,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Seconds the websocket consumers' database connection (one thread per server process) is
 # kept between queries: core.consumers.database_sync_to_async.
 LIVE_DB_CONN_MAX_AGE = int(os.environ.get("LIVE_DB_CONN_MAX_AGE", "60"))
+# HTTP requests of one server process inside Django at once (each holds a thread and a
+# database connection); the others wait their turn. 0: no limit. core.concurrency.
+HTTP_CONCURRENCY = int(os.environ.get("HTTP_CONCURRENCY", "8"))
 
 # --- Redis: channel layer, Celery, cache ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
