@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ConflictError
+from core.text import labelled
 from core.views import add_service_errors, redirect_with_message
 from crisis import live
 from crisis.selectors import incident_get
@@ -419,7 +420,7 @@ def _statement_action(request, statement, form, act, *, success, form_name: str 
         else:
             message = success() if callable(success) else success
             return redirect_with_message(request, _detail_url(statement), message)
-    hidden = [f"{name}: {' '.join(errors)}" for name, errors in form.errors.items()
+    hidden = [labelled(name, " ".join(errors)) for name, errors in form.errors.items()
               if name in form.fields and form.fields[name].widget.is_hidden]
     return _detail_response(request, statement, shown, status=400,
                             forms={form_name: form} if form_name else {},

@@ -13,7 +13,7 @@ from django.utils.translation import get_language, gettext, ngettext
 from django.utils.translation import gettext as _
 
 from core import reltime as relative
-from core.text import join_list
+from core.text import join_list, labelled
 from crisis.choices import (
     Confidentiality,
     IncidentStatus,
@@ -262,7 +262,7 @@ def entry_headline(context, entry):
             parts.append(_("warning level %(old)s → %(new)s")
                          % {"old": _label(WarningLevel, old), "new": _label(WarningLevel, new)})
         verb = _("Escalated") if data.get("direction") == "up" else _("De-escalated")
-        line = f"{verb}: {'; '.join(parts)}"
+        line = labelled(verb, "; ".join(parts))
         if data.get("override"):
             line += " " + _("(manual override)")
         if data.get("auto"):
