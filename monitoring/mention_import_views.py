@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -52,7 +53,9 @@ def mention_import(request):
 
 
 def _upload(request):
-    form = MentionImportUploadForm(request.POST or None, request.FILES or None)
+    # Times written without a zone are read in the importer's own zone unless she says.
+    form = MentionImportUploadForm(request.POST or None, request.FILES or None,
+                                   initial={"timezone": timezone.get_current_timezone_name()})
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:

@@ -292,9 +292,12 @@ def test_the_import_page_goes_from_file_to_columns_to_result_and_error_report(
         db, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     client = Client()
-    client.force_login(grant(UserFactory(username="analyst"), "monitoring.ingest_mention"))
+    client.force_login(grant(UserFactory(username="analyst", timezone="Asia/Taipei"),
+                             "monitoring.import_mention"))
     page = "/monitoring/mentions/import/"
-    assert client.get(page).status_code == 200
+    form = client.get(page)
+    assert form.status_code == 200
+    assert 'value="Asia/Taipei"' in form.content.decode()  # her zone for times without one
     columns = client.post(page, {"step": "upload", "encoding": "auto", "timezone": "Asia/Shanghai",
                                  "platform": "", "file": upload("mentions_gb18030.csv")})
     assert columns.status_code == 200
