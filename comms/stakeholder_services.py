@@ -102,7 +102,7 @@ def check_addresses(addresses) -> dict[str, str]:
         try:
             cleaned[channel] = check_address(channel, address)
         except ValidationError as error:
-            problems.append(f"{channel}: {' '.join(error.messages)}")
+            problems.append(f"{Channel(channel).label}: {' '.join(error.messages)}")
     if problems:
         raise ValidationError(problems)
     return cleaned

@@ -90,6 +90,7 @@ def test_each_channel_address_is_checked_for_its_channel(manager, channel, good,
         services.contact_update(actor=manager, contact=contact, addresses={channel: bad})
 
     assert says in str(refused.value.message_dict["addresses"])
+    assert f"{Channel(channel).label}: " in str(refused.value.message_dict["addresses"])  # words
     contact.refresh_from_db()
     assert contact.addresses[channel] == (good if channel != "sms" else "+886912345678")
 
