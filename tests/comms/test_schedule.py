@@ -4,6 +4,7 @@ rules of publishing now, published at its time as the scheduler, kept waiting by
 and sent at the first run after its lift, refused (with the reason, the scheduler told)
 when the version is no longer the approved one, never published twice."""
 
+import re
 import time
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -293,6 +294,9 @@ def test_the_page_schedules_in_the_users_time_zone_shows_it_and_cancels_it(
     assert 'id="statement-schedule"' in page
     assert f"Version 1 is scheduled for {when:%Y-%m-%d %H:%M} CST" in page
     assert "Employees" in page and "Cancel the scheduled publication" in page
+    chinese = client.get(detail, headers={"accept-language": "zh-hant"}).content.decode()
+    to_whom = re.search(r'id="statement-schedule".*?</div>\s*</div>', chinese, re.S).group()
+    assert "員工" in to_whom and "Employees" not in to_whom  # the group in the reader's words
     listed = client.get(reverse("crisis:statement-list", args=[incident.pk])).content.decode()
     assert f"scheduled for {when:%Y-%m-%d %H:%M} CST" in listed
 
