@@ -2,6 +2,7 @@
 minimum reach and words in the text."""
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Platform, SentimentLabel
@@ -23,13 +24,17 @@ class MentionStreamFilter(django_filters.FilterSet):
                                             choices=SentimentLabel.choices,
                                             empty_label=_("Any sentiment"))
     language = django_filters.ChoiceFilter(label=_("Language"), choices=LANGUAGES,
-                                           empty_label=_("Any language"))
+                                           empty_label=_("Any language"), method="language_is")
     min_reach = django_filters.NumberFilter(label=_("Reach at least"), field_name="reach",
                                             lookup_expr="gte", min_value=0)
 
     class Meta:
         model = Mention
         fields = ["q", "watch", "platform", "sentiment", "language", "min_reach"]
+
+    def language_is(self, queryset, name, value):
+        """The language and its regional forms: English is en, en-GB, en-US…"""
+        return queryset.filter(Q(language=value) | Q(language__startswith=value + "-"))
 
     def search(self, queryset, name, value):
         return queryset.filter(text__icontains=value.strip()) if value.strip() else queryset

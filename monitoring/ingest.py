@@ -22,6 +22,7 @@ An item sent twice in one batch counts once as created (or updated) and once as 
 the last one wins."""
 
 import datetime
+import functools
 import re
 import threading
 from collections import defaultdict
@@ -219,12 +220,35 @@ def check_item(item, *, now: datetime.datetime, default_platform: str = "") -> _
     language = _string(item, "language", limit=16)
     if language and not _LANGUAGE.fullmatch(language):
         raise _Bad("language", _("A language code is expected (en, zh-Hant, zh-Hans…)."))
+    language = canonical_language(language) if language else ""
     return _Row(
         platform=platform, external_id=external_id,
         author_handle=_string(item, "author_handle", limit=200),
         author_followers=_count(item, "author_followers"), text=text, url=url,
         posted_at=_posted_at(item, now), language=language, likes=_count(item, "likes"),
         shares=_count(item, "shares"), comments=_count(item, "comments"))
+
+
+_TRADITIONAL_REGIONS = frozenset({"tw", "hk", "mo"})
+
+
+@functools.lru_cache(maxsize=512)
+def canonical_language(code: str) -> str:
+    """A language code as stored, so that the mention stream's filters find it: BCP 47's
+    case (``EN_gb`` → ``en-GB``) and Chinese by its script (``zh-TW``, ``zh-hant`` →
+    ``zh-Hant``; ``zh-CN``, ``zh_hans`` → ``zh-Hans``); a bare ``zh`` says no script: ""
+    (detected from the text)."""
+    parts = code.replace("_", "-").split("-")
+    first, rest = parts[0].lower(), [part.lower() for part in parts[1:]]
+    if first == "zh":
+        if not rest:
+            return ""
+        traditional = rest[0] == "hant" or rest[0] in _TRADITIONAL_REGIONS or (
+            rest[0] != "hans" and len(rest) > 1 and rest[1] in _TRADITIONAL_REGIONS)
+        return "zh-Hant" if traditional else "zh-Hans"
+    return "-".join([first, *(part.title() if len(part) == 4 and part.isalpha()
+                             else part.upper() if len(part) == 2 else part
+                             for part in rest)])
 
 
 def item_problem(item, *, now: datetime.datetime, default_platform: str = "",

@@ -137,7 +137,7 @@ def test_the_mention_stream_filters_by_each_field_and_searches_the_text(analyst,
                  sentiment_label="negative", reach=5000)
     make_mention(watch, text="X2 arrived, lovely", platform="x", language="en",
                  sentiment_label="positive", reach=40)
-    make_mention(other, text="P1 charges fine", platform="x", language="en", reach=900)
+    make_mention(other, text="P1 charges fine", platform="x", language="en-GB", reach=900)
     client = client_for(analyst)
 
     def shown(**filters):

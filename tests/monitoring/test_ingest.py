@@ -83,6 +83,17 @@ def test_a_batch_is_stored_matched_scored_and_counted_per_minute(service, kettle
     ]
 
 
+def test_language_codes_are_stored_as_the_filters_look_for_them(service, kettle):
+    """Listening tools write languages their own way; the mention stream filters by en,
+    zh-Hant and zh-Hans (and regional forms of them)."""
+    sent = {"a": "EN_gb", "b": "zh-TW", "c": "zh_hans", "d": "ZH-hant-HK", "e": "zh"}
+    answer = post(service, [item(key, "這個水壺漏水" if key == "e" else "kettle", language=code)
+                            for key, code in sent.items()])
+    assert answer.json()["created"] == 5
+    assert dict(Mention.objects.values_list("external_id", "language")) == {
+        "a": "en-GB", "b": "zh-Hant", "c": "zh-Hans", "d": "zh-Hant", "e": "zh-Hant"}
+
+
 def test_ingesting_again_updates_and_never_duplicates(service, kettle):
     batch = [item(str(n), f"kettle number {n} is fine", posted_at=at(n % 3))
              for n in range(30)]
