@@ -18,7 +18,7 @@ What runs, all on this machine:
   rights as ``teams`` grants them (``incident_rights_sync``). Everyone has one password.
 - **Locust** (``bench/locustfile.py``, a process of its own, headless): ``--users``
   members (200; ``--spawn-rate`` 2 a second) sign in through the login form, then for
-  ``--duration`` (5 minutes) once all have started, each pausing ``--wait-min`` to
+  ``--duration`` (5 minutes, counted from the last sign-in), each pausing ``--wait-min`` to
   ``--wait-max`` seconds (10–30) between actions, do one of (weights): the incident list
   page (3), the ``/api/incidents/`` list (3), open a room (4: the page, then the panels it
   fetches once loaded; the main crisis 3 times in 4), open a task's forms (1), post a note
@@ -50,7 +50,6 @@ printed, say it with the figures.
 import argparse
 import contextlib
 import json
-import math
 import os
 import random
 import re
@@ -83,6 +82,7 @@ PROCESSES = ("web1", "web2", "worker", "beat")
 WRITER_ROLES = ("scribe", "communications_officer", "spokesperson", "legal_reviewer",
                 "executive_sponsor")
 OBSERVERS = 40
+RAMP_UP_LIMIT = 900  # seconds; then --duration more whoever has signed in
 OTHER_INCIDENTS = 9
 STATIC_FILE = "css/crisisdesk.css"
 SEED_PLAN = {"incidents": 5_000, "timeline": 100_000, "tasks": 20_000, "room_entries": 600}
@@ -340,8 +340,8 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--spawn-rate", type=float, default=2.0,
                         help="members starting (signing in) per second")
     parser.add_argument("--duration", type=int, default=300,
-                        help="seconds of Locust once every member has started (the ramp-up, "
-                             "users / spawn rate, comes first)")
+                        help="seconds of Locust once every member has signed in (the "
+                             "ramp-up comes first)")
     parser.add_argument("--sockets", type=int, default=500, help="room websockets")
     parser.add_argument("--wait-min", type=float, default=10.0,
                         help="a member's pause between actions, at least (s)")
@@ -428,7 +428,8 @@ def main(argv: list[str]) -> None:
                   "hosts": [f"http://127.0.0.1:{p}" for p in ports],
                   "main_room": desk["room"].pk, "static": static(STATIC_FILE),
                   "wait_min": args.wait_min, "wait_max": args.wait_max,
-                  "samples": str(logs / "samples.json")}
+                  "samples": str(logs / "samples.json"), "users": args.users,
+                  "all_signed_in": str(logs / "all-signed-in")}
         (logs / "locust.json").write_text(json.dumps(config))
         groups = {stack.pid: "stack", load.process.pid: "sockets (load process)"}
         if floor:
@@ -439,15 +440,25 @@ def main(argv: list[str]) -> None:
         locust = subprocess.Popen(
             [sys.executable, "-m", "locust", "-f", str(BASE_DIR / "bench" / "locustfile.py"),
              "--headless", "--users", str(args.users), "--spawn-rate", str(args.spawn_rate),
-             "--run-time", f"{args.duration + math.ceil(args.users / args.spawn_rate)}s",
              "--stop-timeout", "30", "--only-summary",
              "--host", config["hosts"][0], "--loglevel", "WARNING"],
             cwd=BASE_DIR, env={**os.environ, "LOAD_CONFIG": str(logs / "locust.json")},
             stdout=locust_log, stderr=subprocess.STDOUT, start_new_session=True)
         groups[locust.pid] = "locust"
         committed, floor_committed, loads = {}, {}, []
-        n, next_at = 0, time.monotonic()
+        n, next_at, stop_at = 0, time.monotonic(), None
+        marker = Path(config["all_signed_in"])
         while locust.poll() is None:
+            # --duration from when every member has signed in (the ramp-up takes as long
+            # as the sign-ins do), then Locust is told to stop (SIGTERM: it quits cleanly).
+            if stop_at is None and marker.exists():
+                stop_at = time.monotonic() + args.duration
+            elif stop_at is None and time.time() - started > RAMP_UP_LIMIT:
+                print(f"not every member signed in within {RAMP_UP_LIMIT} s", flush=True)
+                stop_at = time.monotonic() + args.duration
+            if stop_at is not None and time.monotonic() >= stop_at:
+                locust.terminate()
+                stop_at = float("inf")
             committed[n], _ = emitter({"run": run, "n": n})
             if floor_emitter:
                 time.sleep(args.probe_interval / 2)

@@ -31,6 +31,7 @@ from locust import FastHttpUser, between, events, task
 
 CONFIG = json.loads(open(os.environ["LOAD_CONFIG"]).read())  # noqa: SIM115
 ACCOUNTS = itertools.count()
+SIGNED_IN: set[str] = set()
 TASK_DONE = re.compile(r'action="/incidents/tasks/(\d+)/status/"[^>]*>\s*'
                        r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]*">'
                        r'<input type="hidden" name="status" value="done">')
@@ -130,6 +131,11 @@ class Member(FastHttpUser):
         response = self._request("POST", "/accounts/login/", "sign in: POST", expect=302,
                                  data=form)
         self.signed_in = response.status_code == 302
+        if self.signed_in and self.account["username"] not in SIGNED_IN:
+            SIGNED_IN.add(self.account["username"])
+            if len(SIGNED_IN) == min(CONFIG["users"], len(CONFIG["accounts"])):
+                with open(CONFIG["all_signed_in"], "w") as marker:  # bench/load.py waits
+                    marker.write(str(time.time()))
 
     def run_task(self) -> bool:
         """False (and signing in again instead) while the member is not signed in."""
