@@ -6,10 +6,11 @@ uploader's session holds (kept an hour). Takes ``monitoring.import_mention`` (mo
 analysts) or a service account's ``monitoring.ingest_mention``."""
 
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -44,11 +45,9 @@ def mention_import(request):
     if step == "upload":
         return _upload(request)
     payload = UPLOADS.read(request)
-    if payload is None or "table" not in payload:
-        form = MentionImportUploadForm()
-        form.add_error(None, _("Upload the file first (an upload is kept for an hour)."))
-        return render(request, "monitoring/mention_import.html",
-                      {"form": form, "step": 1}, status=400)
+    if payload is None or "table" not in payload:  # none yet, or kept past its hour
+        messages.info(request, _("Upload the file first (an upload is kept for an hour)."))
+        return redirect("monitoring-mention-import")
     return _columns(request, payload, run=step == "import")
 
 

@@ -309,6 +309,10 @@ def test_the_import_page_goes_from_file_to_columns_to_result_and_error_report(
     form = client.get(page)
     assert form.status_code == 200
     assert 'value="Asia/Taipei"' in form.content.decode()  # her zone for times without one
+    # Columns or import before any upload (or after it expired): back to the file step.
+    early = client.post(page, {"step": "import"}, follow=True)
+    assert early.redirect_chain == [(page, 302)] and "Upload the file first" in \
+        early.content.decode()
     columns = client.post(page, {"step": "upload", "encoding": "auto", "timezone": "Asia/Shanghai",
                                  "platform": "", "file": upload("mentions_gb18030.csv")})
     assert columns.status_code == 200
