@@ -14,7 +14,9 @@ import time
 
 from channels import db
 from channels.consumer import get_handler_name
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connections
 
@@ -63,6 +65,42 @@ def database_sync_to_async(function):
     return db.database_sync_to_async(keeping)
 
 
+async def send_unless_gone(send, message: dict) -> None:
+    """A frame for a client that has just gone is dropped: an ASGI server may raise an
+    OSError for it (Uvicorn's ClientDisconnected), which would end the consumer through an
+    error instead of through the ``websocket.disconnect`` that follows (presence batches
+    are sent by a task of their own, at any time)."""
+    with contextlib.suppress(OSError):
+        await send(message)
+
+
+async def dispatch_from(sources, dispatch) -> None:
+    """Channels' ``await_many_dispatch``, leaner: one task per source (the client, the
+    channel layer) reads and dispatches for the socket's whole life, a lock giving the
+    handlers one message at a time in the order they came. Channels waits on both sources
+    afresh for every message (an ``asyncio.wait`` and a new task each time), which in a
+    room of hundreds was most of what one frame cost a server process per socket."""
+    turn = asyncio.Lock()
+
+    async def pump(source):
+        while True:
+            message = await source()
+            async with turn:
+                await dispatch(message)
+
+    tasks = [asyncio.ensure_future(pump(source)) for source in sources]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()  # StopConsumer (the socket is done), or a handler's error
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, StopConsumer):
+                await task
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Base for live streams: signed-in users only, small typed frames, errors as frames."""
 
@@ -71,12 +109,26 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         # subscribed): refuse it with one line in the log, not a traceback per attempt;
         # the page reconnects with back-off.
         try:
-            await super().__call__(scope, receive, send)
+            await self.serve(scope, receive, send)
         except DEPENDENCY_ERRORS as error:
             if getattr(self, "channel_name", None) is not None:
                 raise
             logger.warning("Live socket refused until a dependency is back: %s", error)
             await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER})
+
+    async def serve(self, scope, receive, send):
+        """Channels' ``AsyncConsumer.__call__`` with ``dispatch_from`` as its loop."""
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        sources = [receive]
+        if self.channel_layer is not None:
+            self.channel_name = await self.channel_layer.new_channel()
+            self.channel_receive = functools.partial(self.channel_layer.receive,
+                                                     self.channel_name)
+            sources.append(self.channel_receive)
+        self.base_send = functools.partial(send_unless_gone, send)
+        with contextlib.suppress(StopConsumer):
+            await dispatch_from(sources, self.dispatch)
 
     async def dispatch(self, message):
         """Channels' dispatch without its ``aclose_old_connections()`` before every handler:
@@ -179,14 +231,22 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": Frame.ERROR, "error": {"field": field, "message": message}})
 
     async def live_event(self, message):
-        """A group message from core.live: forward it if this user may still see it."""
+        """A group message from core.live: forward it if this user may still see it.
+
+        The frame goes out as the JSON text its publisher encoded once
+        (``core.live.group_message``): a room of hundreds costs a server process one
+        encoding per event, not one per socket. Every socket still checks the frame."""
         frame = message["frame"]
         if getattr(self, "access_lost", False):
             return  # events already on their way when access ended
         if not self.may_still_view(frame) and not await self.may_view_frame(frame):
             await self.lost_access(frame)
             return
-        await self.send_json(frame)
+        text = message.get("text")
+        if text is None:  # a message sent by other means than core.live
+            await self.send_json(frame)
+        else:
+            await self.send(text_data=text)
 
     def may_still_view(self, frame: dict) -> bool:
         """True when this frame cannot have changed whether the user may see it."""

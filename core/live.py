@@ -8,6 +8,7 @@ what they missed with ``events_after`` (``core.consumers.ResyncMixin``).
 """
 
 import asyncio
+import json
 import threading
 
 from asgiref.sync import async_to_sync
@@ -68,10 +69,19 @@ def events_after(*, model: type[SequencedEvent], stream_id: int, after: int,
                 .order_by("seq")[:limit])
 
 
+def group_message(frame: dict) -> dict:
+    """The channel-layer message of a live frame: the frame itself, which each socket reads
+    to decide whether its user may still see it, and the frame's JSON text, encoded here
+    once for every socket of every server process (``LiveConsumer.live_event`` sends it
+    unchanged instead of encoding the frame again per socket)."""
+    return {"type": GROUP_MESSAGE_TYPE, "frame": frame, "text": json.dumps(frame)}
+
+
 def broadcast_on_commit(groups: list[str], frame: dict) -> None:
     def send():
+        message = group_message(frame)
         for group in groups:
-            group_send(group, {"type": GROUP_MESSAGE_TYPE, "frame": frame})
+            group_send(group, message)
 
     # robust: the change is committed; a broadcast that fails (Redis down) is logged and
     # never fails the request that made it. Clients catch up through resync.

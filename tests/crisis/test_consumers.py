@@ -374,6 +374,44 @@ async def test_unrelated_events_do_not_cost_an_access_query(lead, outsider):
     await socket.disconnect()
 
 
+async def test_a_frame_is_encoded_once_by_its_publisher_not_once_per_socket(
+        lead, outsider, monkeypatch):
+    """Fan-out: the frame's JSON text travels in the group message (core.live.group_message)
+    and every socket sends it as it is; no consumer encodes it again."""
+    runner, incident = await _room(lead)
+    sockets = [await communicator(f"/ws/incidents/{incident.pk}/", user)
+               for user in (outsider, runner)]
+    for socket in sockets:
+        assert (await socket.connect())[0]
+    encoded = []
+    encode = consumers.LiveConsumer.encode_json
+    monkeypatch.setattr(consumers.LiveConsumer, "encode_json", classmethod(
+        lambda cls, content: encoded.append(content["type"]) or encode(content)))
+    await _notes(runner, incident, 1)
+    texts = []
+    for socket in sockets:
+        while (output := await socket.receive_output(timeout=3))["text"].startswith(
+                '{"type": "presence.'):
+            pass
+        texts.append(output["text"])
+    frame = json.loads(texts[0])
+    assert frame["type"] == "timeline.appended" and frame["incident"] == incident.pk
+    assert texts == [json.dumps(frame)] * 2  # the same text, as send_json would write it
+    assert "timeline.appended" not in encoded
+    for socket in sockets:
+        await socket.disconnect()
+
+
+async def test_a_frame_for_a_client_that_has_gone_is_dropped():
+    """An ASGI server may raise an OSError for a send after the client went (Uvicorn's
+    ClientDisconnected): the consumer then ends through the disconnect that follows, not
+    through an error (presence batches are sent by a task of their own, at any time)."""
+    async def gone(message):
+        raise OSError("the client has gone")
+
+    await consumers.send_unless_gone(gone, {"type": "websocket.send", "text": "{}"})
+
+
 # --- presence ------------------------------------------------------------------------------
 
 async def _presence(socket, kind: str, timeout=4) -> dict:
