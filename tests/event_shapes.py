@@ -2,6 +2,8 @@
 (crisis.events), whichever service wrote it: checked after each database test, as Zulip
 checks every event its tests send. Loaded for the whole suite (pyproject addopts)."""
 
+from contextlib import contextmanager
+
 import pytest
 
 
@@ -15,23 +17,27 @@ def _uses_database(request) -> str | None:
     return "db" if "db" in names else None
 
 
-@pytest.fixture(autouse=True)
-def stored_events_fit_their_shapes(request):
-    database = _uses_database(request)
-    if database is None:
-        yield
-        return
-    request.getfixturevalue(database)
+def last_stored() -> tuple[int, int]:
+    """The keys of the last live event and the last timeline entry stored (0: none)."""
     from django.db.models import Max
 
+    from crisis.models import LiveEvent, TimelineEntry
+
+    return (LiveEvent.objects.aggregate(last=Max("pk"))["last"] or 0,
+            TimelineEntry.objects.aggregate(last=Max("pk"))["last"] or 0)
+
+
+@contextmanager
+def stored_rows_fit_their_shapes(since: tuple[int, int] | None = None):
+    """Fail if what the block stored (live events, timeline entries after ``since``, by
+    default the last ones stored before it) does not fit its shape. For a test that runs
+    several cases each in a savepoint rolled back at its end (the permission matrix): the
+    check after the test would find nothing left; each case starts from the same rows, so
+    it may pass ``since`` read once."""
     from crisis.events import event_problems, timeline_problems
     from crisis.models import LiveEvent, TimelineEntry
 
-    # Only what this test stored: rows shared by a module's tests (the permission matrix's
-    # world, built by the first test that asks for it) are checked once, by that test, not
-    # again after each of the thousands that follow (their rows are written once).
-    last_event = LiveEvent.objects.aggregate(last=Max("pk"))["last"] or 0
-    last_entry = TimelineEntry.objects.aggregate(last=Max("pk"))["last"] or 0
+    last_event, last_entry = since or last_stored()
     yield
     problems = [
         f"live event {event.type} #{event.seq}: {problem}"
@@ -44,3 +50,17 @@ def stored_events_fit_their_shapes(request):
     ]
     assert not problems, "Stored data that does not fit its declared shape:\n" + "\n".join(
         problems)
+
+
+@pytest.fixture(autouse=True)
+def stored_events_fit_their_shapes(request):
+    database = _uses_database(request)
+    if database is None:
+        yield
+        return
+    request.getfixturevalue(database)
+    # Only what this test stored: rows shared by a module's tests (the permission matrix's
+    # world, built by the first test that asks for it) are checked once, by that test, not
+    # again after each of the tests that follow (their rows are written once).
+    with stored_rows_fit_their_shapes():
+        yield
