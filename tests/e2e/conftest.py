@@ -1,9 +1,10 @@
-"""Browser journeys: real headless Chromium against a live daphne serving the ASGI app.
+"""Browser journeys: real headless Chromium against a live Uvicorn serving the ASGI app.
 
 ``asgi_live_server`` does for flat pytest functions what channels'
-``ChannelsLiveServerTestCase`` does for a TestCase: it forks a ``DaphneProcess`` that
-serves ``get_default_application()`` (static files from the finders) against the test
-database. Data a test writes must be committed to be seen by that process, hence
+``ChannelsLiveServerTestCase`` does for a TestCase: it forks a server process
+(``tests.asgi_server.UvicornProcess``, as production runs Uvicorn) that serves
+``get_default_application()`` (static files from the finders) against the test database.
+Data a test writes must be committed to be seen by that process, hence
 ``transactional_db``. ``second_asgi_live_server`` is another such process on the same
 database (events cross between them only on a shared channel layer: Redis).
 
@@ -21,19 +22,19 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.urls import get_resolver
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
+from tests.asgi_server import UvicornProcess
 from tests.conftest import grant
 from tests.teams.factories import PASSWORD, UserFactory
 
 HERE = Path(__file__).resolve().parent
 LIVE_HOST = "localhost"
-SERVER_START_TIMEOUT = 15  # seconds; daphne is usually listening in well under one
+SERVER_START_TIMEOUT = 15  # seconds; the server is usually listening in well under one
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -61,7 +62,7 @@ def pytest_collection_modifyitems(items):
 
 
 # --- The live ASGI server -----------------------------------------------------------------
-# Everything handed to DaphneProcess is module level (picklable), as channels requires.
+# Everything handed to the server process is module level (picklable under any start method).
 
 
 def make_application():
@@ -100,9 +101,9 @@ class LiveServer(str):
     """The base URL of a live server (``http://localhost:<port>``), which is what tests and
     Playwright need, plus the process behind it for tests about the servers themselves."""
 
-    process: DaphneProcess
+    process: UvicornProcess
 
-    def __new__(cls, url: str, process: DaphneProcess):
+    def __new__(cls, url: str, process: UvicornProcess):
         server = super().__new__(cls, url)
         server.process = process
         return server
@@ -118,7 +119,7 @@ class LiveServer(str):
 
 @contextmanager
 def serving(database_names: dict[str, str]) -> Iterator[LiveServer]:
-    """Fork a daphne serving the app on the given test databases; stop it on exit.
+    """Fork a server process serving the app on the given test databases; stop it on exit.
 
     The caller has already made the test databases reachable (committed data, a file or
     server database) and put ``LIVE_HOST`` in ALLOWED_HOSTS: the fork inherits both.
@@ -126,7 +127,7 @@ def serving(database_names: dict[str, str]) -> Iterator[LiveServer]:
     Redis channel layer.
     """
     setup = partial(prepare_server_process, database_names)
-    server = DaphneProcess(LIVE_HOST, make_application, setup=setup)
+    server = UvicornProcess(LIVE_HOST, make_application, setup=setup)
     server.daemon = True  # never outlive the test run, whatever happens
     server.start()
     try:
@@ -134,7 +135,7 @@ def serving(database_names: dict[str, str]) -> Iterator[LiveServer]:
         while not server.ready.wait(timeout=0.1):
             if not server.is_alive() or time.monotonic() > deadline:
                 detail = server.errors.get(timeout=1)[1] if not server.errors.empty() else ""
-                raise RuntimeError(f"daphne did not start listening\n{detail}")
+                raise RuntimeError(f"the server did not start listening\n{detail}")
         yield LiveServer(f"http://{LIVE_HOST}:{server.port.value}", server)
     finally:
         server.terminate()
@@ -159,14 +160,15 @@ def live_server_databases(transactional_db, settings) -> dict[str, str]:
 
 @pytest.fixture
 def asgi_live_server(live_server_databases) -> Iterator[LiveServer]:
-    """Base URL (``http://localhost:<port>``) of a daphne serving the app on the test DB."""
+    """Base URL (``http://localhost:<port>``) of a server process serving the app on the
+    test DB."""
     with serving(live_server_databases) as server:
         yield server
 
 
 @pytest.fixture
 def second_asgi_live_server(live_server_databases, asgi_live_server) -> Iterator[LiveServer]:
-    """Another daphne process on the same test DB, next to ``asgi_live_server``.
+    """Another server process on the same test DB, next to ``asgi_live_server``.
 
     Events reach its sockets only through a channel layer both processes share (Redis);
     the in-memory layer lives inside one process.

@@ -2,9 +2,10 @@
 
 Each test breaks parts of its own, never the machine's shared services: a private
 ``redis-server`` on a free port (``private_redis``), a private PostgreSQL cluster
-(``private_postgres``, one per session), server processes (``servers``: daphne serving
-the project's ASGI app) and Celery workers, each a process of its own. Clients are what
-a browser runs, written with the ``websockets`` library (``tests.faults.clients``).
+(``private_postgres``, one per session), server processes (``servers``: Uvicorn serving
+the project's ASGI app, as docs/deploy runs it) and Celery workers, each a process of its
+own. Clients are what a browser runs, written with the ``websockets`` library
+(``tests.faults.clients``).
 
 They need the production stack (PostgreSQL, which several processes share; a Redis
 broker for the worker test): on the embedded default (SQLite, one process, no Redis to
@@ -28,16 +29,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from daphne.testing import DaphneProcess
 from django.conf import settings
 from django.db import connections
 from django.test import Client
 from django.urls import get_resolver
 
+from tests.asgi_server import UvicornProcess
+
 HERE = Path(__file__).resolve().parent
 START_TIMEOUT = 30.0  # seconds for a server process to listen (busy CI cores)
-# As docs/deploy's command lines run daphne (--websocket_connect_timeout 30).
-DAPHNE_OPTIONS = {"websocket_connect_timeout": 30, "websocket_handshake_timeout": 30}
 PRODUCTION_STACK = (settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
                     and bool(settings.REDIS_URL))
 
@@ -274,7 +274,7 @@ def serve(*, databases: dict[str, dict], redis_url: str, log_path: str, blocker)
 
 
 class Server:
-    """A daphne process serving the project's ASGI app (``serve``); SIGKILL to kill it."""
+    """A Uvicorn process serving the project's ASGI app (``serve``); SIGKILL to kill it."""
 
     def __init__(self, name: str, *, databases: dict[str, dict], redis_url: str,
                  log_dir: Path, blocker):
@@ -282,7 +282,7 @@ class Server:
         self.log_path = log_dir / f"{name}.log"
         self.application = partial(serve, databases=databases, redis_url=redis_url,
                                    log_path=str(self.log_path), blocker=blocker)
-        self.process: DaphneProcess | None = None
+        self.process: UvicornProcess | None = None
 
     @property
     def port(self) -> int:
@@ -297,7 +297,7 @@ class Server:
         return f"ws://127.0.0.1:{self.port}"
 
     def start(self) -> "Server":
-        self.process = DaphneProcess("127.0.0.1", self.application, kwargs=DAPHNE_OPTIONS)
+        self.process = UvicornProcess("127.0.0.1", self.application)
         self.process.daemon = True  # never outlives the test run
         self.process.start()
         return self
