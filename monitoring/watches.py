@@ -3,10 +3,13 @@ only writes (the API and the admin's forms check the same rules: ``check_watch``
 matcher (``monitoring.matching``) sees a change at the next batch: it compares the active
 watches' definitions with the ones it was compiled from."""
 
+import unicodedata
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.text import clean_text, is_invisible
 from crisis.permissions import is_active
 
 from .choices import Platform
@@ -38,12 +41,19 @@ def _terms(name: str, value, *, required: bool) -> list[str]:
         raise ValidationError({name: _("A list of terms (strings) is expected.")})
     terms = []
     for term in value:
-        term = term.strip()
+        term = clean_text(term)  # a zero-width space alone is no term
         if not term:
             continue
         if len(term) > MAX_TERM_LENGTH:
             raise ValidationError({name: _("“%(term)s…” is longer than %(max)d characters.")
                                    % {"term": term[:20], "max": MAX_TERM_LENGTH}})
+        if any(unicodedata.category(char) in ("Cc", "Cf") for char in term):
+            raise ValidationError({name: _("“%(term)s” holds a line break or an invisible "
+                                           "character.") % {"term": _shown(term)}})
+        if not any(char.isalnum() or unicodedata.category(char) == "So" for char in term):
+            raise ValidationError({name: _("“%(term)s” holds no letter, digit or emoji: it "
+                                           "would match posts about anything.")
+                                   % {"term": term}})
         if term not in terms:
             terms.append(term)
     if len(terms) > MAX_TERMS:
@@ -51,6 +61,12 @@ def _terms(name: str, value, *, required: bool) -> list[str]:
     if required and not terms:
         raise ValidationError({name: _("Give at least one term to listen for.")})
     return terms
+
+
+def _shown(term: str) -> str:
+    """A term with its invisible characters made visible (as Python writes them)."""
+    return "".join(char if not is_invisible(char) or char == " " else
+                   repr(char)[1:-1] for char in term)
 
 
 def check_watch(fields: dict) -> dict:
