@@ -23,6 +23,7 @@ RULE_LIMITS = {
     "negative_share": (0.0, 1.0),
     "cooldown_minutes": (1, 10_080),
     "min_mentions": (1, None),
+    "volume_z": (0.0, None),  # below the usual is no spike: -5 fired on any ten mentions
     "volume_ratio": (0.0, None),
     "velocity": (-1.0, None),
 }

@@ -24,7 +24,7 @@ def admin_client():
 
 @pytest.mark.parametrize(("field", "value"), [
     ("negative_share", "5"), ("window_minutes", "0"), ("persistence", "0"),
-    ("cooldown_minutes", "0"), ("negative_share", ""),
+    ("cooldown_minutes", "0"), ("negative_share", ""), ("volume_z", "-5"),
 ])
 def test_the_admin_refuses_a_rule_out_of_its_limits_or_without_a_threshold(
         admin_client, field, value):
