@@ -130,9 +130,33 @@ def statement_publish_to(*, actor, statement: Statement, groups=(), channels=())
     audience = check_audience(groups=groups, channels=channels, statement=statement)
     token = _audience.set(audience)
     try:
-        return services.statement_publish(actor=actor, statement=statement)
+        publication = services.statement_publish(actor=actor, statement=statement)
     finally:
         _audience.reset(token)
+    _check_same_audience(publication, audience)
+    return publication
+
+
+def _check_same_audience(publication: Publication, audience: Audience) -> None:
+    """Publishing again to the same audience (a double click) answers the publication; to
+    another one it is refused (409), rather than answered as if those groups were sent it:
+    a statement goes out once, to the audience of its first publishing."""
+    target = PublicationTarget.objects.filter(publication=publication).first()
+    if target is None:
+        return
+    groups = list(target.groups.order_by("position", "name"))
+    if ({group.pk for group in groups} == {group.pk for group in audience.groups}
+            and set(target.channels) == set(audience.channels)):
+        return
+    names = ", ".join(str(group) for group in groups) or _("the public status page only")
+    channel_names = ", ".join(str(Channel(code).label) for code in DELIVERY_CHANNELS
+                              if code in target.channels)
+    raise ConflictError(
+        _("Version %(n)s was already published, to %(groups)s%(channels)s; a statement goes "
+          "out once, so nothing was sent to the groups or channels now chosen.") % {
+            "n": publication.version.number, "groups": names,
+            "channels": f" ({channel_names})" if groups and channel_names else ""},
+        current="published", allowed=[])
 
 
 def _contact_address(contact: Contact, channel: str) -> str:

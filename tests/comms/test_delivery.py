@@ -32,6 +32,7 @@ from comms.choices import Decision
 from comms.models import FRAME_LABELS, Contact, Delivery, StakeholderGroup
 from comms.panels import statement_headline
 from config.celery import app as celery_app
+from core.errors import ConflictError
 from crisis.choices import Confidentiality, TimelineKind
 from crisis.models import LiveEvent, TimelineEntry
 from teams.choices import NotificationKind
@@ -161,9 +162,14 @@ def test_recipients_are_resolved_once_groups_times_channels_with_an_address(
                == ("queued", 0, 1, publication.version_hash) for d in rows(publication))
     assert sorted(g.code for g in publication.target.groups.all()) == ["customers", "media"]
     assert publication.target.channels == ["email", "webhook"]
-    # Resolved once: a contact added later, or publishing again, adds nobody.
+    # Resolved once: a contact added later, or publishing again (a double click), adds nobody.
     contact("Late", "customers", email="late@example.com")
-    assert publish(approved, ["customers"], ["email"], send=False) == publication
+    assert publish(approved, ["customers", "media"], ["webhook", "email"],
+                   send=False) == publication
+    # Publishing again to another audience is refused, not answered as if it went to them.
+    with pytest.raises(ConflictError, match=r"already published, to Customers, Media "
+                                            r"\(Email, Webhook\); a statement goes out once"):
+        publish(approved, ["customers", "investors"], ["email"], send=False)
     assert len(rows(publication)) == 3 and {both.pk, mailed.pk} == {
         d.contact_id for d in rows(publication)}
 
