@@ -21,12 +21,14 @@ class ConcurrencyLimit:
     def __init__(self, application, limit: int):
         self.application = application
         self.limit = limit
-        self.semaphore: asyncio.Semaphore | None = None  # made in the server's event loop
+        self.semaphore: asyncio.Semaphore | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or self.limit <= 0:
             return await self.application(scope, receive, send)
-        if self.semaphore is None:
-            self.semaphore = asyncio.Semaphore(self.limit)
+        loop = asyncio.get_running_loop()
+        if self.loop is not loop:  # a semaphore belongs to one loop (tests run several)
+            self.semaphore, self.loop = asyncio.Semaphore(self.limit), loop
         async with self.semaphore:
             return await self.application(scope, receive, send)
