@@ -77,4 +77,4 @@ def register() -> None:
     write_headlines(TimelineKind.STATEMENT, comms_headline)
     panels.register(panels.RoomPanel(PANEL_ID, "comms/inquiries/_panel.html",
                                      inquiries_panel_context, position=160,
-                                     label=gettext_lazy("Media inquiries")))
+                                     label=gettext_lazy("Media inquiries"), lazy=True))

@@ -103,4 +103,5 @@ def register() -> None:
     hooks.statement_published.connect(published, weak=False,
                                       dispatch_uid="comms.stakeholder_map.published")
     panels.register(panels.RoomPanel(PANEL_ID, TEMPLATE, stakeholders_panel_context,
-                                     position=170, label=gettext_lazy("Stakeholders")))
+                                     position=170, label=gettext_lazy("Stakeholders"),
+                                     lazy=True))

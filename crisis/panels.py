@@ -23,6 +23,11 @@ class RoomPanel:
     position: int = 100
     label: str = ""  # its entry in the room's section menu on small screens ("": none)
     assets: tuple[str, ...] = ()  # static .js / .css files the panel needs, loaded once
+    # Drawn after the page (below the fold on every screen): the room asks for every lazy
+    # panel in one request once it has loaded (``LAZY_ID``), so the page is smaller, paints
+    # sooner and costs the server less while everyone opens the room at once. Lazy panels
+    # come after the column's other panels, in their order.
+    lazy: bool = False
 
 
 _panels: dict[str, RoomPanel] = {}
@@ -41,15 +46,43 @@ def room_panels(column: str | None = None) -> list[RoomPanel]:
     return [p for p in panels if column is None or p.column == column]
 
 
-def room_context(request, incident) -> dict:
-    """Every panel's context, each context function called once."""
+LAZY_ID = "room-more-panels"  # the element (and HX-Target) that asks for the lazy panels
+EVERY_PANEL = "all"  # ?panels=all: every panel drawn with the page (the way without JavaScript)
+
+
+def draws_every_panel(request) -> bool:
+    """Without JavaScript nothing asks for the lazy panels: the placeholder links to the
+    room with ``?panels=all``; a task's forms (``?task=``) are in the checklist, lazy too."""
+    return request.GET.get("panels") == EVERY_PANEL or "task" in request.GET
+
+
+def _contexts(request, incident, panels: list[RoomPanel]) -> dict:
+    """The context of ``panels``, each context function called once."""
     context: dict = {}
     seen = set()
-    for panel in room_panels():
+    for panel in panels:
         if panel.context not in seen:
             seen.add(panel.context)
             context.update(panel.context(request, incident))
-    context["side_panels"] = room_panels(SIDE)
+    return context
+
+
+def room_context(request, incident) -> dict:
+    """The context of every panel drawn with the page (every one with ``?panels=all``)."""
+    every = draws_every_panel(request)
+    drawn = [panel for panel in room_panels() if every or not panel.lazy]
+    side = room_panels(SIDE)
+    context = _contexts(request, incident, drawn)
+    context["side_panels"] = side  # the section menu names them all
+    context["drawn_side_panels"] = [p for p in side if p in drawn]
+    context["lazy_panels"] = [p for p in side if p not in drawn]
+    context["lazy_id"] = LAZY_ID
     context["panel_assets"] = list(dict.fromkeys(
         asset for panel in room_panels() for asset in panel.assets))
     return context
+
+
+def lazy_context(request, incident) -> dict:
+    """What the room's placeholder asks for once the page has loaded: the lazy panels."""
+    lazy = [panel for panel in room_panels(SIDE) if panel.lazy]
+    return {**_contexts(request, incident, lazy), "lazy_panels": lazy, "room": True}

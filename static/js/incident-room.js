@@ -132,9 +132,15 @@
 
   // A panel redrawn (live or by a form's answer): its clocks, and who is here on its rows.
   document.body.addEventListener("htmx:afterSwap", (event) => {
-    tick(event.detail.target);
+    tick(event.detail.target.isConnected ? event.detail.target : null);
     showPresence();
     keepTaskForms(event.detail.target);
+    // The panels drawn after the page (crisis.panels lazy) have arrived: the address's
+    // #anchor (a link to a task, the section menu followed meanwhile) is there only now.
+    if (event.detail.elt.id === "room-more-panels" && window.location.hash.length > 1) {
+      const anchor = document.getElementById(decodeURIComponent(window.location.hash.slice(1)));
+      if (anchor) anchor.scrollIntoView();
+    }
   });
 
   // --- a task's forms --------------------------------------------------------------------

@@ -1,9 +1,10 @@
 import json
+import re
 
 import pytest
 from django.urls import reverse
 
-from crisis import services, timeline
+from crisis import panels, services, timeline
 from crisis.models import ChecklistItem, Incident, IncidentType, Task, TaskComment, TimelineEntry
 from crisis.permissions import ADD_INCIDENT, CONTRIBUTE, MANAGE_INCIDENT
 from teams.choices import Capability
@@ -680,7 +681,7 @@ def test_task_comment_assign_checklist_and_new_task(client, contributor, inciden
 def test_task_forms_come_when_a_task_is_opened_not_with_the_room(client, contributor, incident):
     client.force_login(contributor)
     task = incident.tasks.get(title="Verify the facts (5W1H)")
-    room = client.get(incident.get_absolute_url()).content.decode()
+    room = whole_room(client, incident)
     assert 'name="owner" id="task-' not in room and 'id="task-{task.pk}-status"' not in room
     assert f'id="task-{task.pk}-forms" hx-get="{reverse("crisis:task", args=[task.pk])}"' in room
     assert f'href="{incident.get_absolute_url()}?task={task.pk}#task-{task.pk}"' in room
@@ -785,6 +786,56 @@ def test_room_panels_render_alone_for_live_refresh(client, outsider, incident):
     assert "Hold the statement" in content
     assert "added from the playbook" not in content
     assert 'data-live-insert="off"' in content
+
+
+LAZY = {**HTMX, "HX-Target": "room-more-panels"}
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
+
+
+def whole_room(client, incident, params=None) -> str:
+    """The room as a browser shows it: the page, then its lazy panels, which its
+    placeholder asks for once the page has loaded."""
+    url = incident.get_absolute_url()
+    return (client.get(url, params or {}).content.decode()
+            + client.get(url, params or {}, headers=LAZY).content.decode())
+
+
+def test_panels_below_the_fold_come_after_the_page_in_one_request(client, contributor, incident):
+    client.force_login(contributor)
+    url = incident.get_absolute_url()
+    lazy = [panel for panel in panels.room_panels(panels.SIDE) if panel.lazy]
+    assert {"checklist-panel", "classification-panel", "media-inquiries-panel",
+            "stakeholders-panel"} <= {panel.id for panel in lazy}
+    page = client.get(url).content.decode()
+    assert "Add a task" not in page and 'id="checklist"' not in page
+    placeholder = page[page.index('<div id="room-more-panels"'):]
+    assert 'hx-trigger="load"' in placeholder.split(">")[0]
+    for panel in lazy:  # without JavaScript: a link to the room drawn whole
+        assert f'<a href="?panels=all#{panel.id}">' in placeholder
+    # The section menu (phones) names every panel, drawn or not.
+    menu = page[page.index('class="cd-room-nav'):page.index("</nav>", page.index("cd-room-nav"))]
+    assert all(f'href="#{panel.id}"' in menu for panel in lazy if panel.label)
+
+    response = client.get(url, headers=LAZY)
+    more = response.content.decode()
+    assert response.status_code == 200 and "<html" not in more
+    assert "HX-Target" in response["Vary"]
+    starts = [more.index(f'id="{panel.id}"') for panel in lazy]
+    assert starts == sorted(starts)
+    assert "Add a task" in more and "Assemble the crisis team" in more
+    # The same panels as in the room drawn whole (?panels=all).
+    whole = client.get(url, {"panels": "all"}).content.decode()
+    assert CSRF.sub("", more).strip() in CSRF.sub("", whole)
+    assert 'id="room-more-panels"' not in whole
+    # Their contexts are not worked out for the page.
+    assert count_queries(lambda: client.get(url)) < count_queries(
+        lambda: client.get(url, {"panels": "all"}))
+
+
+def test_lazy_panels_of_an_incident_one_may_not_view_are_404(client, outsider, incident):
+    Incident.objects.filter(pk=incident.pk).update(confidentiality="confidential")
+    client.force_login(outsider)
+    assert client.get(incident.get_absolute_url(), headers=LAZY).status_code == 404
 
 
 def test_header_shows_state_and_clocks(client, incident):

@@ -36,9 +36,11 @@ def timeline(page: Page):
 
 
 def open_room(page: Page, username: str, incident: Incident) -> None:
-    """Sign in straight into the room and wait until its live stream is open."""
+    """Sign in straight into the room and wait until its live stream is open and the
+    panels it draws after loading (checklist, media inquiries…) have arrived."""
     sign_in(page, username, next_path=incident.get_absolute_url())
     expect(page.locator("html")).to_have_attribute("data-live", "open")
+    expect(page.locator("#room-more-panels")).to_have_count(0)
 
 
 @pytest.fixture

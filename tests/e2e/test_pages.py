@@ -122,6 +122,7 @@ def test_no_serious_accessibility_violations_on_any_page(new_context, demo):
         for path in paths:
             page.goto(path)
             expect(page.locator("#main")).to_be_visible()
+            expect(page.locator("#room-more-panels")).to_have_count(0)  # the room's lazy panels
             if violations := axe_violations(page) + overflowing(page):
                 found[f"{username or 'anonymous'} {path}"] = violations
     report = "\n".join(f"{where} ({len(lines)}):\n    " + "\n    ".join(lines)
@@ -142,6 +143,7 @@ def test_every_page_fits_a_phone(new_context, demo):
     for path in pages_for(demo)["lead"]:
         page.goto(path)
         expect(page.locator("#main")).to_be_visible()
+        expect(page.locator("#room-more-panels")).to_have_count(0)  # the room's lazy panels
         screenshot(page, "phone" + path.replace("/", "-").replace("?", "-").rstrip("-"))
         if problems := overflowing(page):
             found[path] = problems
@@ -151,6 +153,7 @@ def test_every_page_fits_a_phone(new_context, demo):
     page.goto(demo.get_absolute_url())
     menu = page.get_by_role("navigation", name="Sections of this incident")
     expect(menu).to_be_in_viewport()
+    expect(page.locator("#room-more-panels")).to_have_count(0)
     for section, panel in (("Checklist", "#checklist-panel"), ("Team", "#team-panel"),
                            ("Timeline", "#timeline")):
         menu.get_by_role("link", name=section).click()
