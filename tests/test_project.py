@@ -11,6 +11,8 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.core.management import call_command
+from django.db import transaction
+from django.test import override_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PRODUCTION_ENV = {
@@ -95,61 +97,74 @@ def test_malformed_boolean_setting_is_refused_clearly():
     assert "DEBUG must be 1/0" in result.stderr
 
 
-@pytest.mark.django_db
-def test_demo_data_creates_every_persona_once():
-    from crisis.models import Incident
-    from teams.models import User
-
-    out = StringIO()
-    call_command("seed_demo", "--force", stdout=out)  # tests run with DEBUG=False
-    call_command("seed_demo", "--force", stdout=out)
-
-    usernames = set(User.objects.values_list("username", flat=True))
-    assert usernames == {"lead", "comms", "legal", "exec", "analyst", "support", "auditor",
-                         "outsider", "admin"}
-    assert Incident.objects.count() == 5  # four running, one closed with its review
-    # One incident per confidentiality: the personas see different lists.
-    from crisis.selectors import incident_list
-
-    def visible(username):
-        return incident_list(user=User.objects.get(username=username)).count()
-
-    assert (visible("outsider"), visible("exec"), visible("legal"), visible("admin")) \
-        == (2, 4, 4, 5)
-    assert User.objects.get(username="lead").check_password("crisisdesk-demo")
-    assert User.objects.get(username="lead").has_perm("crisis.add_incident")
-    assert not User.objects.get(username="outsider").has_perm("crisis.add_incident")
-    assert "lead      / crisisdesk-demo" in out.getvalue()
+@pytest.fixture(scope="class")
+def demo_seeded(django_db_setup, django_db_blocker) -> str:
+    """The demo data, seeded once for the demo tests (with the closed crisis's review and
+    its PDF, it is the dearest thing they do) inside a transaction rolled back after their
+    class; each test runs in a savepoint inside it. What it printed."""
+    # Before the tests' fast hasher (tests.conftest) is set: the same one, for the same users.
+    with django_db_blocker.unblock(), transaction.atomic(), override_settings(
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        out = StringIO()
+        call_command("seed_demo", "--force", stdout=out)  # tests run with DEBUG=False
+        yield out.getvalue()
+        transaction.set_rollback(True)
 
 
 @pytest.mark.django_db
-def test_demo_data_looks_like_a_crisis_in_progress():
-    from crisis.models import Incident, Task, TimelineEntry
+class TestDemoData:
+    """The demo data (``seed_demo``), seeded once for both: ``demo_seeded``."""
 
-    call_command("seed_demo", "--force", stdout=StringIO())
+    def test_demo_data_creates_every_persona_once(self, demo_seeded):
+        from crisis.models import Incident
+        from teams.models import User
 
-    assert not Incident.objects.filter(warning_level="").exists()  # each has a level
-    assert set(Incident.objects.filter(severity="critical")
-               .values_list("warning_level", flat=True)) == {"red"}
-    assert Incident.objects.exclude(status="triage").count() >= 3
-    assert Task.objects.filter(status="done").exists()
-    assert Task.objects.filter(status="in_progress").exclude(owner=None).exists()
-    assert Task.objects.filter(status="open").exists()
-    assert TimelineEntry.objects.filter(kind="role", data__action="handed_over").exists()
-    assert TimelineEntry.objects.filter(kind="decision", pinned=True).exists()
-    # The closed crisis: its review signed off by the demo's lead and executive sponsor,
-    # with an overdue action item, and the PDF stored for anyone to download.
-    from reports.models import PostIncidentReview, ReviewPdf
+        out = StringIO(demo_seeded)
+        out.seek(0, 2)
+        call_command("seed_demo", "--force", stdout=out)  # seeded a second time
 
-    review = PostIncidentReview.objects.get(incident__status="closed")
-    version = review.current
-    assert version.is_signed_off and version.metrics
-    assert set(version.sign_offs.values_list("role", "user__username")) == {
-        ("lead", "lead"), ("executive_sponsor", "exec")}
-    assert [item.is_overdue for item in review.action_items.all()].count(True) == 1
-    stored = ReviewPdf.objects.get(version=version, status="ready")
-    with stored.file.open("rb") as document:
-        assert document.read(5) == b"%PDF-" and stored.pages > 5
+        usernames = set(User.objects.values_list("username", flat=True))
+        assert usernames == {"lead", "comms", "legal", "exec", "analyst", "support", "auditor",
+                             "outsider", "admin"}
+        assert Incident.objects.count() == 5  # four running, one closed with its review
+        # One incident per confidentiality: the personas see different lists.
+        from crisis.selectors import incident_list
+
+        def visible(username):
+            return incident_list(user=User.objects.get(username=username)).count()
+
+        assert (visible("outsider"), visible("exec"), visible("legal"), visible("admin")) \
+            == (2, 4, 4, 5)
+        assert User.objects.get(username="lead").check_password("crisisdesk-demo")
+        assert User.objects.get(username="lead").has_perm("crisis.add_incident")
+        assert not User.objects.get(username="outsider").has_perm("crisis.add_incident")
+        assert "lead      / crisisdesk-demo" in out.getvalue()
+
+    def test_demo_data_looks_like_a_crisis_in_progress(self, demo_seeded):
+        from crisis.models import Incident, Task, TimelineEntry
+
+        assert not Incident.objects.filter(warning_level="").exists()  # each has a level
+        assert set(Incident.objects.filter(severity="critical")
+                   .values_list("warning_level", flat=True)) == {"red"}
+        assert Incident.objects.exclude(status="triage").count() >= 3
+        assert Task.objects.filter(status="done").exists()
+        assert Task.objects.filter(status="in_progress").exclude(owner=None).exists()
+        assert Task.objects.filter(status="open").exists()
+        assert TimelineEntry.objects.filter(kind="role", data__action="handed_over").exists()
+        assert TimelineEntry.objects.filter(kind="decision", pinned=True).exists()
+        # The closed crisis: its review signed off by the demo's lead and executive sponsor,
+        # with an overdue action item, and the PDF stored for anyone to download.
+        from reports.models import PostIncidentReview, ReviewPdf
+
+        review = PostIncidentReview.objects.get(incident__status="closed")
+        version = review.current
+        assert version.is_signed_off and version.metrics
+        assert set(version.sign_offs.values_list("role", "user__username")) == {
+            ("lead", "lead"), ("executive_sponsor", "exec")}
+        assert [item.is_overdue for item in review.action_items.all()].count(True) == 1
+        stored = ReviewPdf.objects.get(version=version, status="ready")
+        with stored.file.open("rb") as document:
+            assert document.read(5) == b"%PDF-" and stored.pages > 5
 
 
 @pytest.mark.same_in_both_modes
