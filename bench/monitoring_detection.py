@@ -13,8 +13,8 @@ buckets and the baseline) and ``evaluate`` + ``alerts.alert_update_from_evaluati
 the task runs each time), ``--evaluation-runs`` times each, p50/p95. The figure does not depend on
 the number of mentions: detection reads buckets, never mentions.
 
-**Latency** (``run_latency``, PostgreSQL + Redis): a daphne process and a Celery worker are
-started on the benchmark database; an analyst's websocket listens on ``/ws/monitoring/``;
+**Latency** (``run_latency``, PostgreSQL + Redis): a Uvicorn process and a Celery worker
+are started on the benchmark database; an analyst's websocket listens on ``/ws/monitoring/``;
 ``--storms`` storms (``--storm-size`` negative mentions each, on as many watches with two
 quiet days of history) are posted one after the other to ``/api/mentions/bulk/`` with an
 ingest token; each latency is from sending the POST to receiving the storm's first
@@ -228,7 +228,7 @@ def _latency_world(storms: int):
 
 def run_latency(args: argparse.Namespace) -> dict:
     """Storm posted to ``/api/mentions/bulk/`` → its ``alert.changed`` frame on
-    ``/ws/monitoring/``: a daphne process and a Celery worker (both on this database and
+    ``/ws/monitoring/``: a Uvicorn process and a Celery worker (both on this database and
     Redis) are started; ``args.storms`` storms on as many watches, one after the other."""
     import asyncio
     import json

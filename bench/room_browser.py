@@ -4,7 +4,7 @@ Issue 16: "the room's first contentful paint ≤ 1 s and the list's ≤ 0.5 s on
 default, measured in Chromium (Navigation Timing)", and issue 5's "every viewer sees every
 change within a second".
 
-- **App**: the embedded default as ``scripts/run`` serves it (one daphne process, SQLite,
+- **App**: the embedded default as ``scripts/run`` serves it (one Uvicorn process, SQLite,
   the in-memory channel layer, DEBUG off, hashed static files), in a var directory of its
   own (``--var-dir``) on a free port. ``DATABASE_URL``, ``REDIS_URL`` and
   ``BENCH_DATABASE_URL`` are ignored.

@@ -10,7 +10,7 @@ cache with no query (``comms.status``); this measures what a crowd gets from a r
   one the last; one in ten corrected or retracted by a later one of the 300), plus what the
   page must leave out: 30 published internal memos and 60 drafts, reviews and approved
   ones. Reused when the counts match.
-- **Server**: one ``daphne config.asgi:application`` process (as ``scripts/run`` serves the
+- **Server**: one Uvicorn process serving ``config.asgi:application`` (as ``scripts/run`` serves the
   app: DEBUG off, whitenoise, the app's middleware) on a free port, on the bench database
   and, with ``REDIS_URL``, the Redis cache and channel layer (production mode); without it
   the embedded default's local-memory cache.
@@ -54,6 +54,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from bench.fanout import server_command
 from bench.harness import TABLE_HEADER, drop_database, ensure_database, measure, use_bench_database
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -196,13 +197,13 @@ def _wait_ready(port: int, process: subprocess.Popen, timeout: float = 60.0) -> 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"daphne exited with {process.returncode}")
+            raise RuntimeError(f"the server exited with {process.returncode}")
         with (contextlib.suppress(OSError),
               urllib.request.urlopen(f"http://127.0.0.1:{port}/status/", timeout=30) as response):
             if response.status == 200:
                 return
         time.sleep(0.2)
-    raise RuntimeError(f"daphne on port {port} did not answer within {timeout:.0f} s")
+    raise RuntimeError(f"the server on port {port} did not answer within {timeout:.0f} s")
 
 
 def stop_process(process: subprocess.Popen, timeout: float = 5.0) -> None:
@@ -241,10 +242,9 @@ def collect_static(env: dict[str, str]) -> None:
 @contextlib.contextmanager
 def serving(env: dict[str, str], logs: Path):
     port = _free_port()
-    with open(logs / "daphne.log", "w") as log:
+    with open(logs / "server.log", "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--no-server-name", "-b", "127.0.0.1", "-p",
-             str(port), "config.asgi:application"],
+            server_command("uvicorn", port),
             cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
         try:
@@ -430,7 +430,7 @@ def main(argv: list[str]) -> None:
     logs = Path(settings.VAR_DIR) / "bench-status-page"
     logs.mkdir(parents=True, exist_ok=True)
     connection.close()
-    print(f"\nover HTTP: one daphne process, {args.readers} readers, {args.warmup:.0f} s "
+    print(f"\nover HTTP: one Uvicorn process, {args.readers} readers, {args.warmup:.0f} s "
           f"warm-up then {args.seconds:.0f} s measured each (logs in {logs})")
     print(RUN_HEADER)
     with serving(env, logs) as port:
