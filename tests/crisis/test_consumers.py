@@ -34,7 +34,12 @@ class Socket(WebsocketCommunicator):
         super().__init__(*args, **kwargs)
         self.presence = presence
 
-    async def receive_json_from(self, timeout=1):
+    # Waits, not timed assertions: generous bounds so a busy CI core cannot fail a
+    # handshake or a frame that does arrive (channels' defaults are 1 s).
+    async def connect(self, timeout=10):
+        return await super().connect(timeout)
+
+    async def receive_json_from(self, timeout=5):
         while True:
             frame = await super().receive_json_from(timeout)
             if self.presence or not frame["type"].startswith("presence."):
