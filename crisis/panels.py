@@ -57,13 +57,20 @@ def draws_every_panel(request) -> bool:
 
 
 def _contexts(request, incident, panels: list[RoomPanel]) -> dict:
-    """The context of ``panels``, each context function called once."""
+    """The context of ``panels``, each context function called once. The names each panel
+    found mentioned (``known_mentions``, read by ``mention_text``) are pooled: the
+    timeline's and the checklist's comments' both hold on a room drawn whole."""
     context: dict = {}
     seen = set()
+    known_mentions: set[str] = set()
     for panel in panels:
         if panel.context not in seen:
             seen.add(panel.context)
-            context.update(panel.context(request, incident))
+            own = panel.context(request, incident)
+            known_mentions |= set(own.get("known_mentions") or ())
+            context.update(own)
+    if "known_mentions" in context:
+        context["known_mentions"] = known_mentions
     return context
 
 

@@ -642,6 +642,15 @@ def test_mentions_in_task_comments_notify_highlight_and_tell_unknown_names(
     created = api_client.post(f"/api/tasks/{task.pk}/comments/", {"body": "ask @phantom"},
                               format="json")
     assert created.status_code == 201 and created.json()["unknown_mentions"] == ["phantom"]
+    # The room drawn whole with the task open: the timeline's names and the comments'
+    # names are both highlighted (the checklist's names replaced the timeline's).
+    UserFactory(username="alice")
+    client.post(reverse("crisis:timeline-add", args=[incident.pk]),
+                {"kind": "note", "body": "@alice has the plant"}, headers=HTMX)
+    room = client.get(reverse("crisis:incident-detail", args=[incident.pk]),
+                      {"task": task.pk}).content.decode()
+    assert '<span class="cd-mention fw-semibold text-primary">@alice</span>' in room
+    assert '<span class="cd-mention fw-semibold text-primary">@bob</span>' in room
 
 
 def test_task_comment_assign_checklist_and_new_task(client, contributor, incident):
