@@ -48,3 +48,11 @@ def join_list(items) -> str:
     # Translators: between the items of a list, as in "red from 10:00, orange from 11:00".
     # Chinese: the enumeration comma "、", with no space after it.
     return pgettext("list separator", ", ").join(str(item) for item in items)
+
+
+def join_clauses(items) -> str:
+    """Clauses that each say something whole ("6.2x the usual; 71 % negative") joined as
+    the active language joins them: "; " in English, "；" in Chinese."""
+    # Translators: between clauses that each say something whole, as in "6.2x the usual;
+    # 71 % negative". Chinese: the full-width semicolon "；", with no space after it.
+    return pgettext("clause separator", "; ").join(str(item) for item in items)

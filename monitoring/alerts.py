@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from core.errors import ConflictError
+from core.text import join_clauses, labelled
 from crisis.choices import IncidentStatus, Severity, TimelineKind, WarningLevel
 from crisis.models import Incident, IncidentType
 from crisis.permissions import can_manage_incident
@@ -135,7 +136,7 @@ def describe_signal(signal: dict) -> str | None:
 def describe_signals(signals: list[dict]) -> str:
     """What crossed its threshold, in the reader's language: "mentions 6.2× the usual for
     Sunday 09:00 UTC; 71 % negative; @bigaccount (2.1M followers) posted negatively"."""
-    return "; ".join(words for words in map(describe_signal, signals or []) if words)
+    return join_clauses(words for words in map(describe_signal, signals or []) if words)
 
 
 def alert_title(alert: Alert) -> str:
@@ -220,7 +221,7 @@ def _notify(alert: Alert) -> None:
     signals = list(alert.signals)
 
     def title() -> str:
-        return f"{alert_title(alert)}: {describe_signals(signals)}"
+        return labelled(alert_title(alert), describe_signals(signals))
 
     notification_send(recipients=alert_recipients(alert), kind=NotificationKind.ALERT_RAISED,
                       title=title, dedupe_key=f"alert:{alert.pk}:{alert.level}", actor=None)
@@ -496,4 +497,4 @@ def alert_timeline_headline(data: dict) -> str:
         line = _("Opened from the %(level)s alert on %(watch)s") % values
     else:
         line = _("The %(level)s alert on %(watch)s was attached") % values
-    return f"{line}: {values['signals']}" if values["signals"] else line
+    return labelled(line, values["signals"]) if values["signals"] else line

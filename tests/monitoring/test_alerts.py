@@ -330,7 +330,8 @@ def test_signals_read_in_words_in_the_readers_language():
             "mentions 6.2× the usual for Sunday 09:00 UTC; 71 % negative; "
             "@bigaccount (2.1M followers) posted negatively")
     with translation.override("zh-hant"):
-        assert "星期日" in describe_signals(signals)
+        chinese = describe_signals(signals)
+        assert "星期日" in chinese and chinese.count("；") == 2 and "; " not in chinese
     # In the reader's time zone, as every time on the pages (Sunday 09:00 UTC):
     with translation.override("en"), timezone.override("Asia/Taipei"):
         assert "the usual for Sunday 17:00;" in describe_signals(signals)
